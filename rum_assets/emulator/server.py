@@ -1,0 +1,243 @@
+"""A small threaded HTTP server that hosts the vendor emulators on loopback.
+
+Both vendors' routes live on one server (their paths do not collide: Raygun under
+``/api/v1/pulse``, Revenera under ``/v3`` and ``/download``), so the project needs one base URL
+for the demo and tests. Standard library only: the emulator must start in a test in milliseconds
+and must not depend on the web stack Dagster happens to ship.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from rum_assets.emulator.faults import DroppedConnection, FaultPlan
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    """Header names lower-cased."""
+    body: bytes
+    base_url: str
+    """Scheme, host and port the client used, e.g. ``http://127.0.0.1:54321``."""
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def query_one(self, name: str) -> str | None:
+        """The first value of a query parameter, matched case-insensitively."""
+        for key, values in self.query.items():
+            if key.lower() == name.lower() and values:
+                return values[0]
+        return None
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        raw = self.header("cookie")
+        if not raw:
+            return {}
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(raw)
+        except Exception:
+            return {}
+        return {name: morsel.value for name, morsel in jar.items()}
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ``ValueError`` when it is not JSON."""
+        return json.loads(self.body.decode("utf-8")) if self.body else None
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def json(cls, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> Response:
+        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        return cls(status, body, [("Content-Type", "application/json; charset=utf-8"), *headers])
+
+    @classmethod
+    def empty(cls, status: int, headers: Iterable[tuple[str, str]] = ()) -> Response:
+        return cls(status, b"", list(headers))
+
+    @classmethod
+    def text(cls, status: int, text: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
+        return cls(status, text.encode("utf-8"), [("Content-Type", "text/plain; charset=utf-8"), *headers])
+
+
+Handler = Callable[[Request], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str
+    """A regular expression matched against the whole path; named groups become ``path_params``."""
+    handler: Handler
+
+
+class VendorApp(Protocol):
+    """One vendor's emulated API: a set of routes."""
+
+    def routes(self) -> Iterable[Route]: ...
+
+
+class _Router:
+    def __init__(self, apps: Iterable[VendorApp]) -> None:
+        self._routes = [(route.method.upper(), re.compile(route.pattern), route.handler) for app in apps for route in app.routes()]
+
+    def dispatch(self, request: Request) -> Response:
+        path_matched = False
+        for method, regex, handler in self._routes:
+            match = regex.fullmatch(request.path)
+            if match is None:
+                continue
+            path_matched = True
+            if method != request.method:
+                continue
+            request.path_params = match.groupdict()
+            return handler(request)
+        if path_matched:
+            return Response.json(405, {"message": f"Method {request.method} not allowed on {request.path}"})
+        return Response.json(404, {"message": f"No route for {request.path}"})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+        request = Request(
+            method=self.command.upper(),
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
+            base_url=f"http://{host}",
+        )
+        self.server.count_request(request)
+        try:
+            response = self.server.faults.intercept(request)
+        except DroppedConnection:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if response is None:
+            try:
+                response = self.server.router.dispatch(request)
+            except Exception as exc:  # an emulator bug must show up as a 500, not a hung client
+                response = Response.json(500, {"message": f"emulator error: {type(exc).__name__}: {exc}"})
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if response.body and self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], router: _Router, faults: FaultPlan, verbose: bool) -> None:
+        super().__init__(address, _Handler)
+        self.router = router
+        self.faults = faults
+        self.verbose = verbose
+        self.requests_by_path: dict[str, int] = {}
+        self._count_lock = threading.Lock()
+
+    def count_request(self, request: Request) -> None:
+        with self._count_lock:
+            self.requests_by_path[request.path] = self.requests_by_path.get(request.path, 0) + 1
+
+
+class EmulatorServer:
+    """Serves vendor apps on ``host:port`` (port 0 picks a free one) from a background thread.
+
+    Use as a context manager in tests::
+
+        with EmulatorServer([RaygunApp(...)]) as server:
+            client = RaygunClient(base_url=server.base_url, ...)
+    """
+
+    def __init__(
+        self,
+        apps: Iterable[VendorApp],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultPlan | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.apps = list(apps)
+        self.faults = faults or FaultPlan()
+        self._server = _Server((host, port), _Router(self.apps), self.faults, verbose)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def requests_by_path(self) -> dict[str, int]:
+        """How many requests each path received (for tests and the benchmark)."""
+        return dict(self._server.requests_by_path)
+
+    def start(self) -> EmulatorServer:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="rum-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (the console command)."""
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
