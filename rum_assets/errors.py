@@ -1,0 +1,73 @@
+"""Errors raised by the vendor clients.
+
+Every error names the vendor, the endpoint, the UTC day being loaded (when there is one) and what
+was wrong, so that a failed run in the Dagster UI says what to fix without opening a debugger. The
+message never holds a secret: callers pass the secret values they hold, and they are masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+class VendorError(Exception):
+    """Base of every vendor failure."""
+
+    def __init__(
+        self,
+        vendor: str,
+        endpoint: str,
+        problem: str,
+        *,
+        day: date | None = None,
+        status: int | None = None,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        self.vendor = vendor
+        self.endpoint = endpoint
+        self.day = day
+        self.status = status
+        self.problem = mask_secrets(problem, list(secrets))
+        where = f"{vendor} {endpoint}"
+        if day is not None:
+            where += f" for day {day.isoformat()}"
+        status_text = f" (HTTP {status})" if status is not None else ""
+        super().__init__(f"{where}{status_text}: {self.problem}")
+
+
+class VendorHTTPError(VendorError):
+    """The vendor answered with an unexpected status, or could not be reached after retries."""
+
+
+class AuthenticationError(VendorError):
+    """Credentials were refused (bad API key, client secret, user name or password)."""
+
+
+class PayloadError(VendorError):
+    """A response broke the documented contract (missing field, wrong type, not JSON)."""
+
+
+class RateLimitedError(VendorError):
+    """The vendor's rate limit is spent and the wait it asks for exceeds what we are allowed to wait."""
+
+    def __init__(self, vendor: str, endpoint: str, problem: str, *, resets_at: datetime | None, **kwargs: object) -> None:
+        self.resets_at = resets_at
+        if resets_at is not None:
+            problem = f"{problem}; the budget resets at {resets_at.isoformat(timespec='seconds')}"
+        super().__init__(vendor, endpoint, problem, **kwargs)  # type: ignore[arg-type]
+
+
+class CallBudgetExhaustedError(RateLimitedError):
+    """Our own ledger says the day's call budget is spent; no call was made."""
+
+
+class NotFoundError(VendorError):
+    """The vendor does not know the requested resource (unknown session id, product id, file)."""

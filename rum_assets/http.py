@@ -1,0 +1,186 @@
+"""HTTP resilience shared by both vendor clients.
+
+One function, :func:`send`, wraps an ``httpx.Client`` call with bounded retries: exponential
+backoff with full jitter for 5xx answers, timeouts and dropped connections; ``Retry-After`` honoured
+on 429 and 503 up to a configured maximum wait, beyond which it raises :class:`RateLimitedError`
+saying when the budget resets. It returns every other response to the caller, which decides what a
+401, 404 or 400 means for its vendor.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from rum_assets.errors import RateLimitedError, VendorHTTPError
+
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    """Attempts per request, the first included."""
+    base_delay_seconds: float = 0.5
+    max_delay_seconds: float = 30.0
+    max_total_seconds: float = 180.0
+    """Give up once retries of one request have taken this long."""
+    max_retry_after_seconds: float = 120.0
+    """Wait at most this long when the vendor asks for it with ``Retry-After``; longer waits raise."""
+    timeout_seconds: float = 30.0
+    """Per request; both vendors document a 30 s server-side timeout."""
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full-jitter exponential backoff for the given 1-based failed attempt."""
+        ceiling = min(self.max_delay_seconds, self.base_delay_seconds * (2 ** (attempt - 1)))
+        return rng.uniform(0, ceiling)
+
+
+@dataclass
+class CallContext:
+    """What a request is for: used in log lines and error messages."""
+
+    vendor: str
+    endpoint: str
+    day: date | None = None
+    secrets: Iterable[str] = field(default_factory=tuple)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def send(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    context: CallContext,
+    *,
+    policy: RetryPolicy,
+    before_attempt: Callable[[], None] | None = None,
+    logger: logging.Logger | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    **request_kwargs: Any,
+) -> httpx.Response:
+    """Send one logical request, retrying what is safe to retry, within ``policy``'s bounds.
+
+    ``before_attempt`` runs before every attempt (each attempt is a vendor call: the Raygun
+    client reserves one call of its daily budget there, so retries are paid for too).
+    """
+    log = logger or logging.getLogger("rum_assets.http")
+    rng = rng or random.Random()
+    started = time.monotonic()
+    last_problem = "no attempt made"
+    for attempt in range(1, policy.max_attempts + 1):
+        if before_attempt is not None:
+            before_attempt()
+        try:
+            response = client.request(method, url, timeout=policy.timeout_seconds, **request_kwargs)
+        except RETRYABLE_EXCEPTIONS as exc:
+            last_problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            wait = policy.backoff(attempt, rng)
+        else:
+            if response.status_code == 429 or (
+                response.status_code == 503 and response.headers.get("Retry-After") is not None
+            ):
+                asked = parse_retry_after(response.headers.get("Retry-After"), clock())
+                if asked is not None and asked > policy.max_retry_after_seconds:
+                    raise RateLimitedError(
+                        context.vendor,
+                        context.endpoint,
+                        f"rate limited; the vendor asks to wait {asked:.0f} s, more than the "
+                        f"{policy.max_retry_after_seconds:.0f} s we may wait",
+                        resets_at=clock() + timedelta(seconds=asked),
+                        day=context.day,
+                        status=response.status_code,
+                        secrets=context.secrets,
+                    )
+                last_problem = f"HTTP {response.status_code} (rate limited)"
+                wait = asked if asked is not None else policy.backoff(attempt, rng)
+            elif response.status_code in RETRYABLE_STATUSES:
+                last_problem = f"HTTP {response.status_code}: {_snippet(response)}"
+                wait = policy.backoff(attempt, rng)
+            else:
+                return response
+        elapsed = time.monotonic() - started
+        if attempt == policy.max_attempts or elapsed + wait > policy.max_total_seconds:
+            break
+        log.warning(
+            "%s %s%s: attempt %d/%d failed (%s); retrying in %.1f s",
+            context.vendor,
+            context.endpoint,
+            f" for day {context.day}" if context.day else "",
+            attempt,
+            policy.max_attempts,
+            last_problem,
+            wait,
+        )
+        sleep(wait)
+    if "rate limited" in last_problem:
+        raise RateLimitedError(
+            context.vendor,
+            context.endpoint,
+            f"still rate limited after {attempt} attempts",
+            resets_at=None,
+            day=context.day,
+            status=429,
+            secrets=context.secrets,
+        )
+    raise VendorHTTPError(
+        context.vendor,
+        context.endpoint,
+        f"gave up after {attempt} attempts in {time.monotonic() - started:.1f} s; last error: {last_problem}",
+        day=context.day,
+        secrets=context.secrets,
+    )
+
+
+def _snippet(response: httpx.Response, limit: int = 300) -> str:
+    try:
+        text = response.text
+    except Exception:
+        return "<unreadable body>"
+    text = " ".join(text.split())
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def response_problem(response: httpx.Response) -> str:
+    """A short description of an error response for messages: the vendor's own message if any."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return _snippet(response) or response.reason_phrase
+    if isinstance(payload, dict):
+        for key in ("message", "detail", "title", "error", "reason"):
+            if isinstance(payload.get(key), str):
+                return payload[key]
+    return _snippet(response)

@@ -1,0 +1,1 @@
+"""Raygun Real User Monitoring: client, resource, assets."""

@@ -1,0 +1,216 @@
+"""Raygun assets: the day's session list, and the details of those sessions within the call budget."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from rum_assets.errors import CallBudgetExhaustedError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
+from rum_assets.partitions import daily_partitions, partition_day
+from rum_assets.raygun.client import RaygunClient
+from rum_assets.raygun.resource import RaygunResource
+from rum_assets.raygun.tables import DETAIL_TABLES, PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS, SESSIONS, detail_rows, session_row
+from rum_assets.warehouse import count_partition, ensure_table, preview_markdown, replace_partition, staged_rows
+
+GROUP = "raygun"
+OWNERS = ["team:data-engineering"]
+KINDS = {"python", "duckdb"}
+POOL = "raygun_api"
+
+
+def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, dg.MetadataValue | int | str]:
+    remaining = client.ledger.remaining() if client.ledger else None
+    return {
+        "raygun/api_calls_used": client.calls_made,
+        "raygun/api_budget_left": remaining if remaining is not None else "unlimited",
+        "raygun/daily_call_limit": raygun.daily_call_limit or "unlimited",
+    }
+
+
+@dg.asset(
+    key=["raygun", "sessions"],
+    partitions_def=daily_partitions,
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds=KINDS,
+    pool=POOL,
+    description=(
+        "Every Raygun RUM session that started on the partition's UTC day, from the paged sessions "
+        "search (500 per page). One row per session in `raygun.sessions`, nested user, browser, OS and "
+        "location flattened to columns; user email, names and IP hashed by default. A re-run replaces "
+        "the day atomically."
+    ),
+    metadata={"dagster/column_schema": SESSIONS.table_schema(), "dagster/table_name": SESSIONS.qualified_name},
+)
+def raygun_sessions(
+    context: dg.AssetExecutionContext, raygun: RaygunResource, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    day = partition_day(context)
+    pii = raygun.pii_policy()
+    with staged_rows(SESSIONS, context.run_id) as staged:
+        api_total = 0
+        listed = outside_day = 0
+        with raygun.get_client(context.log) as client:
+            for page in client.iter_session_pages(day):
+                api_total = page.total_sessions if listed == 0 else api_total
+                for session in page.sessions:
+                    listed += 1
+                    if session.session_start.astimezone(UTC).date() != day:
+                        outside_day += 1
+                        continue
+                    staged.add(session_row(session, day, pii))
+                context.log.info("Raygun %s: %d of %d sessions listed", day, listed, api_total)
+            budget = _budget_metadata(raygun, client)
+        with duckdb.get_connection() as conn:
+            written = replace_partition(conn, staged, day)[SESSIONS.qualified_name]
+            preview = preview_markdown(
+                conn, SESSIONS, day, columns=["session_id", "session_start", "status", "browser_name", "os_name", "country", "page_view_count"]
+            )
+    if outside_day:
+        context.log.warning("Raygun %s: dropped %d listed sessions that started outside the day", day, outside_day)
+    context.log.info("Raygun %s: wrote %d sessions to %s", day, written, SESSIONS.qualified_name)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": written,
+            "dagster/column_schema": SESSIONS.table_schema(),
+            "raygun/api_total_sessions": api_total,
+            "raygun/sessions_listed": listed,
+            "raygun/duplicates_dropped": staged.count - written,
+            "raygun/outside_day_dropped": outside_day,
+            **budget,
+            "preview": dg.MetadataValue.md(preview),
+        }
+    )
+
+
+class SessionDetailsConfig(dg.Config):
+    refetch: bool = False
+    """Fetch details again even for sessions whose final (ended) details are already stored."""
+    max_details: int | None = None
+    """Fetch at most this many details in this run (default: as many as the call budget allows)."""
+
+
+_CANDIDATES_SQL = f"""
+SELECT s.session_id
+FROM {SESSIONS.qualified_name} s
+LEFT JOIN {SESSION_DETAILS.qualified_name} d
+  ON d.session_id = s.session_id AND d.partition_date = s.partition_date
+WHERE s.partition_date = ?
+  AND (? OR d.session_id IS NULL OR (d.status IS DISTINCT FROM 'ended' AND s.status IS DISTINCT FROM 'active'))
+ORDER BY (s.status = 'active') NULLS LAST, (d.session_id IS NOT NULL), s.session_start, s.session_id
+"""
+"""Sessions that still need details, in priority order.
+
+1. ended sessions never fetched; 2. ended sessions whose stored detail was taken while they were
+still active; 3. active sessions never fetched (their detail will be fetched again once they end).
+A stored final detail is not fetched again unless ``refetch`` is set.
+"""
+
+
+def _detail_budget(raygun: RaygunResource, client: RaygunClient, wanted: int) -> int:
+    remaining = client.ledger.remaining() if client.ledger else None
+    if remaining is None:
+        return wanted
+    # One call may go to authenticating; the reserve keeps later session lists possible.
+    return max(0, min(wanted, remaining - raygun.reserved_list_calls - 1))
+
+
+@dg.asset(
+    key=["raygun", "session_details"],
+    deps=[raygun_sessions],
+    partitions_def=daily_partitions,
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds=KINDS,
+    pool=POOL,
+    description=(
+        "Full detail of the day's sessions (satisfaction, IP geo lookup, page views, errors), one API "
+        "call per session, so only as many as the daily call budget leaves: ended sessions first, "
+        "never-fetched first. Writes `raygun.session_details`, `raygun.page_views` and "
+        "`raygun.session_errors`; a re-run adds to what is held and does not fetch final details again."
+    ),
+    metadata={
+        "dagster/column_schema": SESSION_DETAILS.table_schema(),
+        "dagster/table_name": SESSION_DETAILS.qualified_name,
+    },
+)
+def raygun_session_details(
+    context: dg.AssetExecutionContext,
+    config: SessionDetailsConfig,
+    raygun: RaygunResource,
+    duckdb: DuckDBResource,
+) -> dg.MaterializeResult:
+    day = partition_day(context)
+    with duckdb.get_connection() as conn:
+        for table in (SESSIONS, *DETAIL_TABLES):
+            ensure_table(conn, table)
+        listed_sessions = count_partition(conn, SESSIONS, day)
+        candidates = [row[0] for row in conn.execute(_CANDIDATES_SQL, [day, config.refetch]).fetchall()]
+    if config.max_details is not None:
+        candidates = candidates[: config.max_details]
+
+    fetched, unknown, broken = 0, [], []
+    stopped_by_budget = False
+    with (
+        staged_rows(SESSION_DETAILS, context.run_id) as details,
+        staged_rows(PAGE_VIEWS, context.run_id) as page_views,
+        staged_rows(SESSION_ERRORS, context.run_id) as errors,
+    ):
+        with raygun.get_client(context.log) as client:
+            allowed = _detail_budget(raygun, client, len(candidates))
+            if allowed < len(candidates):
+                context.log.info(
+                    "Raygun %s: %d sessions need details; the call budget allows %d today", day, len(candidates), allowed
+                )
+            for session_id in candidates[:allowed]:
+                try:
+                    detail = client.get_session(session_id, day)
+                except NotFoundError:
+                    unknown.append(session_id)
+                    continue
+                except (CallBudgetExhaustedError, RateLimitedError) as exc:
+                    context.log.warning("Raygun %s: stopping detail fetches: %s", day, exc)
+                    stopped_by_budget = True
+                    break
+                except (PayloadError, VendorHTTPError) as exc:
+                    broken.append(str(exc))
+                    continue
+                detail_row, view_rows, error_rows = detail_rows(detail, day, datetime.now(UTC))
+                details.add(detail_row)
+                page_views.add_all(view_rows)
+                errors.add_all(error_rows)
+                fetched += 1
+                if fetched % 100 == 0:
+                    context.log.info("Raygun %s: %d of %d details fetched", day, fetched, allowed)
+            budget = _budget_metadata(raygun, client)
+        with duckdb.get_connection() as conn:
+            replace_partition(conn, [details, page_views, errors], day, only_keys_in=("session_id", details))
+            held = count_partition(conn, SESSION_DETAILS, day)
+            preview = preview_markdown(
+                conn, SESSION_DETAILS, day, columns=["session_id", "status", "satisfaction_rating", "ip_city", "page_view_count", "error_count"]
+            )
+    if broken:
+        raise dg.Failure(
+            description=(
+                f"Raygun {day}: {len(broken)} session details could not be read ({fetched} others were stored): "
+                + "; ".join(broken[:5])
+            ),
+            metadata={"raygun/details_fetched": fetched, "raygun/details_failed": len(broken)},
+        )
+    coverage = held / listed_sessions if listed_sessions else 1.0
+    context.log.info("Raygun %s: %d details fetched, %d held of %d sessions (%.0f%%)", day, fetched, held, listed_sessions, coverage * 100)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": held,
+            "dagster/column_schema": SESSION_DETAILS.table_schema(),
+            "raygun/details_fetched": fetched,
+            "raygun/details_pending": len(candidates) - fetched - len(unknown),
+            "raygun/sessions_in_day": listed_sessions,
+            "raygun/detail_coverage": dg.MetadataValue.float(round(coverage, 4)),
+            "raygun/unknown_sessions": len(unknown),
+            "raygun/stopped_by_budget": stopped_by_budget,
+            **budget,
+            "preview": dg.MetadataValue.md(preview),
+        }
+    )
+

@@ -1,0 +1,245 @@
+"""A client for the Raygun Real User Monitoring v1 ("pulse") API. No Dagster inside.
+
+Usable from a plain shell::
+
+    with RaygunClient("https://api.raygun.com", api_key, client_id, client_secret) as raygun:
+        for page in raygun.iter_session_pages(date(2026, 11, 20)):
+            ...
+
+The session key is reused for its 15 minutes, renewed shortly before it expires, and renewed once
+more if the API answers 401 anyway. Every call (retries and authentication included) is reserved in
+the optional :class:`CallBudgetLedger` first, so the daily limit is never passed by our own spending.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from rum_assets.budget import CallBudgetLedger
+from rum_assets.errors import AuthenticationError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
+from rum_assets.http import CallContext, RetryPolicy, response_problem, send
+from rum_assets.payloads import parse_response
+from rum_assets.raygun.models import AuthenticateResponse, SessionDetail, SessionEnvelope, SessionsPage
+
+VENDOR = "Raygun"
+AUTHENTICATE_PATH = "/api/v1/pulse/authenticate"
+SESSIONS_PATH = "/api/v1/pulse/sessions"
+SESSION_PATH = "/api/v1/pulse/session"
+MAX_PAGE_SIZE = 500
+MAX_PAGES_PER_DAY = 10_000
+"""A hard bound on paging one day: 5,000,000 sessions at the maximum page size."""
+
+
+def day_bounds(day: date) -> tuple[str, str]:
+    """``dateFrom``/``dateTo`` for one UTC day, inclusive, with millisecond precision."""
+    start = datetime.combine(day, time(0), tzinfo=UTC)
+    end = start + timedelta(days=1) - timedelta(milliseconds=1)
+    return _iso(start), _iso(end)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class RaygunClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        ledger: CallBudgetLedger | None = None,
+        policy: RetryPolicy | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        session_key_ttl: timedelta = timedelta(minutes=15),
+        renew_margin: timedelta = timedelta(minutes=1),
+        logger: logging.Logger | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+        missing = [name for name, value in (("api key", api_key), ("client id", client_id), ("client secret", client_secret)) if not value]
+        if missing:
+            raise AuthenticationError(VENDOR, AUTHENTICATE_PATH, f"no {', '.join(missing)} configured")
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.ledger = ledger
+        self.policy = policy or RetryPolicy()
+        self.page_size = page_size
+        self.session_key_ttl = session_key_ttl
+        self.renew_margin = renew_margin
+        self.log = logger or logging.getLogger("rum_assets.raygun")
+        self.clock = clock
+        self._sleep_kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
+        self._http = httpx.Client(headers={"Accept": "application/json", "User-Agent": "rum_assets"})
+        self._session_key: str | None = None
+        self._session_key_expires: datetime | None = None
+        self.calls_made = 0
+        self.authentications = 0
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+        self._session_key = None
+
+    def __enter__(self) -> RaygunClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self._api_key, self._client_secret, self._session_key) if s)
+
+    def _context(self, endpoint: str, day: date | None) -> CallContext:
+        return CallContext(VENDOR, endpoint, day, self._secrets)
+
+    def _count_call(self, endpoint: str) -> Callable[[], None]:
+        def before_attempt() -> None:
+            if self.ledger is not None:
+                self.ledger.reserve(endpoint)
+            self.calls_made += 1
+
+        return before_attempt
+
+    def _send(self, method: str, url: str, context: CallContext, **kwargs: Any) -> httpx.Response:
+        try:
+            return send(
+                self._http,
+                method,
+                url,
+                context,
+                policy=self.policy,
+                before_attempt=self._count_call(context.endpoint),
+                logger=self.log,
+                clock=self.clock,
+                **self._sleep_kwargs,
+                **kwargs,
+            )
+        except RateLimitedError:
+            if self.ledger is not None:
+                self.ledger.mark_spent()
+            raise
+
+    # -- authentication ------------------------------------------------------------------------
+
+    def authenticate(self) -> None:
+        """Get a new session key with the API key and the consumer application's id and secret."""
+        context = self._context(f"POST {AUTHENTICATE_PATH}", None)
+        response = self._send(
+            "POST",
+            self.base_url + AUTHENTICATE_PATH,
+            context,
+            headers={"X-ApiKey": self._api_key},
+            auth=(self._client_id, self._client_secret),
+        )
+        if response.status_code in (401, 403):
+            raise AuthenticationError(
+                VENDOR,
+                context.endpoint,
+                "the API key or the client id/secret was refused: check RAYGUN_API_KEY, RAYGUN_CLIENT_ID "
+                f"and RAYGUN_CLIENT_SECRET ({response_problem(response)})",
+                status=response.status_code,
+                secrets=self._secrets,
+            )
+        if response.status_code not in (200, 201, 202):
+            raise VendorHTTPError(VENDOR, context.endpoint, response_problem(response), status=response.status_code, secrets=self._secrets)
+        self._session_key = parse_response(AuthenticateResponse, response, context).session_key
+        self._session_key_expires = self.clock() + self.session_key_ttl
+        self.authentications += 1
+        self.log.info("Raygun: authenticated (session key valid until %s)", self._session_key_expires.isoformat(timespec="seconds"))
+
+    def _valid_session_key(self) -> str:
+        expires = self._session_key_expires
+        if self._session_key is None or expires is None or self.clock() >= expires - self.renew_margin:
+            self.authenticate()
+        assert self._session_key is not None
+        return self._session_key
+
+    def _get_json_response(self, url: str, context: CallContext) -> httpx.Response:
+        """GET with a session key, renewing it once if the API says it is no longer valid."""
+        for renewal in (False, True):
+            response = self._send("GET", url, context, headers={"X-SessionKey": self._valid_session_key()})
+            if response.status_code != 401:
+                return response
+            if renewal:
+                break
+            self.log.info("Raygun: session key refused on %s; authenticating again", context.endpoint)
+            self._session_key = None
+        raise AuthenticationError(
+            VENDOR, context.endpoint, "a fresh session key was refused (401 twice)", day=context.day, status=401, secrets=self._secrets
+        )
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def sessions_url(self, day: date, skip: int = 0) -> str:
+        date_from, date_to = day_bounds(day)
+        query = urlencode({"dateFrom": date_from, "dateTo": date_to, "skip": skip, "limit": self.page_size})
+        return f"{self.base_url}{SESSIONS_PATH}?{query}"
+
+    def iter_session_pages(self, day: date) -> Iterator[SessionsPage]:
+        """Every page of the day's session list, following ``links.next`` until it is null.
+
+        Bounded: paging stops after the number of pages ``totalSessions`` calls for (plus two for
+        sessions arriving while we page), and never passes ``MAX_PAGES_PER_DAY``.
+        """
+        context = self._context(f"GET {SESSIONS_PATH}", day)
+        url: str | None = self.sessions_url(day)
+        max_pages = MAX_PAGES_PER_DAY
+        pages = 0
+        while url is not None and pages < max_pages:
+            response = self._get_json_response(url, context)
+            self._raise_for_status(response, context)
+            page = parse_response(SessionsPage, response, context)
+            pages += 1
+            if pages == 1:
+                max_pages = min(MAX_PAGES_PER_DAY, math.ceil(page.total_sessions / self.page_size) + 2)
+                self.log.info("Raygun %s: %d sessions to page through (%d per page)", day, page.total_sessions, self.page_size)
+            yield page
+            if not page.sessions:
+                break
+            url = page.links.next if page.links else None
+        if url is not None and pages >= max_pages:
+            self.log.warning("Raygun %s: stopped paging after %d pages although links.next was still set", day, pages)
+
+    def get_session(self, session_id: int, day: date | None = None) -> SessionDetail:
+        context = self._context(f"GET {SESSION_PATH}", day)
+        url = f"{self.base_url}{SESSION_PATH}?{urlencode({'id': session_id})}"
+        response = self._get_json_response(url, context)
+        if response.status_code == 404:
+            raise NotFoundError(VENDOR, context.endpoint, f"session {session_id} is unknown", day=day, status=404)
+        self._raise_for_status(response, context)
+        detail = parse_response(SessionEnvelope, response, context).session
+        if detail.id != session_id:
+            raise PayloadError(VENDOR, context.endpoint, f"field 'session.id' is {detail.id}, expected {session_id}", day=day)
+        return detail
+
+    def _raise_for_status(self, response: httpx.Response, context: CallContext) -> None:
+        if response.status_code == 200:
+            return
+        raise VendorHTTPError(
+            VENDOR,
+            f"{context.endpoint} ({_path_and_query(response)})",
+            response_problem(response),
+            day=context.day,
+            status=response.status_code,
+            secrets=self._secrets,
+        )
+
+
+def _path_and_query(response: httpx.Response) -> str:
+    url = response.request.url
+    return url.raw_path.decode("ascii", "replace")

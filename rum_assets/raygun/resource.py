@@ -1,0 +1,84 @@
+"""The Dagster resource that holds Raygun configuration and builds a client for a run."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from rum_assets.budget import CallBudgetLedger
+from rum_assets.http import RetryPolicy
+from rum_assets.pii import PiiMode, PiiPolicy
+from rum_assets.raygun.client import VENDOR, RaygunClient
+
+DEFAULT_BASE_URL = "https://api.raygun.com"
+DEFAULT_STATE_DIR = "data/state"
+
+
+class RaygunResource(dg.ConfigurableResource):
+    """Credentials and limits for the Raygun Real User Monitoring API (v1 "pulse").
+
+    Point it at the real Raygun by setting ``RAYGUN_BASE_URL`` (default ``https://api.raygun.com``),
+    ``RAYGUN_API_KEY``, ``RAYGUN_CLIENT_ID`` and ``RAYGUN_CLIENT_SECRET``.
+    """
+
+    api_key: str = Field(description="Raygun application API key (X-ApiKey). Secret.")
+    client_id: str = Field(description="Client id of the consumer application (Basic auth user name). Secret.")
+    client_secret: str = Field(description="Client secret of the consumer application (Basic auth password). Secret.")
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="API root, without /api/v1.")
+    daily_call_limit: int = Field(
+        default=50, ge=0, description="Calls per application per UTC day the plan allows (0 = unlimited)."
+    )
+    reserved_list_calls: int = Field(
+        default=5,
+        ge=0,
+        description="Calls session_details leaves unspent each day so that session lists can still be fetched.",
+    )
+    page_size: int = Field(default=500, ge=1, le=500, description="Sessions per page (the API's maximum is 500).")
+    max_attempts: int = Field(default=5, ge=1, description="Attempts per request, retries of 5xx and timeouts included.")
+    max_retry_after_seconds: float = Field(
+        default=120, ge=0, description="Longest Retry-After we wait for; a longer one fails the run with the reset time."
+    )
+    timeout_seconds: float = Field(default=30, gt=0, description="Per-request timeout (the API's own is 30 s).")
+    state_dir: str = Field(default=DEFAULT_STATE_DIR, description="Where the call-budget ledger lives (shared by all processes).")
+    pii_mode: PiiMode = Field(default=PiiMode.HASH, description="User email, names and IP: keep, hash (salted SHA-256) or drop.")
+    pii_salt: str = Field(default="rum_assets", description="Salt for hashed PII. Set RUM_ASSETS_PII_SALT in production.")
+
+    def ledger(self) -> CallBudgetLedger:
+        """The call ledger of this application (keyed by a hash of the base URL and API key)."""
+        fingerprint = hashlib.sha256(f"{self.base_url}|{self.api_key}".encode()).hexdigest()[:16]
+        return CallBudgetLedger(
+            Path(self.state_dir) / "call_budget.sqlite3",
+            scope=f"raygun:{fingerprint}",
+            daily_limit=self.daily_call_limit,
+            vendor=VENDOR,
+        )
+
+    def pii_policy(self) -> PiiPolicy:
+        return PiiPolicy(self.pii_mode, self.pii_salt)
+
+    @contextmanager
+    def get_client(self, logger: logging.Logger | None = None) -> Iterator[RaygunClient]:
+        client = RaygunClient(
+            self.base_url,
+            self.api_key,
+            self.client_id,
+            self.client_secret,
+            ledger=self.ledger(),
+            policy=RetryPolicy(
+                max_attempts=self.max_attempts,
+                max_retry_after_seconds=self.max_retry_after_seconds,
+                timeout_seconds=self.timeout_seconds,
+            ),
+            page_size=self.page_size,
+            logger=logger,
+        )
+        try:
+            yield client
+        finally:
+            client.close()

@@ -1,0 +1,1 @@
+"""Revenera Usage Intelligence: client, resource, assets."""

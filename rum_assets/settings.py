@@ -1,0 +1,31 @@
+"""Settings read from the environment when the code location loads (secrets stay ``EnvVar``s)."""
+
+from __future__ import annotations
+
+import os
+
+from rum_assets.warehouse import DEFAULT_DUCKDB_PATH
+
+DUCKDB_PATH_ENV = "RUM_ASSETS_DUCKDB"
+STATE_DIR_ENV = "RUM_ASSETS_STATE_DIR"
+
+
+def env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name, str(default))
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def duckdb_path() -> str:
+    return env(DUCKDB_PATH_ENV, DEFAULT_DUCKDB_PATH)
+
+
+def state_dir() -> str:
+    return env(STATE_DIR_ENV, "data/state")

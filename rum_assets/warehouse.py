@@ -1,0 +1,248 @@
+"""The warehouse: table definitions and the atomic, streaming write of one day.
+
+Rows from the API are first staged in a newline-delimited JSON file on local disk, one row at a
+time, so memory does not grow with the size of a day and the DuckDB file is not held open while we
+wait on a vendor. The load then runs in one short transaction: delete the day (for its scope, e.g.
+one product) and ``INSERT ... BY NAME`` from the staged file with explicit column types. A failure
+anywhere rolls back and leaves the day's previous rows as they were.
+
+New columns in a table definition are added to an existing table (``ALTER TABLE ADD COLUMN``), so a
+schema change in code does not require dropping data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+DEFAULT_DUCKDB_PATH = "data/rum_assets.duckdb"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    description: str
+    nullable: bool = True
+
+
+LINEAGE_COLUMNS: tuple[Column, ...] = (
+    Column("_run_id", "VARCHAR", "Dagster run that wrote the row", nullable=False),
+    Column("_ingested_at", "TIMESTAMPTZ", "When the row was written (UTC)", nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key_columns: tuple[str, ...]
+    """Columns that are unique within one partition (and scope)."""
+    partition_column: str = "partition_date"
+    scope_columns: tuple[str, ...] = ()
+    """Columns that, with the partition column, identify what one write replaces (e.g. ``product_id``)."""
+    keep_on_duplicate: str = ""
+    """``ORDER BY`` expression choosing which staged duplicate of a key is kept (the first); arbitrary if empty."""
+    all_columns: tuple[Column, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "all_columns", (*self.columns, *LINEAGE_COLUMNS))
+        names = [c.name for c in self.all_columns]
+        missing = [k for k in (*self.key_columns, self.partition_column, *self.scope_columns) if k not in names]
+        if missing:
+            raise ValueError(f"{self.qualified_name}: key/partition columns {missing} are not columns")
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.all_columns]
+
+    def table_schema(self) -> dg.TableSchema:
+        return dg.TableSchema(
+            columns=[
+                dg.TableColumn(
+                    name=c.name,
+                    type=c.sql_type,
+                    description=c.description,
+                    constraints=dg.TableColumnConstraints(nullable=c.nullable, unique=False),
+                )
+                for c in self.all_columns
+            ]
+        )
+
+    def create_sql(self) -> str:
+        columns = ",\n  ".join(
+            f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in self.all_columns
+        )
+        return f"CREATE TABLE IF NOT EXISTS {self.qualified_name} (\n  {columns}\n)"
+
+
+def ensure_table(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Create the schema and table if missing, and add columns the definition has gained."""
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
+    conn.execute(table.create_sql())
+    existing = {
+        row[0]
+        for row in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [table.schema, table.name],
+        ).fetchall()
+    }
+    for column in table.all_columns:
+        if column.name not in existing:
+            conn.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN {column.name} {column.sql_type}")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot stage a {type(value).__name__}")
+
+
+class StagedRows:
+    """Rows of one table for one partition, appended to a local NDJSON file as they arrive."""
+
+    def __init__(self, table: Table, run_id: str, directory: Path | None = None) -> None:
+        self.table = table
+        self.count = 0
+        self._lineage = {"_run_id": run_id, "_ingested_at": datetime.now(UTC).isoformat()}
+        handle, name = tempfile.mkstemp(prefix=f"{table.schema}.{table.name}.", suffix=".ndjson", dir=directory)
+        self.path = Path(name)
+        self._file = os.fdopen(handle, "w", encoding="utf-8")
+        self._allowed = set(table.column_names)
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        unknown = set(row) - self._allowed
+        if unknown:
+            raise ValueError(f"{self.table.qualified_name}: row has columns not in the table: {sorted(unknown)}")
+        self._file.write(json.dumps({**row, **self._lineage}, default=_json_default))
+        self._file.write("\n")
+        self.count += 1
+
+    def add_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self.add(row)
+
+    def finish(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+    def discard(self) -> None:
+        self.finish()
+        self.path.unlink(missing_ok=True)
+
+    def read_sql(self) -> str:
+        """A ``SELECT`` over the staged file with the table's column types."""
+        types = ", ".join(f"'{c.name}': '{c.sql_type}'" for c in self.table.all_columns)
+        path = str(self.path).replace("'", "''")
+        return f"SELECT * FROM read_json('{path}', format = 'newline_delimited', columns = {{{types}}})"
+
+
+@contextmanager
+def staged_rows(table: Table, run_id: str) -> Iterator[StagedRows]:
+    staged = StagedRows(table, run_id)
+    try:
+        yield staged
+    finally:
+        staged.discard()
+
+
+def _scope_filter(table: Table, partition: date, scope: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    missing = set(table.scope_columns) - set(scope)
+    if missing:
+        raise ValueError(f"{table.qualified_name}: a write must name its scope {sorted(missing)}")
+    clauses = [f"{table.partition_column} = ?"] + [f"{name} = ?" for name in table.scope_columns]
+    return " AND ".join(clauses), [partition, *(scope[name] for name in table.scope_columns)]
+
+
+def replace_partition(
+    conn: duckdb.DuckDBPyConnection,
+    staged: Iterable[StagedRows] | StagedRows,
+    partition: date,
+    scope: Mapping[str, Any] | None = None,
+    *,
+    only_keys_in: tuple[str, StagedRows] | None = None,
+) -> dict[str, int]:
+    """Replace one partition of one or more tables in a single transaction.
+
+    Staged rows that repeat a key (paging over data that changes can repeat rows) are written once.
+    With ``only_keys_in=(column, staged)`` only the partition's rows whose ``column`` value appears
+    in ``staged`` are replaced and its other rows are kept (used where a run adds to what an
+    earlier run fetched, e.g. session details fetched within a daily call budget).
+    Returns the number of rows inserted per table, after removing repeated keys.
+    """
+    batches = [staged] if isinstance(staged, StagedRows) else list(staged)
+    scope = scope or {}
+    if only_keys_in is not None:
+        only_keys_in[1].finish()
+    for batch in batches:
+        batch.finish()
+        ensure_table(conn, batch.table)
+    inserted: dict[str, int] = {}
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for batch in batches:
+            table = batch.table
+            where, params = _scope_filter(table, partition, scope)
+            if only_keys_in is not None:
+                column, id_source = only_keys_in
+                where += f" AND {column} IN (SELECT {column} FROM ({id_source.read_sql()}))"
+            conn.execute(f"DELETE FROM {table.qualified_name} WHERE {where}", params)
+            inserted[table.qualified_name] = 0
+            if batch.count:
+                keys = ", ".join((*table.scope_columns, *table.key_columns))
+                order = f" ORDER BY {table.keep_on_duplicate}" if table.keep_on_duplicate else ""
+                result = conn.execute(
+                    f"INSERT INTO {table.qualified_name} BY NAME SELECT * FROM ({batch.read_sql()}) "
+                    f"QUALIFY row_number() OVER (PARTITION BY {keys}{order}) = 1"
+                ).fetchone()
+                inserted[table.qualified_name] = int(result[0]) if result else 0
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return inserted
+
+
+def count_partition(conn: duckdb.DuckDBPyConnection, table: Table, partition: date, scope: Mapping[str, Any] | None = None) -> int:
+    where, params = _scope_filter(table, partition, scope or {})
+    row = conn.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where}", params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def preview_markdown(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    partition: date,
+    scope: Mapping[str, Any] | None = None,
+    *,
+    columns: Iterable[str] | None = None,
+    limit: int = 10,
+) -> str:
+    """The first rows of a partition as a markdown table, for the asset's metadata in the UI."""
+    where, params = _scope_filter(table, partition, scope or {})
+    selected = ", ".join(columns or [c.name for c in table.columns])
+    order = ", ".join(table.key_columns)
+    frame = conn.execute(
+        f"SELECT {selected} FROM {table.qualified_name} WHERE {where} ORDER BY {order} LIMIT {int(limit)}", params
+    ).df()
+    if frame.empty:
+        return "_no rows for this partition_"
+    return frame.to_markdown(index=False)
