@@ -99,6 +99,7 @@ def send(
     log = logger or logging.getLogger("rum_assets.http")
     rng = rng or random.Random()
     started = time.monotonic()
+    waited = 0.0
     last_problem = "no attempt made"
     for attempt in range(1, policy.max_attempts + 1):
         if before_attempt is not None:
@@ -131,7 +132,7 @@ def send(
                 wait = policy.backoff(attempt, rng)
             else:
                 return response
-        elapsed = time.monotonic() - started
+        elapsed = max(time.monotonic() - started, waited)
         if attempt == policy.max_attempts or elapsed + wait > policy.max_total_seconds:
             break
         log.warning(
@@ -145,6 +146,7 @@ def send(
             wait,
         )
         sleep(wait)
+        waited += wait
     if "rate limited" in last_problem:
         raise RateLimitedError(
             context.vendor,
@@ -158,7 +160,7 @@ def send(
     raise VendorHTTPError(
         context.vendor,
         context.endpoint,
-        f"gave up after {attempt} attempts in {time.monotonic() - started:.1f} s; last error: {last_problem}",
+        f"gave up after {attempt} attempts in {max(time.monotonic() - started, waited):.1f} s; last error: {last_problem}",
         day=context.day,
         secrets=context.secrets,
     )

@@ -1,0 +1,41 @@
+# Needs only python3 (3.11+), git and make: uv is installed into .tools/ on first use.
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := python3
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: demo test ui emulator bench check-defs clean
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+## Land the last 3 complete UTC days of every asset from the built-in emulator into data/rum_assets.duckdb.
+demo: .venv/.synced
+	.venv/bin/rum-assets demo
+
+## Run the whole test suite.
+test: .venv/.synced
+	.venv/bin/python -m pytest
+
+## The Dagster UI (http://127.0.0.1:3000) on the demo data, with the emulator serving both vendors.
+ui: .venv/.synced
+	.venv/bin/rum-assets ui
+
+emulator: .venv/.synced
+	.venv/bin/rum-assets emulator
+
+bench: .venv/.synced
+	.venv/bin/python -m bench
+
+check-defs: .venv/.synced
+	.venv/bin/dg check defs
+
+clean:
+	rm -rf .venv $(TOOLS) .dagster_home data

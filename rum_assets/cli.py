@@ -1,0 +1,122 @@
+"""Console commands: ``rum-assets emulator``, ``rum-assets demo`` and ``rum-assets ui``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def ensure_dagster_home() -> Path:
+    """Use ``$DAGSTER_HOME`` or ``.dagster_home`` beside the project, with the project's dagster.yaml."""
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    instance_yaml = PROJECT_ROOT / "dagster.yaml"
+    if instance_yaml.exists() and not (home / "dagster.yaml").exists():
+        shutil.copyfile(instance_yaml, home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sessions-per-day", type=int, default=EmulatorSettings.sessions_per_day, help="Raygun sessions per day")
+    parser.add_argument(
+        "--raygun-call-limit", type=int, default=EmulatorSettings.raygun_call_limit, help="Raygun calls per app per UTC day (0: unlimited)"
+    )
+    parser.add_argument("--clients-per-product", type=int, default=EmulatorSettings.clients_per_product, help="Revenera clients per product")
+
+
+def _settings(args: argparse.Namespace) -> EmulatorSettings:
+    return EmulatorSettings(
+        sessions_per_day=args.sessions_per_day,
+        raygun_call_limit=args.raygun_call_limit,
+        clients_per_product=args.clients_per_product,
+    )
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    server = start_emulator(_settings(args), host=args.host, port=args.port, background=False)
+    print(f"Emulating Raygun and Revenera at {server.base_url} (Ctrl-C to stop). Point the project at it with:")
+    for name, value in emulator_env(server.base_url, _settings(args)).items():
+        print(f"  export {name}={value}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from rum_assets.demo import run_demo
+
+    ensure_dagster_home()
+    days = [date.today() - timedelta(days=offset) for offset in range(args.days, 0, -1)]
+    if args.end:
+        end = date.fromisoformat(args.end)
+        days = [end - timedelta(days=offset) for offset in range(args.days - 1, -1, -1)]
+    return run_demo(days, _settings(args))
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Start the emulator and ``dagster dev`` on the demo's data, so the UI can launch runs too."""
+    home = ensure_dagster_home()
+    server = start_emulator(_settings(args), host="127.0.0.1", port=args.emulator_port, background=True)
+    env = {**os.environ, **emulator_env(server.base_url, _settings(args)), "DAGSTER_HOME": str(home)}
+    print(f"Emulator at {server.base_url}; Dagster UI at http://127.0.0.1:{args.port}")
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]
+    process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        return 0
+    finally:
+        server.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rum-assets", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    emulator = commands.add_parser("emulator", help="serve both vendor emulators until interrupted")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8765)
+    _add_emulator_options(emulator)
+    emulator.set_defaults(func=cmd_emulator)
+
+    demo = commands.add_parser("demo", help="land the last days of every asset from the emulator into DuckDB")
+    demo.add_argument("--days", type=int, default=3, help="how many complete UTC days to land (default 3)")
+    demo.add_argument("--end", help="last day to land, YYYY-MM-DD (default yesterday)")
+    _add_emulator_options(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    ui = commands.add_parser("ui", help="start the emulator and the Dagster UI on the demo data")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--emulator-port", type=int, default=8765)
+    _add_emulator_options(ui)
+    ui.set_defaults(func=cmd_ui)
+
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    code = int(args.func(args))
+    if args.command == "demo":
+        print(f"Done in {time.monotonic() - started:.1f} s ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC).")
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""The demo: start the emulator, land some complete UTC days of every asset, print what landed."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from rum_assets import settings
+from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
+
+
+def _materialize_all(days: list[date]) -> dict[str, dict[str, int]]:
+    """Materialize every asset: unpartitioned ones once, daily ones for each day. Returns calls per day."""
+    from rum_assets.definitions import defs  # read after the environment points at the emulator
+
+    instance = dg.DagsterInstance.get()
+    assets = list(defs.assets or [])
+    resources = dict(defs.resources or {})
+    unpartitioned = [a for a in assets if isinstance(a, dg.AssetsDefinition) and a.partitions_def is None]
+    daily = [a for a in assets if isinstance(a, dg.AssetsDefinition) and a.partitions_def is not None]
+    calls: dict[str, dict[str, int]] = defaultdict(dict)
+    if unpartitioned:
+        print(f"Materializing {len(unpartitioned)} unpartitioned assets ...", flush=True)
+        dg.materialize(unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance)
+    for day in days:
+        print(f"Materializing {day} ...", flush=True)
+        result = dg.materialize(daily, partition_key=day.isoformat(), resources=resources, instance=instance)
+        for event in result.get_asset_materialization_events():
+            materialization = event.step_materialization_data.materialization
+            for key in ("raygun/api_calls_used", "revenera/api_calls_used"):
+                if key in materialization.metadata:
+                    vendor = key.split("/")[0]
+                    value = int(materialization.metadata[key].value)  # type: ignore[arg-type]
+                    calls[day.isoformat()][vendor] = calls[day.isoformat()].get(vendor, 0) + value
+    return calls
+
+
+def _row_counts(database: str, days: list[date]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    with duckdb.connect(database, read_only=True) as conn:
+        tables = conn.execute(
+            "SELECT table_schema || '.' || table_name, "
+            "bool_or(column_name = 'partition_date') FROM information_schema.columns "
+            "WHERE table_schema IN ('raygun', 'revenera') GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        for name, partitioned in tables:
+            if partitioned:
+                rows = conn.execute(
+                    f"SELECT partition_date, count(*) FROM {name} WHERE partition_date BETWEEN ? AND ? GROUP BY 1",
+                    [min(days), max(days)],
+                ).fetchall()
+                counts[name] = {d.isoformat(): n for d, n in rows}
+            else:
+                counts[name] = {"(all)": conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]}  # type: ignore[index]
+    return counts
+
+
+def _print_summary(database: str, days: list[date], calls: dict[str, dict[str, int]]) -> None:
+    counts = _row_counts(database, days)
+    labels = [d.isoformat() for d in days]
+    width = max((len(name) for name in counts), default=10) + 2
+    print()
+    print("Rows per table per day".ljust(width) + "".join(label.rjust(12) for label in labels))
+    for name, per_day in counts.items():
+        if "(all)" in per_day:
+            print(name.ljust(width) + f"{per_day['(all)']:>12} (not partitioned)")
+        else:
+            print(name.ljust(width) + "".join(f"{per_day.get(label, 0):>12}" for label in labels))
+    print()
+    print("API calls used".ljust(width) + "".join(label.rjust(12) for label in labels))
+    for vendor in ("raygun", "revenera"):
+        print(vendor.ljust(width) + "".join(f"{calls.get(label, {}).get(vendor, 0):>12}" for label in labels))
+
+
+def run_demo(days: list[date], emulator_settings: EmulatorSettings) -> int:
+    server = start_emulator(emulator_settings)
+    try:
+        os.environ.update(emulator_env(server.base_url, emulator_settings))
+        database = settings.duckdb_path()
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        print(f"Emulator (Raygun + Revenera) at {server.base_url}; warehouse {database}; Dagster home {os.environ['DAGSTER_HOME']}")
+        calls = _materialize_all(days)
+        _print_summary(database, days, calls)
+    finally:
+        server.stop()
+    print()
+    print(f"Look at the data:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{database}', read_only=True).sql('SELECT * FROM raygun.sessions LIMIT 5'))\"")
+    print("Open the UI on it:  make ui   (then http://127.0.0.1:3000; runs launched there use the emulator)")
+    return 0

@@ -1,0 +1,79 @@
+"""The call ledger: a daily limit that concurrent processes cannot pass together."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from rum_assets.budget import CallBudgetLedger
+from rum_assets.errors import CallBudgetExhaustedError
+
+
+def _spend(path: str, attempts: int, results: "multiprocessing.Queue[int]") -> None:
+    ledger = CallBudgetLedger(path, "raygun:test", daily_limit=50, vendor="Raygun")
+    granted = 0
+    for _ in range(attempts):
+        try:
+            ledger.reserve("GET /api/v1/pulse/session")
+        except CallBudgetExhaustedError:
+            continue
+        granted += 1
+    results.put(granted)
+
+
+def test_reserve_refuses_past_the_limit_and_names_the_reset(tmp_path: Path) -> None:
+    clock = lambda: datetime(2026, 11, 20, 18, 30, tzinfo=UTC)  # noqa: E731
+    ledger = CallBudgetLedger(tmp_path / "ledger.sqlite3", "raygun:a", daily_limit=3, vendor="Raygun", clock=clock)
+    for _ in range(3):
+        ledger.reserve("GET /x")
+    assert ledger.remaining() == 0
+    with pytest.raises(CallBudgetExhaustedError) as raised:
+        ledger.reserve("GET /x")
+    assert raised.value.resets_at == datetime(2026, 11, 21, tzinfo=UTC)
+    assert "Raygun GET /x: the daily call budget of 3 calls is spent" in str(raised.value)
+    assert ledger.reserved_by_me == 3
+
+
+def test_days_and_scopes_are_counted_apart(tmp_path: Path) -> None:
+    now = [datetime(2026, 11, 20, 23, 59, tzinfo=UTC)]
+    path = tmp_path / "ledger.sqlite3"
+    first = CallBudgetLedger(path, "raygun:a", daily_limit=2, vendor="Raygun", clock=lambda: now[0])
+    other = CallBudgetLedger(path, "raygun:b", daily_limit=2, vendor="Raygun", clock=lambda: now[0])
+    first.reserve("GET /x", calls=2)
+    other.reserve("GET /x")
+    assert (first.remaining(), other.remaining()) == (0, 1)
+    now[0] = datetime(2026, 11, 21, 0, 0, 1, tzinfo=UTC)
+    assert first.remaining() == 2
+
+
+def test_a_429_marks_the_day_spent(tmp_path: Path) -> None:
+    ledger = CallBudgetLedger(tmp_path / "ledger.sqlite3", "raygun:a", daily_limit=50, vendor="Raygun")
+    ledger.reserve("GET /x")
+    ledger.mark_spent()
+    assert ledger.remaining() == 0
+
+
+def test_unlimited_still_counts(tmp_path: Path) -> None:
+    ledger = CallBudgetLedger(tmp_path / "ledger.sqlite3", "raygun:a", daily_limit=0, vendor="Raygun")
+    for _ in range(100):
+        ledger.reserve("GET /x")
+    assert ledger.remaining() is None and ledger.used() == 100
+
+
+def test_two_processes_never_exceed_the_limit_together(tmp_path: Path) -> None:
+    path = str(tmp_path / "ledger.sqlite3")
+    CallBudgetLedger(path, "raygun:test", daily_limit=50, vendor="Raygun")
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue[int] = context.Queue()
+    workers = [context.Process(target=_spend, args=(path, 40, results)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    granted = [results.get(timeout=5) for _ in workers]
+    assert sum(granted) == 50
+    assert all(g >= 10 for g in granted)
+    assert CallBudgetLedger(path, "raygun:test", daily_limit=50, vendor="Raygun").used() == 50

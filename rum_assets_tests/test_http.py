@@ -1,0 +1,110 @@
+"""The shared retry loop, over real HTTP against a loopback server with injected faults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import pytest
+
+from rum_assets.emulator.faults import FaultRule
+from rum_assets.emulator.server import EmulatorServer, Response, Route
+from rum_assets.errors import RateLimitedError, VendorHTTPError
+from rum_assets.http import CallContext, RetryPolicy, parse_retry_after, send
+
+
+class _EchoApp:
+    def routes(self) -> list[Route]:
+        return [Route("GET", r"/echo", lambda request: Response.json(200, {"ok": True}))]
+
+
+@pytest.fixture
+def server() -> Iterator[EmulatorServer]:
+    with EmulatorServer([_EchoApp()]) as running:
+        yield running
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+def _send(server: EmulatorServer, sleeps: list[float], policy: RetryPolicy | None = None, **kwargs: object) -> httpx.Response:
+    with httpx.Client() as client:
+        return send(
+            client,
+            "GET",
+            server.base_url + "/echo",
+            CallContext("Vendor", "GET /echo", date(2026, 11, 20), secrets=("s3cr3t-value",)),
+            policy=policy or RetryPolicy(max_attempts=4),
+            sleep=sleeps.append,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+
+def test_retries_server_errors_with_bounded_jittered_backoff(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=503, times=1))
+    server.faults.add(FaultRule("/echo", status=500, times=1))
+    response = _send(server, sleeps)
+    assert response.status_code == 200
+    assert server.requests_by_path["/echo"] == 3
+    assert len(sleeps) == 2
+    assert 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0
+
+
+def test_retries_dropped_connections_and_timeouts(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", kind="drop", times=1))
+    server.faults.add(FaultRule("/echo", delay_seconds=1.0, times=1))
+    response = _send(server, sleeps, RetryPolicy(max_attempts=4, timeout_seconds=0.3))
+    assert response.status_code == 200
+    assert len(sleeps) == 2
+
+
+def test_honours_retry_after_within_the_allowed_wait(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=429, retry_after="7"))
+    assert _send(server, sleeps).status_code == 200
+    assert sleeps == [7.0]
+
+
+def test_retry_after_beyond_the_allowed_wait_raises_with_reset_time(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=429, retry_after="3600"))
+    before = datetime.now(UTC)
+    with pytest.raises(RateLimitedError) as raised:
+        _send(server, sleeps, RetryPolicy(max_retry_after_seconds=60))
+    error = raised.value
+    assert sleeps == []
+    assert error.resets_at is not None and timedelta(minutes=59) < error.resets_at - before < timedelta(minutes=61)
+    assert "Vendor GET /echo for day 2026-11-20 (HTTP 429)" in str(error)
+    assert "resets at" in str(error)
+
+
+def test_gives_up_after_max_attempts_naming_vendor_endpoint_and_day(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=500, times=None, body=b'{"message": "boom s3cr3t-value"}'))
+    with pytest.raises(VendorHTTPError) as raised:
+        _send(server, sleeps, RetryPolicy(max_attempts=3))
+    message = str(raised.value)
+    assert server.requests_by_path["/echo"] == 3
+    assert message.startswith("Vendor GET /echo for day 2026-11-20: gave up after 3 attempts")
+    assert "boom" in message and "s3cr3t-value" not in message
+
+
+def test_total_time_bound_stops_retries_early(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=429, retry_after="50", times=None))
+    with pytest.raises(RateLimitedError):
+        _send(server, sleeps, RetryPolicy(max_attempts=10, max_total_seconds=120, max_retry_after_seconds=100))
+    assert sleeps == [50.0, 50.0]
+
+
+def test_other_statuses_are_returned_to_the_caller(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=404))
+    assert _send(server, sleeps).status_code == 404
+    assert sleeps == []
+
+
+def test_parse_retry_after_accepts_seconds_and_http_dates() -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("120", now) == 120
+    assert parse_retry_after("Fri, 20 Nov 2026 12:01:00 GMT", now) == 60
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(None, now) is None

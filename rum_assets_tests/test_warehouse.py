@@ -1,0 +1,98 @@
+"""Atomic day replacement, de-duplication, key-scoped replacement and schema evolution in DuckDB."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from rum_assets.warehouse import Column, StagedRows, Table, count_partition, ensure_table, preview_markdown, replace_partition
+
+DAY = date(2026, 11, 20)
+TABLE = Table(
+    schema="test",
+    name="things",
+    description="things",
+    key_columns=("thing_id",),
+    scope_columns=("product_id",),
+    keep_on_duplicate="version DESC",
+    columns=(
+        Column("thing_id", "BIGINT", "id", nullable=False),
+        Column("product_id", "VARCHAR", "product", nullable=False),
+        Column("partition_date", "DATE", "day", nullable=False),
+        Column("version", "INTEGER", "version"),
+        Column("seen_at", "TIMESTAMPTZ", "when"),
+    ),
+)
+
+
+def _stage(rows: list[dict[str, object]], table: Table = TABLE) -> StagedRows:
+    staged = StagedRows(table, run_id="run-1")
+    staged.add_all(rows)
+    return staged
+
+
+def _row(thing_id: object, version: int = 1, product: str = "p1", day: date = DAY) -> dict[str, object]:
+    return {"thing_id": thing_id, "product_id": product, "partition_date": day, "version": version, "seen_at": "2026-11-20T10:00:00.000Z"}
+
+
+@pytest.fixture
+def conn(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(tmp_path / "w.duckdb"))
+
+
+def test_replace_is_idempotent_and_scoped(conn: duckdb.DuckDBPyConnection) -> None:
+    replace_partition(conn, _stage([_row(1), _row(2)]), DAY, {"product_id": "p1"})
+    replace_partition(conn, _stage([_row(9, product="p2")]), DAY, {"product_id": "p2"})
+    replace_partition(conn, _stage([_row(1), _row(2)]), DAY, {"product_id": "p1"})
+    assert count_partition(conn, TABLE, DAY, {"product_id": "p1"}) == 2
+    assert count_partition(conn, TABLE, DAY, {"product_id": "p2"}) == 1
+    lineage = conn.execute("SELECT DISTINCT _run_id FROM test.things").fetchall()
+    assert lineage == [("run-1",)]
+
+
+def test_repeated_keys_are_written_once_keeping_the_preferred_row(conn: duckdb.DuckDBPyConnection) -> None:
+    written = replace_partition(conn, _stage([_row(1, 1), _row(1, 3), _row(1, 2), _row(2)]), DAY, {"product_id": "p1"})
+    assert written == {"test.things": 2}
+    assert conn.execute("SELECT version FROM test.things WHERE thing_id = 1").fetchone() == (3,)
+
+
+def test_a_failed_load_leaves_the_previous_day_intact(conn: duckdb.DuckDBPyConnection) -> None:
+    replace_partition(conn, _stage([_row(1), _row(2), _row(3)]), DAY, {"product_id": "p1"})
+    with pytest.raises(duckdb.Error):
+        replace_partition(conn, _stage([_row(4), _row("not-a-number")]), DAY, {"product_id": "p1"})
+    assert sorted(r[0] for r in conn.execute("SELECT thing_id FROM test.things").fetchall()) == [1, 2, 3]
+
+
+def test_only_keys_in_replaces_just_those_keys(conn: duckdb.DuckDBPyConnection) -> None:
+    replace_partition(conn, _stage([_row(1, 1), _row(2, 1)]), DAY, {"product_id": "p1"})
+    update = _stage([_row(2, 5)])
+    replace_partition(conn, update, DAY, {"product_id": "p1"}, only_keys_in=("thing_id", update))
+    assert conn.execute("SELECT thing_id, version FROM test.things ORDER BY 1").fetchall() == [(1, 1), (2, 5)]
+
+
+def test_new_columns_are_added_to_an_existing_table(conn: duckdb.DuckDBPyConnection) -> None:
+    ensure_table(conn, TABLE)
+    replace_partition(conn, _stage([_row(1)]), DAY, {"product_id": "p1"})
+    grown = Table(
+        schema=TABLE.schema, name=TABLE.name, description="", key_columns=TABLE.key_columns, scope_columns=TABLE.scope_columns,
+        columns=(*TABLE.columns, Column("colour", "VARCHAR", "new")),
+    )
+    replace_partition(conn, _stage([{**_row(2), "colour": "red"}], grown), DAY, {"product_id": "p1"})
+    assert conn.execute("SELECT colour FROM test.things").fetchall() == [("red",)]
+
+
+def test_rows_with_unknown_columns_are_refused() -> None:
+    staged = StagedRows(TABLE, run_id="r")
+    with pytest.raises(ValueError, match="not in the table"):
+        staged.add({**_row(1), "surprise": 1})
+    staged.discard()
+
+
+def test_preview_is_markdown(conn: duckdb.DuckDBPyConnection) -> None:
+    replace_partition(conn, _stage([_row(1)]), DAY, {"product_id": "p1"})
+    preview = preview_markdown(conn, TABLE, DAY, {"product_id": "p1"}, columns=["thing_id", "version"])
+    assert preview.splitlines()[0].startswith("|") and "thing_id" in preview
+    assert preview_markdown(conn, TABLE, date(2020, 1, 1), {"product_id": "p1"}) == "_no rows for this partition_"
