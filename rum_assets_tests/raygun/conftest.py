@@ -1,0 +1,53 @@
+"""Fixtures for the Raygun tests: an emulator on a free loopback port and clients pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
+from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
+from rum_assets.emulator.server import EmulatorServer
+from rum_assets.http import RetryPolicy
+from rum_assets.raygun.client import RaygunClient
+
+
+class FakeClock:
+    """A clock shared by the emulator and the client, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 21, 9, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+def start_raygun() -> Iterator[Callable[..., tuple[EmulatorServer, RaygunApp]]]:
+    servers: list[EmulatorServer] = []
+
+    def start(**config: Any) -> tuple[EmulatorServer, RaygunApp]:
+        app = RaygunApp(RaygunEmulatorConfig(**config))
+        server = EmulatorServer([app]).start()
+        servers.append(server)
+        return server, app
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def make_client(base_url: str, **kwargs: Any) -> RaygunClient:
+    kwargs.setdefault("policy", RetryPolicy(max_attempts=3, base_delay_seconds=0.01, max_retry_after_seconds=5))
+    return RaygunClient(base_url, DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET, **kwargs)

@@ -1,0 +1,131 @@
+"""The Raygun client against the Raygun emulator, over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from rum_assets.budget import CallBudgetLedger
+from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_SECRET
+from rum_assets.emulator.faults import FaultRule
+from rum_assets.errors import AuthenticationError, CallBudgetExhaustedError, NotFoundError, PayloadError, RateLimitedError
+from rum_assets.raygun.client import RaygunClient
+
+from .conftest import FakeClock, make_client
+
+DAY = date(2026, 11, 20)
+
+
+def test_pages_through_a_day_following_links_next(start_raygun, clock: FakeClock) -> None:
+    server, _ = start_raygun(sessions_per_day=1203, daily_call_limit=0, clock=clock)
+    with make_client(server.base_url, clock=clock) as client:
+        pages = list(client.iter_session_pages(DAY))
+    ids = [s.id for page in pages for s in page.sessions]
+    assert len(pages) == 3
+    assert len(ids) == len(set(ids)) == pages[0].total_sessions == 1203
+    assert all(s.session_start.date() == DAY for page in pages for s in page.sessions)
+    assert server.requests_by_path["/api/v1/pulse/sessions"] == 3
+    assert client.authentications == 1
+
+
+def test_reuses_the_session_key_and_renews_it_before_expiry(start_raygun, clock: FakeClock) -> None:
+    server, _ = start_raygun(sessions_per_day=20, daily_call_limit=0, clock=clock, session_key_ttl_seconds=120)
+    with make_client(server.base_url, clock=clock, session_key_ttl=timedelta(seconds=120), renew_margin=timedelta(seconds=30)) as client:
+        first = next(client.iter_session_pages(DAY)).sessions[0]
+        client.get_session(first.id, DAY)
+        assert client.authentications == 1
+        clock.advance(95)
+        client.get_session(first.id, DAY)
+    assert client.authentications == 2
+    assert client.calls_made == 5  # auth, page, detail, auth, detail: renewed without a 401
+
+
+def test_reauthenticates_once_when_the_key_expires_early(start_raygun, clock: FakeClock) -> None:
+    server, _ = start_raygun(sessions_per_day=20, daily_call_limit=0, clock=clock, session_key_ttl_seconds=1)
+    with make_client(server.base_url, clock=clock) as client:
+        session = next(client.iter_session_pages(DAY)).sessions[0]
+        clock.advance(2)
+        detail = client.get_session(session.id, DAY)
+    assert detail.id == session.id
+    assert client.authentications == 2
+
+
+def test_bad_credentials_raise_without_leaking_secrets(start_raygun, clock: FakeClock) -> None:
+    server, _ = start_raygun(clock=clock)
+    client = RaygunClient(server.base_url, DEMO_RAYGUN_API_KEY, "demo-raygun-client-id", "wrong-secret-value", clock=clock)
+    with client, pytest.raises(AuthenticationError) as raised:
+        client.authenticate()
+    message = str(raised.value)
+    assert message.startswith("Raygun POST /api/v1/pulse/authenticate (HTTP 401)")
+    assert "wrong-secret-value" not in message and DEMO_RAYGUN_API_KEY not in message
+    assert DEMO_RAYGUN_CLIENT_SECRET not in repr(client.__dict__.get("_http"))
+
+
+def test_vendor_429_raises_with_reset_time_and_marks_the_ledger(start_raygun, clock: FakeClock, tmp_path: Path) -> None:
+    server, _ = start_raygun(sessions_per_day=20, daily_call_limit=3, clock=clock)
+    ledger = CallBudgetLedger(tmp_path / "l.sqlite3", "raygun:t", daily_limit=0, vendor="Raygun", clock=clock)
+    with make_client(server.base_url, clock=clock, ledger=ledger) as client:
+        session = next(client.iter_session_pages(DAY)).sessions[0]
+        client.get_session(session.id, DAY)
+        with pytest.raises(RateLimitedError) as raised:
+            client.get_session(session.id, DAY)
+    assert raised.value.resets_at is not None
+    assert raised.value.resets_at.isoformat() == "2026-11-22T00:00:00+00:00"
+    assert "Raygun GET /api/v1/pulse/session for day 2026-11-20 (HTTP 429)" in str(raised.value)
+
+
+def test_the_ledger_stops_calls_before_the_vendor_limit(start_raygun, clock: FakeClock, tmp_path: Path) -> None:
+    server, app = start_raygun(sessions_per_day=20, daily_call_limit=50, clock=clock)
+    ledger = CallBudgetLedger(tmp_path / "l.sqlite3", "raygun:t", daily_limit=4, vendor="Raygun", clock=clock)
+    with make_client(server.base_url, clock=clock, ledger=ledger) as client:
+        sessions = next(client.iter_session_pages(DAY)).sessions
+        client.get_session(sessions[0].id, DAY)
+        client.get_session(sessions[1].id, DAY)
+        with pytest.raises(CallBudgetExhaustedError):
+            client.get_session(sessions[2].id, DAY)
+    assert ledger.used() == 4
+    assert app.calls_used(DEMO_RAYGUN_API_KEY, clock().date()) == 4
+
+
+def test_retries_server_errors(start_raygun, clock: FakeClock) -> None:
+    server, _ = start_raygun(sessions_per_day=20, daily_call_limit=0, clock=clock)
+    server.faults.add(FaultRule("/api/v1/pulse/sessions", status=500, times=2))
+    with make_client(server.base_url, clock=clock) as client:
+        page = next(client.iter_session_pages(DAY))
+    assert page.total_sessions == 20
+    assert server.requests_by_path["/api/v1/pulse/sessions"] == 3
+
+
+def test_unknown_session_is_not_found(start_raygun, clock: FakeClock) -> None:
+    server, _ = start_raygun(clock=clock, daily_call_limit=0)
+    with make_client(server.base_url, clock=clock) as client, pytest.raises(NotFoundError, match="session 42 is unknown"):
+        client.get_session(42, DAY)
+
+
+def test_a_payload_breaking_the_contract_names_endpoint_day_and_field(start_raygun, clock: FakeClock) -> None:
+    server, _ = start_raygun(clock=clock, daily_call_limit=0)
+    body = b'{"totalSessions": 1, "sessions": [{"id": "not-a-number", "sessionStart": "2026-11-20T01:00:00.000Z"}], "links": {}}'
+    server.faults.add(FaultRule("/api/v1/pulse/sessions", status=200, body=body))
+    with make_client(server.base_url, clock=clock) as client, pytest.raises(PayloadError) as raised:
+        list(client.iter_session_pages(DAY))
+    message = str(raised.value)
+    assert message.startswith("Raygun GET /api/v1/pulse/sessions for day 2026-11-20: field 'sessions.0.id' breaks the contract")
+    assert "not-a-number" in message
+
+
+def test_not_json_is_a_payload_error(start_raygun, clock: FakeClock) -> None:
+    server, _ = start_raygun(clock=clock, daily_call_limit=0)
+    server.faults.add(FaultRule("/api/v1/pulse/sessions", status=200, body=b"<html>maintenance</html>"))
+    with make_client(server.base_url, clock=clock) as client, pytest.raises(PayloadError, match="not JSON"):
+        list(client.iter_session_pages(DAY))
+
+
+def test_active_sessions_today_have_no_end(start_raygun, clock: FakeClock) -> None:
+    server, _ = start_raygun(sessions_per_day=500, daily_call_limit=0, clock=clock)
+    with make_client(server.base_url, clock=clock) as client:
+        sessions = [s for page in client.iter_session_pages(clock().date()) for s in page.sessions]
+    assert sessions and max(s.session_start for s in sessions) <= clock()
+    active = [s for s in sessions if s.status == "active"]
+    assert active and all(s.session_end is None for s in active)
