@@ -6,9 +6,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from rum_assets import settings
+from rum_assets.freshness import freshness_checks_and_sensor
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
+from rum_assets.raygun.sensors import build_budget_backfill_sensor, build_late_sessions_sensor
 from rum_assets.raygun.resource import DEFAULT_BASE_URL as RAYGUN_DEFAULT_BASE_URL
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.schedules import daily_job_and_schedule
 
 
 def _raygun_resource() -> RaygunResource:
@@ -19,14 +22,24 @@ def _raygun_resource() -> RaygunResource:
         base_url=settings.env("RAYGUN_BASE_URL", RAYGUN_DEFAULT_BASE_URL),
         daily_call_limit=settings.env_int("RAYGUN_DAILY_CALL_LIMIT", 50),
         reserved_list_calls=settings.env_int("RAYGUN_RESERVED_LIST_CALLS", 5),
+        detail_coverage_floor=float(settings.env("RAYGUN_DETAIL_COVERAGE_FLOOR", "0")),
         state_dir=settings.state_dir(),
         pii_mode=settings.env("RUM_ASSETS_PII_MODE", "hash"),
         pii_salt=settings.env("RUM_ASSETS_PII_SALT", "rum_assets"),
     )
 
 
+raygun_assets = [raygun_sessions, raygun_session_details]
+raygun_job, raygun_schedule = daily_job_and_schedule("raygun", [a.key for a in raygun_assets], hour=2, minute=15)
+daily_assets = [*raygun_assets]
+freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily_assets)
+
 defs = dg.Definitions(
-    assets=[raygun_sessions, raygun_session_details],
+    assets=[*raygun_assets],
+    asset_checks=[*freshness_checks],
+    jobs=[raygun_job],
+    schedules=[raygun_schedule],
+    sensors=[build_budget_backfill_sensor(), build_late_sessions_sensor(), freshness_sensor],
     resources={
         "raygun": _raygun_resource(),
         "duckdb": DuckDBResource(database=settings.duckdb_path()),

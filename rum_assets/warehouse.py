@@ -164,7 +164,7 @@ def staged_rows(table: Table, run_id: str) -> Iterator[StagedRows]:
         staged.discard()
 
 
-def _scope_filter(table: Table, partition: date, scope: Mapping[str, Any]) -> tuple[str, list[Any]]:
+def scope_filter(table: Table, partition: date, scope: Mapping[str, Any]) -> tuple[str, list[Any]]:
     missing = set(table.scope_columns) - set(scope)
     if missing:
         raise ValueError(f"{table.qualified_name}: a write must name its scope {sorted(missing)}")
@@ -200,7 +200,7 @@ def replace_partition(
     try:
         for batch in batches:
             table = batch.table
-            where, params = _scope_filter(table, partition, scope)
+            where, params = scope_filter(table, partition, scope)
             if only_keys_in is not None:
                 column, id_source = only_keys_in
                 where += f" AND {column} IN (SELECT {column} FROM ({id_source.read_sql()}))"
@@ -222,7 +222,7 @@ def replace_partition(
 
 
 def count_partition(conn: duckdb.DuckDBPyConnection, table: Table, partition: date, scope: Mapping[str, Any] | None = None) -> int:
-    where, params = _scope_filter(table, partition, scope or {})
+    where, params = scope_filter(table, partition, scope or {})
     row = conn.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
 
@@ -237,7 +237,7 @@ def preview_markdown(
     limit: int = 10,
 ) -> str:
     """The first rows of a partition as a markdown table, for the asset's metadata in the UI."""
-    where, params = _scope_filter(table, partition, scope or {})
+    where, params = scope_filter(table, partition, scope or {})
     selected = ", ".join(columns or [c.name for c in table.columns])
     order = ", ".join(table.key_columns)
     frame = conn.execute(

@@ -1,12 +1,13 @@
 """Raygun assets: the day's session list, and the details of those sessions within the call budget."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from rum_assets.errors import CallBudgetExhaustedError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
 from rum_assets.partitions import daily_partitions, partition_day
+from rum_assets.quality import actual_table_schema, previous_column_schema, standard_check_results, standard_check_specs
 from rum_assets.raygun.client import RaygunClient
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.tables import DETAIL_TABLES, PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS, SESSIONS, detail_rows, session_row
@@ -16,6 +17,18 @@ GROUP = "raygun"
 OWNERS = ["team:data-engineering"]
 KINDS = {"python", "duckdb"}
 POOL = "raygun_api"
+SESSIONS_KEY = dg.AssetKey(["raygun", "sessions"])
+DETAILS_KEY = dg.AssetKey(["raygun", "session_details"])
+ROW_COUNT_MATCHES_VENDOR = "row_count_matches_vendor_total"
+DETAIL_COVERAGE = "detail_coverage_above_floor"
+
+BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=1)
+"""One day per run: Raygun allows 50 calls a day, so a backfill must advance day by day, each run
+reserving its own calls, and a day that runs out of budget fails alone and is retried alone."""
+
+FRESHNESS_POLICY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=36), warn_window=timedelta(hours=28))
+"""Asset health in the UI: the daily schedule runs at 02:15 UTC, so a materialization older than
+28 hours means a missed run and one older than 36 hours a missed day."""
 
 
 def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, dg.MetadataValue | int | str]:
@@ -41,6 +54,19 @@ def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, 
         "the day atomically."
     ),
     metadata={"dagster/column_schema": SESSIONS.table_schema(), "dagster/table_name": SESSIONS.qualified_name},
+    backfill_policy=BACKFILL_POLICY,
+    freshness_policy=FRESHNESS_POLICY,
+    check_specs=[
+        *standard_check_specs(SESSIONS_KEY, SESSIONS),
+        dg.AssetCheckSpec(
+            ROW_COUNT_MATCHES_VENDOR,
+            asset=SESSIONS_KEY,
+            description=(
+                "Warns when the rows written for the day differ from Raygun's own `totalSessions` (less the "
+                "sessions it listed that started outside the day): sessions lost or repeated while paging."
+            ),
+        ),
+    ],
 )
 def raygun_sessions(
     context: dg.AssetExecutionContext, raygun: RaygunResource, duckdb: DuckDBResource
@@ -61,19 +87,36 @@ def raygun_sessions(
                     staged.add(session_row(session, day, pii))
                 context.log.info("Raygun %s: %d of %d sessions listed", day, listed, api_total)
             budget = _budget_metadata(raygun, client)
+        previous_schema = previous_column_schema(context)
         with duckdb.get_connection() as conn:
             written = replace_partition(conn, staged, day)[SESSIONS.qualified_name]
+            active = conn.execute(
+                f"SELECT count(*) FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND status = 'active'", [day]
+            ).fetchone()[0]  # type: ignore[index]
+            schema = actual_table_schema(conn, SESSIONS)
+            checks = standard_check_results(conn, SESSIONS, day, schema, previous_schema)
             preview = preview_markdown(
                 conn, SESSIONS, day, columns=["session_id", "session_start", "status", "browser_name", "os_name", "country", "page_view_count"]
             )
     if outside_day:
         context.log.warning("Raygun %s: dropped %d listed sessions that started outside the day", day, outside_day)
     context.log.info("Raygun %s: wrote %d sessions to %s", day, written, SESSIONS.qualified_name)
+    expected = api_total - outside_day
+    checks.append(
+        dg.AssetCheckResult(
+            check_name=ROW_COUNT_MATCHES_VENDOR,
+            passed=written == expected,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"partition": day.isoformat(), "rows_written": written, "vendor_total": api_total, "outside_day": outside_day},
+        )
+    )
     return dg.MaterializeResult(
+        check_results=checks,
         metadata={
             "dagster/row_count": written,
-            "dagster/column_schema": SESSIONS.table_schema(),
+            "dagster/column_schema": schema,
             "raygun/api_total_sessions": api_total,
+            "raygun/active_sessions": int(active),
             "raygun/sessions_listed": listed,
             "raygun/duplicates_dropped": staged.count - written,
             "raygun/outside_day_dropped": outside_day,
@@ -133,6 +176,20 @@ def _detail_budget(raygun: RaygunResource, client: RaygunClient, wanted: int) ->
         "dagster/column_schema": SESSION_DETAILS.table_schema(),
         "dagster/table_name": SESSION_DETAILS.qualified_name,
     },
+    backfill_policy=BACKFILL_POLICY,
+    freshness_policy=FRESHNESS_POLICY,
+    check_specs=[
+        *standard_check_specs(DETAILS_KEY, SESSION_DETAILS),
+        dg.AssetCheckSpec(
+            DETAIL_COVERAGE,
+            asset=DETAILS_KEY,
+            description=(
+                "Warns when the share of the day's sessions that have their detail is below the floor "
+                "(`RAYGUN_DETAIL_COVERAGE_FLOOR`). Low coverage is expected on the default 50-call budget; "
+                "the backfill sensor raises it as budget frees up."
+            ),
+        ),
+    ],
 )
 def raygun_session_details(
     context: dg.AssetExecutionContext,
@@ -183,9 +240,12 @@ def raygun_session_details(
                 if fetched % 100 == 0:
                     context.log.info("Raygun %s: %d of %d details fetched", day, fetched, allowed)
             budget = _budget_metadata(raygun, client)
+        previous_schema = previous_column_schema(context)
         with duckdb.get_connection() as conn:
             replace_partition(conn, [details, page_views, errors], day, only_keys_in=("session_id", details))
             held = count_partition(conn, SESSION_DETAILS, day)
+            schema = actual_table_schema(conn, SESSION_DETAILS)
+            checks = standard_check_results(conn, SESSION_DETAILS, day, schema, previous_schema)
             preview = preview_markdown(
                 conn, SESSION_DETAILS, day, columns=["session_id", "status", "satisfaction_rating", "ip_city", "page_view_count", "error_count"]
             )
@@ -199,10 +259,19 @@ def raygun_session_details(
         )
     coverage = held / listed_sessions if listed_sessions else 1.0
     context.log.info("Raygun %s: %d details fetched, %d held of %d sessions (%.0f%%)", day, fetched, held, listed_sessions, coverage * 100)
+    checks.append(
+        dg.AssetCheckResult(
+            check_name=DETAIL_COVERAGE,
+            passed=coverage >= raygun.detail_coverage_floor,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"partition": day.isoformat(), "coverage": round(coverage, 4), "floor": raygun.detail_coverage_floor, "details_held": held},
+        )
+    )
     return dg.MaterializeResult(
+        check_results=checks,
         metadata={
             "dagster/row_count": held,
-            "dagster/column_schema": SESSION_DETAILS.table_schema(),
+            "dagster/column_schema": schema,
             "raygun/details_fetched": fetched,
             "raygun/details_pending": len(candidates) - fetched - len(unknown),
             "raygun/sessions_in_day": listed_sessions,

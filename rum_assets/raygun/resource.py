@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -39,6 +40,9 @@ class RaygunResource(dg.ConfigurableResource):
         ge=0,
         description="Calls session_details leaves unspent each day so that session lists can still be fetched.",
     )
+    detail_coverage_floor: float = Field(
+        default=0.0, ge=0, le=1, description="Share of a day's sessions with details below which the coverage check warns."
+    )
     page_size: int = Field(default=500, ge=1, le=500, description="Sessions per page (the API's maximum is 500).")
     max_attempts: int = Field(default=5, ge=1, description="Attempts per request, retries of 5xx and timeouts included.")
     max_retry_after_seconds: float = Field(
@@ -49,7 +53,7 @@ class RaygunResource(dg.ConfigurableResource):
     pii_mode: PiiMode = Field(default=PiiMode.HASH, description="User email, names and IP: keep, hash (salted SHA-256) or drop.")
     pii_salt: str = Field(default="rum_assets", description="Salt for hashed PII. Set RUM_ASSETS_PII_SALT in production.")
 
-    def ledger(self) -> CallBudgetLedger:
+    def ledger(self, clock: Callable[[], datetime] | None = None) -> CallBudgetLedger:
         """The call ledger of this application (keyed by a hash of the base URL and API key)."""
         fingerprint = hashlib.sha256(f"{self.base_url}|{self.api_key}".encode()).hexdigest()[:16]
         return CallBudgetLedger(
@@ -57,6 +61,7 @@ class RaygunResource(dg.ConfigurableResource):
             scope=f"raygun:{fingerprint}",
             daily_limit=self.daily_call_limit,
             vendor=VENDOR,
+            **({"clock": clock} if clock is not None else {}),
         )
 
     def pii_policy(self) -> PiiPolicy:

@@ -1,0 +1,139 @@
+"""Data quality checks that every daily table gets, evaluated right after the day is written.
+
+They are declared as ``AssetCheckSpec``s on the asset and reported with its ``MaterializeResult``;
+each result names the day it checked in its metadata (``partition``). Partitioned check specs exist
+in dagster 1.13 but are a preview feature, so we do not build on them.
+
+Which are blocking (a documented decision): duplicate keys and null keys are **blocking** — they mean
+the load itself is wrong and downstream assets must not build on that day. A column schema change,
+and the vendor-total and coverage checks each vendor adds, only **warn**: they describe the vendor's
+data, which we land as it is, and a person should look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from rum_assets.warehouse import Table, scope_filter
+
+UNIQUE_KEYS = "unique_keys"
+NO_NULL_KEYS = "no_null_keys"
+SCHEMA_UNCHANGED = "column_schema_unchanged"
+
+
+def standard_check_specs(asset_key: dg.AssetKey, table: Table) -> list[dg.AssetCheckSpec]:
+    keys = ", ".join(table.key_columns)
+    return [
+        dg.AssetCheckSpec(
+            UNIQUE_KEYS,
+            asset=asset_key,
+            blocking=True,
+            description=f"Blocking. No two rows of the day in {table.qualified_name} share ({keys}).",
+        ),
+        dg.AssetCheckSpec(
+            NO_NULL_KEYS,
+            asset=asset_key,
+            blocking=True,
+            description=f"Blocking. No row of the day in {table.qualified_name} has a null in ({keys}).",
+        ),
+        dg.AssetCheckSpec(
+            SCHEMA_UNCHANGED,
+            asset=asset_key,
+            description=(
+                f"Warns when the columns of {table.qualified_name} (names and types, as DuckDB has them) differ "
+                "from the previous materialization's `dagster/column_schema`."
+            ),
+        ),
+    ]
+
+
+def actual_table_schema(conn: duckdb.DuckDBPyConnection, table: Table) -> dg.TableSchema:
+    """The table's columns as DuckDB has them, described from the table definition."""
+    described = {c.name: c for c in table.all_columns}
+    rows = conn.execute(
+        "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [table.schema, table.name],
+    ).fetchall()
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=name,
+                type=data_type,
+                description=described[name].description if name in described else "not in the table definition",
+                constraints=dg.TableColumnConstraints(nullable=is_nullable == "YES"),
+            )
+            for name, data_type, is_nullable in rows
+        ]
+    )
+
+
+def _schema_signature(schema: dg.TableSchema) -> list[tuple[str, str]]:
+    return [(column.name, column.type) for column in schema.columns]
+
+
+def previous_column_schema(context: dg.AssetExecutionContext) -> dg.TableSchema | None:
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    if event is None or event.asset_materialization is None:
+        return None
+    value = event.asset_materialization.metadata.get("dagster/column_schema")
+    schema = getattr(value, "value", None)
+    return schema if isinstance(schema, dg.TableSchema) else None
+
+
+def standard_check_results(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    day: date,
+    current_schema: dg.TableSchema,
+    previous_schema: dg.TableSchema | None,
+    scope: Mapping[str, Any] | None = None,
+) -> list[dg.AssetCheckResult]:
+    where, params = scope_filter(table, day, scope or {})
+    keys = ", ".join((*table.scope_columns, *table.key_columns))
+    duplicate_keys = conn.execute(
+        f"SELECT count(*) FROM (SELECT {keys} FROM {table.qualified_name} WHERE {where} GROUP BY ALL HAVING count(*) > 1)",
+        params,
+    ).fetchone()[0]  # type: ignore[index]
+    null_condition = " OR ".join(f"{k} IS NULL" for k in table.key_columns)
+    null_keys = conn.execute(
+        f"SELECT count(*) FROM {table.qualified_name} WHERE {where} AND ({null_condition})", params
+    ).fetchone()[0]  # type: ignore[index]
+    results = [
+        dg.AssetCheckResult(
+            check_name=UNIQUE_KEYS,
+            passed=duplicate_keys == 0,
+            metadata={"partition": day.isoformat(), "duplicate_keys": int(duplicate_keys)},
+            description=None if duplicate_keys == 0 else f"{duplicate_keys} keys appear more than once on {day}",
+        ),
+        dg.AssetCheckResult(
+            check_name=NO_NULL_KEYS,
+            passed=null_keys == 0,
+            metadata={"partition": day.isoformat(), "rows_with_null_keys": int(null_keys)},
+        ),
+    ]
+    if previous_schema is None:
+        results.append(dg.AssetCheckResult(check_name=SCHEMA_UNCHANGED, passed=True, metadata={"partition": day.isoformat(), "note": "first materialization"}))
+    else:
+        before, after = _schema_signature(previous_schema), _schema_signature(current_schema)
+        added = sorted(set(after) - set(before))
+        removed = sorted(set(before) - set(after))
+        results.append(
+            dg.AssetCheckResult(
+                check_name=SCHEMA_UNCHANGED,
+                passed=not added and not removed,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "partition": day.isoformat(),
+                    "columns_added": str(added or "none"),
+                    "columns_removed": str(removed or "none"),
+                },
+            )
+        )
+    return results
+
