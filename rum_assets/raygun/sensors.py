@@ -75,9 +75,12 @@ def build_budget_backfill_sensor(
         now = clock()
         budget_day = now.date().isoformat()
         cursor = json.loads(context.cursor) if context.cursor else {}
-        requested: list[str] = cursor.get("requested", []) if cursor.get("budget_day") == budget_day else []
+        same_day = cursor.get("budget_day") == budget_day
+        requested: list[str] = cursor.get("requested", []) if same_day else []
+        planned: int = cursor.get("planned_calls", 0) if same_day else 0
         remaining = raygun.ledger(clock=clock).remaining()
-        spare = None if remaining is None else remaining - settings.keep_for_schedule
+        # Runs requested earlier today may not have spent their calls yet: count them as spent.
+        spare = None if remaining is None else min(remaining, raygun.daily_call_limit - planned) - settings.keep_for_schedule
         materialized = context.instance.get_materialized_partitions(SESSIONS_KEY)
         missing = [day for day in _complete_days(now) if day not in materialized and f"sessions:{day}" not in requested]
 
@@ -87,6 +90,7 @@ def build_budget_backfill_sensor(
                 break
             runs.append(dg.RunRequest(run_key=f"raygun-backfill-sessions-{day}-{budget_day}", partition_key=day, asset_selection=[SESSIONS_KEY]))
             requested.append(f"sessions:{day}")
+            planned += settings.calls_per_sessions_day
             spare = None if spare is None else spare - settings.calls_per_sessions_day
 
         if spare is None or spare >= settings.min_calls_for_details:
@@ -98,9 +102,10 @@ def build_budget_backfill_sensor(
                     continue
                 runs.append(dg.RunRequest(run_key=f"raygun-backfill-details-{day}-{budget_day}", partition_key=day, asset_selection=[DETAILS_KEY]))
                 requested.append(f"details:{day}")
+                planned += spare or 0
                 break  # one details run spends what the budget leaves
 
-        new_cursor = json.dumps({"budget_day": budget_day, "requested": requested})
+        new_cursor = json.dumps({"budget_day": budget_day, "requested": requested, "planned_calls": planned})
         if not runs:
             reason = "nothing missing" if not missing else f"call budget spent for {budget_day} ({remaining} left)"
             return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=new_cursor)
@@ -121,26 +126,28 @@ def build_late_sessions_sensor(
         description=(
             f"Re-loads a Raygun day (sessions, then details) when it was loaded while some sessions were still "
             f"active, once {grace.total_seconds() / 3600:.0f} h have passed after the day's end, so their final "
-            f"state and details land. At most {max_attempts} times per day; the cursor counts the attempts."
+            f"state and details land. Once per load and at most {max_attempts} times per day; the cursor "
+            "remembers which load it answered."
         ),
     )
     def raygun_late_sessions(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         now = clock()
-        attempts: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
+        state: dict[str, dict[str, int]] = json.loads(context.cursor) if context.cursor else {}
+        recent = _complete_days(now)[-lookback_days:]
         runs: list[dg.RunRequest] = []
-        for day in _complete_days(now)[-lookback_days:]:
+        for day in recent:
             if now < datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(0), tzinfo=UTC) + grace:
                 continue
             latest = _latest_metadata(context.instance, SESSIONS_KEY, day)
             if latest is None or int(latest[1].get("raygun/active_sessions", 0)) == 0:
                 continue
-            if attempts.get(day, 0) >= max_attempts:
-                continue
-            storage_id = latest[0]
+            storage_id, _ = latest
+            seen = state.get(day, {"attempts": 0, "storage_id": -1})
+            if seen["storage_id"] == storage_id or seen["attempts"] >= max_attempts:
+                continue  # already requested for this load, or given up on
             runs.append(dg.RunRequest(run_key=f"raygun-late-{day}-{storage_id}", partition_key=day, asset_selection=[SESSIONS_KEY, DETAILS_KEY]))
-            attempts[day] = attempts.get(day, 0) + 1
-        recent = set(_complete_days(now)[-lookback_days:])
-        cursor = json.dumps({day: count for day, count in attempts.items() if day in recent})
+            state[day] = {"attempts": seen["attempts"] + 1, "storage_id": storage_id}
+        cursor = json.dumps({day: value for day, value in state.items() if day in recent})
         if not runs:
             return dg.SensorResult(skip_reason=dg.SkipReason("no recent day has sessions still marked active"), cursor=cursor)
         return dg.SensorResult(run_requests=runs, cursor=cursor)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,19 +13,7 @@ from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets.http import RetryPolicy
 from rum_assets.raygun.client import RaygunClient
-
-
-class FakeClock:
-    """A clock shared by the emulator and the client, moved by the test."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+from rum_assets_tests.fakes import FakeClock
 
 
 @pytest.fixture

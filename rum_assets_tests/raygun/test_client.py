@@ -13,7 +13,9 @@ from rum_assets.emulator.faults import FaultRule
 from rum_assets.errors import AuthenticationError, CallBudgetExhaustedError, NotFoundError, PayloadError, RateLimitedError
 from rum_assets.raygun.client import RaygunClient
 
-from .conftest import FakeClock, make_client
+from rum_assets_tests.fakes import FakeClock
+
+from .conftest import make_client
 
 DAY = date(2026, 11, 20)
 
