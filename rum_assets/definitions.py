@@ -42,6 +42,6 @@ defs = dg.Definitions(
     sensors=[build_budget_backfill_sensor(), build_late_sessions_sensor(), freshness_sensor],
     resources={
         "raygun": _raygun_resource(),
-        "duckdb": DuckDBResource(database=settings.duckdb_path()),
+        "duckdb": DuckDBResource(database=settings.duckdb_path(), connection_config=settings.duckdb_connection_config()),
     },
 )

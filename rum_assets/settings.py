@@ -29,3 +29,15 @@ def duckdb_path() -> str:
 
 def state_dir() -> str:
     return env(STATE_DIR_ENV, "data/state")
+
+
+def duckdb_connection_config() -> dict[str, object]:
+    """DuckDB settings for every warehouse connection.
+
+    A memory limit makes DuckDB spill large loads (de-duplicating a day of a million sessions) to disk
+    instead of growing; insertion order is not needed by any load and costs memory to preserve.
+    """
+    return {
+        "memory_limit": env("RUM_ASSETS_DUCKDB_MEMORY_LIMIT", "256MB"),
+        "preserve_insertion_order": False,
+    }

@@ -1,0 +1,56 @@
+"""Run every benchmark scenario in its own process and print a table: ``make bench``.
+
+Figures are wall time, rows per second and the peak resident memory of the scenario's process. The
+point of the sizes is the trend: our write path's memory must stay flat as a day grows, where the
+hand-wired peer (all pages in a list, one DataFrame) grows with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+PLAN = [
+    ("warehouse_write", [100_000, 1_000_000]),
+    ("raygun_sessions_asset", [10_000, 100_000]),
+    ("hand_wired_sessions", [10_000, 100_000]),
+]
+QUICK_PLAN = [(name, sizes[:1]) for name, sizes in PLAN]
+
+
+def run(name: str, size: int) -> dict[str, object]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.scenarios", name, str(size)], capture_output=True, text=True, timeout=1800
+    )
+    if completed.returncode != 0:
+        return {"scenario": name, "size": size, "error": completed.stderr.strip().splitlines()[-1:]}
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="only the smallest size of each scenario")
+    args = parser.parse_args()
+    print(f"{'scenario':<24}{'size':>10}{'rows':>10}{'seconds':>10}{'rows/s':>12}{'peak MiB':>10}{'calls':>8}")
+    failed = False
+    for name, sizes in QUICK_PLAN if args.quick else PLAN:
+        for size in sizes:
+            figures = run(name, size)
+            if "error" in figures:
+                failed = True
+                print(f"{name:<24}{size:>10}  failed: {figures['error']}")
+                continue
+            seconds = float(figures["seconds"])  # type: ignore[arg-type]
+            rows = int(figures["rows"])  # type: ignore[arg-type]
+            print(
+                f"{name:<24}{size:>10}{rows:>10}{seconds:>10.2f}{rows / seconds:>12,.0f}"
+                f"{float(figures['peak_rss_mib']):>10.0f}{figures.get('api_calls', ''):>8}",  # type: ignore[arg-type]
+                flush=True,
+            )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
