@@ -24,7 +24,7 @@ def _raygun_resource() -> RaygunResource:
         reserved_list_calls=settings.env_int("RAYGUN_RESERVED_LIST_CALLS", 5),
         detail_coverage_floor=float(settings.env("RAYGUN_DETAIL_COVERAGE_FLOOR", "0")),
         state_dir=settings.state_dir(),
-        pii_mode=settings.env("RUM_ASSETS_PII_MODE", "hash"),
+        pii_mode=settings.pii_mode(),
         pii_salt=settings.env("RUM_ASSETS_PII_SALT", "rum_assets"),
     )
 

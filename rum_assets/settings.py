@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from rum_assets.warehouse import DEFAULT_DUCKDB_PATH
 
@@ -21,6 +22,13 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def pii_mode() -> Literal["keep", "hash", "drop"]:
+    value = env("RUM_ASSETS_PII_MODE", "hash").lower()
+    if value not in ("keep", "hash", "drop"):
+        raise ValueError(f"RUM_ASSETS_PII_MODE must be keep, hash or drop, not {value!r}")
+    return value  # type: ignore[return-value]
 
 
 def duckdb_path() -> str:

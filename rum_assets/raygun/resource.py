@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import dagster as dg
 from pydantic import Field
 
 from rum_assets.budget import CallBudgetLedger
 from rum_assets.http import RetryPolicy
-from rum_assets.pii import PiiMode, PiiPolicy
+from rum_assets.pii import PiiPolicy
 from rum_assets.raygun.client import VENDOR, RaygunClient
 
 DEFAULT_BASE_URL = "https://api.raygun.com"
@@ -50,7 +51,9 @@ class RaygunResource(dg.ConfigurableResource):
     )
     timeout_seconds: float = Field(default=30, gt=0, description="Per-request timeout (the API's own is 30 s).")
     state_dir: str = Field(default=DEFAULT_STATE_DIR, description="Where the call-budget ledger lives (shared by all processes).")
-    pii_mode: PiiMode = Field(default=PiiMode.HASH, description="User email, names and IP: keep, hash (salted SHA-256) or drop.")
+    pii_mode: Literal["keep", "hash", "drop"] = Field(
+        default="hash", description="User email, names and IP: keep, hash (salted SHA-256) or drop."
+    )
     pii_salt: str = Field(default="rum_assets", description="Salt for hashed PII. Set RUM_ASSETS_PII_SALT in production.")
 
     def ledger(self, clock: Callable[[], datetime] | None = None) -> CallBudgetLedger:
