@@ -73,7 +73,7 @@ def raygun_sessions(
 ) -> dg.MaterializeResult:
     day = partition_day(context)
     pii = raygun.pii_policy()
-    with staged_rows(SESSIONS, context.run_id) as staged:
+    with staged_rows(SESSIONS, context.run.run_id) as staged:
         api_total = 0
         listed = outside_day = 0
         with raygun.get_client(context.log) as client:
@@ -209,9 +209,9 @@ def raygun_session_details(
     fetched, unknown, broken = 0, [], []
     stopped_by_budget = False
     with (
-        staged_rows(SESSION_DETAILS, context.run_id) as details,
-        staged_rows(PAGE_VIEWS, context.run_id) as page_views,
-        staged_rows(SESSION_ERRORS, context.run_id) as errors,
+        staged_rows(SESSION_DETAILS, context.run.run_id) as details,
+        staged_rows(PAGE_VIEWS, context.run.run_id) as page_views,
+        staged_rows(SESSION_ERRORS, context.run.run_id) as errors,
     ):
         with raygun.get_client(context.log) as client:
             allowed = _detail_budget(raygun, client, len(candidates))

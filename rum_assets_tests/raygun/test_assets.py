@@ -35,14 +35,13 @@ def emulator(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
 
 
 def _resources(server: EmulatorServer, tmp_path: Path, **raygun: Any) -> dict[str, Any]:
-    options = {"daily_call_limit": 0, "max_attempts": 2, **raygun}
+    options = {"daily_call_limit": 0, "max_attempts": 2, "state_dir": str(tmp_path / "state"), **raygun}
     return {
         "raygun": RaygunResource(
             api_key=DEMO_RAYGUN_API_KEY,
             client_id=DEMO_RAYGUN_CLIENT_ID,
             client_secret=DEMO_RAYGUN_CLIENT_SECRET,
             base_url=server.base_url,
-            state_dir=str(tmp_path / "state"),
             **options,
         ),
         "duckdb": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
@@ -126,8 +125,9 @@ def test_a_malformed_day_fails_clearly_and_keeps_the_earlier_rows(emulator: Emul
     result = _materialize(resources, assets=[raygun_sessions], raise_on_error=False)
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error
-    assert failure is not None
-    assert f"Raygun GET /api/v1/pulse/sessions for day {DAY.isoformat()}: field 'totalSessions' breaks the contract" in failure.message
+    assert failure is not None and failure.cause is not None
+    assert failure.cause.cls_name == "PayloadError"
+    assert f"Raygun GET /api/v1/pulse/sessions for day {DAY.isoformat()}: field 'totalSessions' breaks the contract" in failure.cause.message
     assert DEMO_RAYGUN_CLIENT_SECRET not in failure.to_string() and DEMO_RAYGUN_API_KEY not in failure.to_string()
     assert _query(tmp_path, "SELECT session_id FROM raygun.sessions ORDER BY 1") == before
 

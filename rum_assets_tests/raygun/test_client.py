@@ -102,8 +102,8 @@ def test_retries_server_errors(start_raygun, clock: FakeClock) -> None:
 
 def test_unknown_session_is_not_found(start_raygun, clock: FakeClock) -> None:
     server, _ = start_raygun(clock=clock, daily_call_limit=0)
-    with make_client(server.base_url, clock=clock) as client, pytest.raises(NotFoundError, match="session 42 is unknown"):
-        client.get_session(42, DAY)
+    with make_client(server.base_url, clock=clock) as client, pytest.raises(NotFoundError, match="session 9999999 is unknown"):
+        client.get_session(9_999_999, DAY)
 
 
 def test_a_payload_breaking_the_contract_names_endpoint_day_and_field(start_raygun, clock: FakeClock) -> None:
