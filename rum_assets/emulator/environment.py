@@ -19,7 +19,7 @@ class EmulatorSettings:
     sessions_per_day: int = 150
     raygun_call_limit: int = 600
     """The demo plays an enterprise plan; the vendor's default (and the resource's) is 50."""
-    clients_per_product: int = 400
+    clients_per_product: int = 2000
 
 
 def build_apps(settings: EmulatorSettings) -> list[object]:

@@ -1,0 +1,84 @@
+"""The Revenera Usage Intelligence Reporting API v3 emulator: routes wired to auth, reports, exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, date
+from typing import Any
+
+from rum_assets.emulator.revenera import reports
+from rum_assets.emulator.revenera.auth import SessionStore
+from rum_assets.emulator.revenera.client_properties import client_property_list
+from rum_assets.emulator.revenera.config import ReveneraEmulatorConfig
+from rum_assets.emulator.revenera.data import ProductData
+from rum_assets.emulator.revenera.exports import Exports
+from rum_assets.emulator.revenera.paths import ENDPOINTS, pattern
+from rum_assets.emulator.revenera.requests import BadRequest, body_object
+from rum_assets.emulator.server import Request, Response, Route
+
+ProductHandler = Callable[[ProductData, dict[str, Any], date, Request], Any]
+
+
+class ReveneraApp:
+    def __init__(self, config: ReveneraEmulatorConfig | None = None) -> None:
+        self.config = config or ReveneraEmulatorConfig()
+        self.sessions = SessionStore(self.config)
+        self.exports = Exports(self.config)
+        self.products = {pid: ProductData(self.config.seed, pid, self.config.clients_per_product) for pid in self.config.products}
+        self.received: list[tuple[str, Any]] = []
+        """(path, parsed body) of every data request, for tests that check what a client sent."""
+
+    def product(self, product_id: str) -> ProductData:
+        return self.products[product_id]
+
+    def _today(self) -> date:
+        return self.config.clock().astimezone(UTC).date()
+
+    def _product_route(self, handler: ProductHandler) -> Callable[[Request], Response]:
+        def route(request: Request) -> Response:
+            product = self.products.get(request.path_params["pid"])
+            if product is None:
+                return Response.json(404, {"message": f"Unknown product {request.path_params['pid']}"})
+            try:
+                body = body_object(request.json()) if request.method == "POST" else {}
+            except ValueError:
+                return Response.json(400, {"message": "Request body is not valid JSON"})
+            except BadRequest as exc:
+                return Response.json(400, {"message": str(exc)})
+            self.received.append((request.path, body))
+            try:
+                answer = handler(product, body, self._today(), request)
+            except BadRequest as exc:
+                return Response.json(400, {"message": str(exc)})
+            return answer if isinstance(answer, Response) else Response.json(200, answer)
+
+        return self.sessions.guarded(route)
+
+    def routes(self) -> Iterable[Route]:
+        retention = self.config.retention_days
+        data: dict[str, ProductHandler] = {
+            "product_properties": lambda p, b, t, r: reports.product_properties(p),
+            "property_values": lambda p, b, t, r: reports.property_values(p, b, t),
+            "event_catalog": lambda p, b, t, r: reports.event_catalog(p),
+            "date_range": lambda p, b, t, r: reports.date_range_report(p, b, t, retention),
+            "usage_distribution": lambda p, b, t, r: reports.usage_distribution(p, b, t, retention),
+            "event_full_report": lambda p, b, t, r: reports.event_full_report(p, b, t, retention),
+            "event_timeline": lambda p, b, t, r: reports.event_timeline(p, b, t, retention),
+            "event_lifetime_histogram": lambda p, b, t, r: reports.event_lifetime_histogram(p, b, t, retention),
+            "license_keys": lambda p, b, t, r: reports.license_keys(p, b, t),
+            "client_property_list": lambda p, b, t, r: client_property_list(p, b, t, retention),
+            "raw_list": lambda p, b, t, r: self.exports.list_raw(p),
+            "raw_url": lambda p, b, t, r: self.exports.download_url(p, "raw", b, r.base_url),
+            "exceptions_list": lambda p, b, t, r: self.exports.list_tracking(p, "exc"),
+            "exceptions_url": lambda p, b, t, r: self.exports.download_url(p, "exc", b, r.base_url),
+            "exceptions_last_lines": lambda p, b, t, r: self.exports.last_lines(p, "exc", b),
+            "custom_list": lambda p, b, t, r: self.exports.list_tracking(p, "cust"),
+            "custom_url": lambda p, b, t, r: self.exports.download_url(p, "cust", b, r.base_url),
+            "custom_last_lines": lambda p, b, t, r: self.exports.last_lines(p, "cust", b),
+        }
+        yield Route("GET", pattern("request_csrf"), self.sessions.headers_only(self.sessions.request_csrf))
+        yield Route("POST", pattern("login"), self.sessions.headers_only(self.sessions.login))
+        yield Route("POST", pattern("logout"), self.sessions.headers_only(self.sessions.logout))
+        yield Route("GET", pattern("download"), lambda request: self.exports.download(request.path_params["token"]))
+        for name, handler in data.items():
+            yield Route(ENDPOINTS[name].method, pattern(name), self._product_route(handler))

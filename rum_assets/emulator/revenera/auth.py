@@ -1,0 +1,125 @@
+"""Revenera's cookie authentication: CSRF cookie, login, session cookie, logout.
+
+Decisions where the documentation is silent (each a guess from the reference, kept in one place):
+- a wrong ``Origin`` is 403, missing ``RUI-Client``/``RUI-Client-Version`` headers are 400;
+- "Cookie Missing" is a 400 that also sets the CSRF cookie, so the documented retry succeeds;
+- logging in while a valid session cookie is sent is 409 ("log out first", as reveneraR reports);
+- a CSRF header is not required (reveneraR sends none); when one is sent it must match the cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from rum_assets.emulator.revenera.config import ReveneraEmulatorConfig
+from rum_assets.emulator.server import Request, Response
+
+ORIGIN = "https://analytics.revenera.com"
+CSRF_COOKIE = "RUI-Csrf"
+SESSION_COOKIE = "RUI-Session-Token"
+
+
+class SessionStore:
+    def __init__(self, config: ReveneraEmulatorConfig) -> None:
+        self.config = config
+        self._sessions: dict[str, tuple[str, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def _cookie(self, name: str, value: str, *, max_age: int | None = None, http_only: bool = False) -> tuple[str, str]:
+        parts = [f"{name}={value}"]
+        if http_only:
+            parts.append("HttpOnly")
+        if max_age is not None:
+            parts.append(f"Max-Age={max_age}")
+        parts += ["Path=/", "SameSite=Strict"]
+        if self.config.secure_cookies:
+            parts.append("Secure")
+        return ("Set-Cookie", "; ".join(parts))
+
+    def csrf_cookie(self) -> tuple[str, str]:
+        return self._cookie(CSRF_COOKIE, secrets.token_urlsafe(18))
+
+    def check_headers(self, request: Request) -> Response | None:
+        if request.header("origin") != ORIGIN:
+            return Response.json(403, {"message": "Invalid Origin"})
+        missing = [h for h in ("RUI-Client", "RUI-Client-Version") if not request.header(h)]
+        if missing:
+            return Response.json(400, {"message": f"Missing required header(s): {', '.join(missing)}"})
+        return None
+
+    def user_of(self, request: Request) -> str | None:
+        token = request.cookies.get(SESSION_COOKIE)
+        with self._lock:
+            entry = self._sessions.get(token or "")
+        if entry is None or entry[1] <= self.config.clock():
+            return None
+        return entry[0]
+
+    def request_csrf(self, request: Request) -> Response:
+        return Response.empty(204, [self.csrf_cookie()])
+
+    def login(self, request: Request) -> Response:
+        if CSRF_COOKIE not in request.cookies:
+            return Response.json(400, {"message": "Cookie Missing"}, [self.csrf_cookie()])
+        try:
+            body = request.json()
+        except ValueError:
+            return Response.json(400, {"message": "Request body is not valid JSON"})
+        if not isinstance(body, dict) or not isinstance(body.get("userName"), str) or not isinstance(body.get("password"), str):
+            return Response.json(400, {"message": "Body must be {\"userName\": string, \"password\": string}"})
+        if self.user_of(request) is not None:
+            return Response.json(409, {"message": "User session already active; log out first"})
+        expected = self.config.users.get(body["userName"])
+        if expected is None or not secrets.compare_digest(expected, body["password"]):
+            return Response.json(401, {"message": "Authentication failed"})
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._sessions[token] = (body["userName"], self.config.clock() + timedelta(seconds=self.config.session_ttl_seconds))
+        products = {pid: {"productId": pid, "productName": name} for pid, name in self.config.products.items()}
+        account = {
+            "account": {
+                "name": body["userName"].split("@")[0], "surname": "user", "email": body["userName"], "emailVerified": True,
+                "userToken": secrets.token_hex(12).upper(), "isSocialUser": False, "readTos": 1,
+            },
+            "freeware": {"canAddFreeProduct": True, "limit": 10},
+            "products": products,
+            "userSettings": {"defaultProduct": None, "currentProduct": next(iter(products), None)},
+            "currentProductDetails": {"permissions": {}, "config": {}},
+            "beatInterval": 302,
+        }
+        session_cookie = self._cookie(SESSION_COOKIE, token, max_age=int(self.config.session_ttl_seconds), http_only=True)
+        return Response.json(200, account, [session_cookie, self.csrf_cookie()])
+
+    def logout(self, request: Request) -> Response:
+        token = request.cookies.get(SESSION_COOKIE)
+        with self._lock:
+            self._sessions.pop(token or "", None)
+        return Response.empty(
+            204,
+            [self._cookie(SESSION_COOKIE, "", max_age=0, http_only=True), self._cookie(CSRF_COOKIE, "", max_age=0)],
+        )
+
+    def guarded(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        """Wrap a data route: headers, then a live session, then an optional CSRF header check."""
+
+        def wrapper(request: Request) -> Response:
+            refused = self.check_headers(request)
+            if refused is not None:
+                return refused
+            if self.user_of(request) is None:
+                return Response.json(401, {"message": "Not authenticated"})
+            sent = request.header("x-csrf-token") or request.header("rui-csrf")
+            if sent is not None and sent != request.cookies.get(CSRF_COOKIE):
+                return Response.json(403, {"message": "CSRF token mismatch"})
+            return handler(request)
+
+        return wrapper
+
+    def headers_only(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        def wrapper(request: Request) -> Response:
+            return self.check_headers(request) or handler(request)
+
+        return wrapper
