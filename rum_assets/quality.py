@@ -94,7 +94,8 @@ def standard_check_results(
     previous_schema: dg.TableSchema | None,
     scope: Mapping[str, Any] | None = None,
 ) -> list[dg.AssetCheckResult]:
-    where, params = scope_filter(table, day, scope or {})
+    """Results for one day (of one scope, or with ``scope=None`` across every scope)."""
+    where, params = scope_filter(table, day, scope)
     keys = ", ".join((*table.scope_columns, *table.key_columns))
     duplicate_keys = conn.execute(
         f"SELECT count(*) FROM (SELECT {keys} FROM {table.qualified_name} WHERE {where} GROUP BY ALL HAVING count(*) > 1)",

@@ -50,7 +50,8 @@ class Table:
     columns: tuple[Column, ...]
     key_columns: tuple[str, ...]
     """Columns that are unique within one partition (and scope)."""
-    partition_column: str = "partition_date"
+    partition_column: str | None = "partition_date"
+    """None for an unpartitioned table, which is replaced per scope."""
     scope_columns: tuple[str, ...] = ()
     """Columns that, with the partition column, identify what one write replaces (e.g. ``product_id``)."""
     keep_on_duplicate: str = ""
@@ -60,7 +61,8 @@ class Table:
     def __post_init__(self) -> None:
         object.__setattr__(self, "all_columns", (*self.columns, *LINEAGE_COLUMNS))
         names = [c.name for c in self.all_columns]
-        missing = [k for k in (*self.key_columns, self.partition_column, *self.scope_columns) if k not in names]
+        required = (*self.key_columns, *([self.partition_column] if self.partition_column else []), *self.scope_columns)
+        missing = [k for k in required if k not in names]
         if missing:
             raise ValueError(f"{self.qualified_name}: key/partition columns {missing} are not columns")
 
@@ -164,23 +166,32 @@ def staged_rows(table: Table, run_id: str) -> Iterator[StagedRows]:
         staged.discard()
 
 
-def scope_filter(table: Table, partition: date, scope: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    missing = set(table.scope_columns) - set(scope)
+def scope_filter(table: Table, partition: date | None, scope: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
+    """The WHERE clause selecting one partition (if the table has them) of one scope (None: every scope)."""
+    scope_columns = table.scope_columns if scope is not None else ()
+    missing = set(scope_columns) - set(scope or {})
     if missing:
         raise ValueError(f"{table.qualified_name}: a write must name its scope {sorted(missing)}")
-    clauses = [f"{table.partition_column} = ?"] + [f"{name} = ?" for name in table.scope_columns]
-    return " AND ".join(clauses), [partition, *(scope[name] for name in table.scope_columns)]
+    clauses = [f"{name} = ?" for name in scope_columns]
+    params: list[Any] = [scope[name] for name in scope_columns]  # type: ignore[index]
+    if table.partition_column is not None:
+        if partition is None:
+            raise ValueError(f"{table.qualified_name} is partitioned: name the partition")
+        clauses.insert(0, f"{table.partition_column} = ?")
+        params.insert(0, partition)
+    return " AND ".join(clauses) or "TRUE", params
 
 
 def replace_partition(
     conn: duckdb.DuckDBPyConnection,
     staged: Iterable[StagedRows] | StagedRows,
-    partition: date,
+    partition: date | None,
     scope: Mapping[str, Any] | None = None,
     *,
     only_keys_in: tuple[str, StagedRows] | None = None,
 ) -> dict[str, int]:
-    """Replace one partition of one or more tables in a single transaction.
+    """Replace one partition (or, with ``partition=None``, a whole unpartitioned table's scope) of
+    one or more tables in a single transaction.
 
     Staged rows that repeat a key (paging over data that changes can repeat rows) are written once.
     With ``only_keys_in=(column, staged)`` only the partition's rows whose ``column`` value appears
@@ -221,8 +232,9 @@ def replace_partition(
     return inserted
 
 
-def count_partition(conn: duckdb.DuckDBPyConnection, table: Table, partition: date, scope: Mapping[str, Any] | None = None) -> int:
-    where, params = scope_filter(table, partition, scope or {})
+def count_partition(conn: duckdb.DuckDBPyConnection, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int:
+    """Rows of one partition: of one scope, or with ``scope=None`` of every scope."""
+    where, params = scope_filter(table, partition, scope)
     row = conn.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
 
@@ -230,16 +242,16 @@ def count_partition(conn: duckdb.DuckDBPyConnection, table: Table, partition: da
 def preview_markdown(
     conn: duckdb.DuckDBPyConnection,
     table: Table,
-    partition: date,
+    partition: date | None,
     scope: Mapping[str, Any] | None = None,
     *,
     columns: Iterable[str] | None = None,
     limit: int = 10,
 ) -> str:
-    """The first rows of a partition as a markdown table, for the asset's metadata in the UI."""
-    where, params = scope_filter(table, partition, scope or {})
+    """The first rows of a partition (of one scope, or every scope) as markdown, for the UI."""
+    where, params = scope_filter(table, partition, scope)
     selected = ", ".join(columns or [c.name for c in table.columns])
-    order = ", ".join(table.key_columns)
+    order = ", ".join((*table.scope_columns, *table.key_columns))
     frame = conn.execute(
         f"SELECT {selected} FROM {table.qualified_name} WHERE {where} ORDER BY {order} LIMIT {int(limit)}", params
     ).df()

@@ -12,7 +12,7 @@ from rum_assets.emulator.revenera.client_properties import client_property_list
 from rum_assets.emulator.revenera.config import ReveneraEmulatorConfig
 from rum_assets.emulator.revenera.data import ProductData
 from rum_assets.emulator.revenera.exports import Exports
-from rum_assets.emulator.revenera.paths import ENDPOINTS, pattern
+from rum_assets.emulator.revenera.paths import ROUTES, pattern
 from rum_assets.emulator.revenera.requests import BadRequest, body_object
 from rum_assets.emulator.server import Request, Response, Route
 
@@ -81,4 +81,4 @@ class ReveneraApp:
         yield Route("POST", pattern("logout"), self.sessions.headers_only(self.sessions.logout))
         yield Route("GET", pattern("download"), lambda request: self.exports.download(request.path_params["token"]))
         for name, handler in data.items():
-            yield Route(ENDPOINTS[name].method, pattern(name), self._product_route(handler))
+            yield Route(ROUTES[name].method, pattern(name), self._product_route(handler))

@@ -1,48 +1,12 @@
-"""Every Revenera v3 path the emulator serves, with how sure we are of it (see shared/api/revenera.md).
-
-``confirmed``: the v3 documentation or working v3 client code (reveneraR) uses it exactly.
-``inferred``: derived from the v2 path by the rule "/v3 + v2 path + /{productId}".
-"""
+"""Route patterns of the Revenera emulator, from the project's one table of Revenera paths."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from rum_assets.revenera.paths import ENDPOINTS, Endpoint
 
-PID = r"(?P<pid>[^/]+)"
-
-
-class Endpoint(NamedTuple):
-    method: str
-    path: str
-    evidence: str
-
-
-ENDPOINTS: dict[str, Endpoint] = {
-    "request_csrf": Endpoint("GET", "/v3/request-csrf", "confirmed [C-v3doc]"),
-    "login": Endpoint("POST", "/v3/auth/web", "confirmed [C-v3doc][C-R]"),
-    "logout": Endpoint("POST", "/v3/auth/logout", "confirmed [C-v3doc][C-R]"),
-    "product_properties": Endpoint("GET", "/v3/meta/productProperties/{pid}", "confirmed [C-R]"),
-    "property_values": Endpoint("POST", "/v3/meta/propertyValues/{pid}", "inferred from v2"),
-    "event_catalog": Endpoint("GET", "/v3/event-tracking/{pid}", "confirmed [C-R]"),
-    "date_range": Endpoint("POST", "/v3/reporting/generic/dateRange/{pid}", "confirmed [C-R]"),
-    "usage_distribution": Endpoint("POST", "/v3/reporting/engagement/usageDistribution/{pid}", "inferred from v2"),
-    "event_full_report": Endpoint("POST", "/v3/reporting/eventTracking/advanced/fullReport/{pid}", "inferred from v2"),
-    "event_timeline": Endpoint("POST", "/v3/reporting/eventTracking/basic/timeline/{pid}", "inferred from v2"),
-    "event_lifetime_histogram": Endpoint("POST", "/v3/reporting/eventTracking/lifetime/histogram/{pid}", "confirmed [C-v3doc]"),
-    "license_keys": Endpoint("POST", "/v3/licenseKeys/listKeys/{pid}", "inferred from v2"),
-    "client_property_list": Endpoint("POST", "/v3/reporting/clientPropertyList/{pid}", "confirmed [C-R]"),
-    "raw_list": Endpoint("GET", "/v3/rawEvents/download/listFiles/{pid}", "confirmed [C-R]"),
-    "raw_url": Endpoint("POST", "/v3/rawEvents/download/getDownloadUrl/{pid}", "confirmed [C-R]"),
-    "exceptions_list": Endpoint("GET", "/v3/exceptionTracking/listFiles/{pid}", "inferred from v2"),
-    "exceptions_url": Endpoint("POST", "/v3/exceptionTracking/getDownloadUrl/{pid}", "inferred (v2 name not captured)"),
-    "exceptions_last_lines": Endpoint("POST", "/v3/exceptionTracking/getLastLines/{pid}", "inferred from v2"),
-    "custom_list": Endpoint("GET", "/v3/customEventTracking/listFiles/{pid}", "inferred from v2"),
-    "custom_url": Endpoint("POST", "/v3/customEventTracking/getDownloadUrl/{pid}", "inferred (v2 name not captured)"),
-    "custom_last_lines": Endpoint("POST", "/v3/customEventTracking/getLastLines/{pid}", "inferred from v2"),
-    "download": Endpoint("GET", "/download/{token}", "emulator's own one-time download URLs"),
-}
+ROUTES: dict[str, Endpoint] = {**ENDPOINTS, "download": Endpoint("GET", "/download/{token}", "the emulator's one-time download URLs")}
 
 
 def pattern(name: str) -> str:
     """The endpoint's path as a regular expression with a named ``pid`` (and ``token``) group."""
-    return ENDPOINTS[name].path.replace("{pid}", PID).replace("{token}", r"(?P<token>[A-Za-z0-9_-]+)")
+    return ROUTES[name].path.replace("{pid}", r"(?P<pid>[^/]+)").replace("{token}", r"(?P<token>[A-Za-z0-9_-]+)")
