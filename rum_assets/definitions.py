@@ -8,6 +8,10 @@ from dagster_duckdb import DuckDBResource
 from rum_assets import settings
 from rum_assets.freshness import freshness_checks_and_sensor
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
+from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS
+from rum_assets.revenera.resource import DEFAULT_BASE_URL as REVENERA_DEFAULT_BASE_URL
+from rum_assets.revenera.resource import ReveneraResource
+from rum_assets.revenera.sensors import build_export_sensor
 from rum_assets.raygun.sensors import build_budget_backfill_sensor, build_late_sessions_sensor
 from rum_assets.raygun.resource import DEFAULT_BASE_URL as RAYGUN_DEFAULT_BASE_URL
 from rum_assets.raygun.resource import RaygunResource
@@ -29,19 +33,34 @@ def _raygun_resource() -> RaygunResource:
     )
 
 
+def _revenera_resource() -> ReveneraResource:
+    return ReveneraResource(
+        username=dg.EnvVar("REVENERA_USERNAME"),
+        password=dg.EnvVar("REVENERA_PASSWORD"),
+        product_ids=dg.EnvVar("REVENERA_PRODUCT_IDS"),
+        base_url=settings.env("REVENERA_BASE_URL", REVENERA_DEFAULT_BASE_URL),
+        segment_property=settings.env("REVENERA_SEGMENT_PROPERTY", "") or None,
+        days_until_declared_lost=settings.env_int("REVENERA_DAYS_UNTIL_DECLARED_LOST", 30),
+    )
+
+
 raygun_assets = [raygun_sessions, raygun_session_details]
 raygun_job, raygun_schedule = daily_job_and_schedule("raygun", [a.key for a in raygun_assets], hour=2, minute=15)
-daily_assets = [*raygun_assets]
+# The export assets are left to the export sensor: their files are final only the morning after.
+revenera_report_keys = [a.key for a in REVENERA_DAILY_ASSETS[:3]]
+revenera_job, revenera_schedule = daily_job_and_schedule("revenera", revenera_report_keys, hour=2, minute=45)
+daily_assets = [*raygun_assets, *REVENERA_DAILY_ASSETS]
 freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily_assets)
 
 defs = dg.Definitions(
-    assets=[*raygun_assets],
+    assets=[*raygun_assets, *REVENERA_METADATA_ASSETS, *REVENERA_DAILY_ASSETS],
     asset_checks=[*freshness_checks],
-    jobs=[raygun_job],
-    schedules=[raygun_schedule],
-    sensors=[build_budget_backfill_sensor(), build_late_sessions_sensor(), freshness_sensor],
+    jobs=[raygun_job, revenera_job],
+    schedules=[raygun_schedule, revenera_schedule],
+    sensors=[build_budget_backfill_sensor(), build_late_sessions_sensor(), build_export_sensor(), freshness_sensor],
     resources={
         "raygun": _raygun_resource(),
+        "revenera": _revenera_resource(),
         "duckdb": DuckDBResource(database=settings.duckdb_path(), connection_config=settings.duckdb_connection_config()),
     },
 )

@@ -1,0 +1,305 @@
+"""A client for the Revenera Usage Intelligence Reporting API v3. No Dagster inside.
+
+Usable from a plain shell::
+
+    with ReveneraClient("https://analytics-api.revenera.com", "me@example.com", password) as rui:
+        rui.user_activity("2376158762", date(2026, 11, 20))
+
+Login follows the seed: ``GET /v3/request-csrf`` for the CSRF cookie, then ``POST /v3/auth/web``;
+the cookies live in the client's jar. "Cookie Missing" is retried once; a login refused because a
+session is already active logs out and logs in again once; a 401 on a data call logs in again once.
+Closing the client logs out. Every request goes through the shared retry loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from rum_assets.errors import AuthenticationError, NotFoundError, PayloadError, VendorHTTPError
+from rum_assets.http import CallContext, RetryPolicy, response_problem, send
+from rum_assets.payloads import parse_response, response_json
+from rum_assets.revenera.exports import ExportFileError, check_zip
+from rum_assets.revenera.models import (
+    ClientPage,
+    DateRangeReport,
+    EventCatalog,
+    EventUsage,
+    EventUsageReport,
+    LoginResponse,
+    ProductProperties,
+    RawFile,
+    RawFileList,
+    TrackingFile,
+    TrackingFileList,
+)
+from rum_assets.revenera.paths import ENDPOINTS, url_path
+
+VENDOR = "Revenera"
+ORIGIN = "https://analytics.revenera.com"
+CLIENT_NAME = "rum_assets"
+CLIENT_VERSION = "0.1.0"
+MAX_CLIENT_PAGES = 5_000
+"""A bound on paging clientPropertyList: one million clients at 200 per page."""
+DOWNLOAD_ATTEMPTS = 3
+EXPORT_ENDPOINTS = {"raw": ("raw_list", "raw_url"), "exc": ("exceptions_list", "exceptions_url"), "cust": ("custom_list", "custom_url")}
+
+
+class ReveneraClient:
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        policy: RetryPolicy | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        if not username or not password:
+            raise AuthenticationError(VENDOR, url_path("login"), "no user name or password configured")
+        self.base_url = base_url.rstrip("/")
+        self._username = username
+        self._password = password
+        self.policy = policy or RetryPolicy()
+        self.log = logger or logging.getLogger("rum_assets.revenera")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "RUI-Client": CLIENT_NAME,
+                "RUI-Client-Version": CLIENT_VERSION,
+                "Origin": ORIGIN,
+            },
+        )
+        self._logged_in = False
+        self.calls_made = 0
+        self.logins = 0
+        self.products: dict[str, Any] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Log out (ending the session on the vendor's side) and close the connection."""
+        try:
+            if self._logged_in:
+                response = self._send("POST", "logout", None, None, json={})
+                if response.status_code not in (200, 204):
+                    self.log.warning("Revenera: logout answered HTTP %d", response.status_code)
+        except Exception as exc:  # a failed logout must not fail a run that has its data
+            self.log.warning("Revenera: logout failed: %s", exc)
+        finally:
+            self._logged_in = False
+            self._http.close()
+
+    def __enter__(self) -> ReveneraClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        return (self._password, *(value for value in self._http.cookies.values() if value))
+
+    def _context(self, name: str, day: date | None) -> CallContext:
+        endpoint = ENDPOINTS[name]
+        return CallContext(VENDOR, f"{endpoint.method} {endpoint.path}", day, self._secrets)
+
+    def _count(self) -> None:
+        self.calls_made += 1
+
+    def _send(self, method: str, name: str, product_id: str | None, day: date | None, **kwargs: Any) -> httpx.Response:
+        return send(
+            self._http,
+            method,
+            url_path(name, product_id),
+            self._context(name, day),
+            policy=self.policy,
+            before_attempt=self._count,
+            logger=self.log,
+            **kwargs,
+        )
+
+    # -- authentication --------------------------------------------------------------------------
+
+    def login(self) -> None:
+        csrf = self._send("GET", "request_csrf", None, None)
+        if csrf.status_code not in (200, 204):
+            raise VendorHTTPError(VENDOR, url_path("request_csrf"), response_problem(csrf), status=csrf.status_code)
+        retried_cookie, logged_out = False, False
+        for _ in range(3):
+            response = self._send("POST", "login", None, None, json={"userName": self._username, "password": self._password})
+            problem = response_problem(response) if response.status_code != 200 else ""
+            if response.status_code == 200:
+                break
+            if "cookie missing" in problem.lower() and not retried_cookie:
+                retried_cookie = True
+                self.log.info("Revenera: login said 'Cookie Missing'; retrying once")
+                continue
+            if response.status_code == 409 or "already active" in problem.lower():
+                if logged_out:
+                    break
+                logged_out = True
+                self.log.info("Revenera: a session is already active; logging out and in again")
+                self._send("POST", "logout", None, None, json={})
+                continue
+            break
+        if response.status_code in (401, 403):
+            raise AuthenticationError(
+                VENDOR, f"POST {url_path('login')}", f"the user name or password was refused: check REVENERA_USERNAME and REVENERA_PASSWORD ({problem})",
+                status=response.status_code, secrets=self._secrets,
+            )
+        if response.status_code != 200:
+            raise VendorHTTPError(VENDOR, f"POST {url_path('login')}", problem, status=response.status_code, secrets=self._secrets)
+        missing = {"RUI-Session-Token", "RUI-Csrf"} - set(self._http.cookies.keys())
+        if missing:
+            raise AuthenticationError(VENDOR, f"POST {url_path('login')}", f"login succeeded but did not set the cookies {sorted(missing)}")
+        self.products = parse_response(LoginResponse, response, self._context("login", None)).products
+        self._logged_in = True
+        self.logins += 1
+        self.log.info("Revenera: logged in (%d products visible)", len(self.products))
+
+    def _call(self, name: str, product_id: str, day: date | None = None, body: dict[str, Any] | None = None) -> httpx.Response:
+        """A data call, logged in, logging in again once on a 401; errors name vendor, endpoint, day."""
+        endpoint = ENDPOINTS[name]
+        kwargs: dict[str, Any] = {"json": body} if endpoint.method == "POST" else {}
+        for again in (False, True):
+            if not self._logged_in:
+                self.login()
+            response = self._send(endpoint.method, name, product_id, day, **kwargs)
+            if response.status_code != 401:
+                break
+            self._logged_in = False
+            self._http.cookies.delete("RUI-Session-Token")
+            if again:
+                raise AuthenticationError(VENDOR, f"{endpoint.method} {endpoint.path}", "refused after logging in again (401 twice)", day=day, status=401)
+            self.log.info("Revenera: session expired on %s; logging in again", endpoint.path)
+        where = f"{endpoint.method} {endpoint.path}"
+        if response.status_code == 404:
+            raise NotFoundError(VENDOR, where, f"product {product_id}: {response_problem(response)}", day=day, status=404)
+        if response.status_code != 200:
+            raise VendorHTTPError(VENDOR, where, f"product {product_id}: {response_problem(response)}", day=day, status=response.status_code, secrets=self._secrets)
+        return response
+
+    # -- metadata -------------------------------------------------------------------------------
+
+    def product_properties(self, product_id: str) -> ProductProperties:
+        return parse_response(ProductProperties, self._call("product_properties", product_id), self._context("product_properties", None))
+
+    def event_catalog(self, product_id: str) -> EventCatalog:
+        return parse_response(EventCatalog, self._call("event_catalog", product_id), self._context("event_catalog", None))
+
+    # -- reports ------------------------------------------------------------------------------
+
+    def user_activity(
+        self,
+        product_id: str,
+        day: date,
+        *,
+        days_until_declared_lost: int = 30,
+        date_reported_lost: str = "dateLastSeen",
+        segment_property: str | None = None,
+    ) -> DateRangeReport:
+        """New, active and lost clients of one day (optionally split by one property's values)."""
+        body: dict[str, Any] = {
+            "startDate": day.isoformat(),
+            "stopDate": day.isoformat(),
+            "dateSplit": "day",
+            "clientStatus": ["new", "active", "lost"],
+            "daysUntilDeclaredLost": days_until_declared_lost,
+            "dateReportedLost": date_reported_lost,
+            "groupBy": "clientId",
+        }
+        if segment_property:
+            body["levels"] = {"level1": {"property": segment_property, "segments": [{"type": "regex", "value": ".*", "split": True}]}}
+        response = self._call("date_range", product_id, day, body)
+        report = parse_response(DateRangeReport, response, self._context("date_range", day))
+        if day not in report.result:
+            raise PayloadError(VENDOR, f"POST {ENDPOINTS['date_range'].path}", f"field 'result' has no entry for {day} (keys: {sorted(map(str, report.result))[:5]})", day=day)
+        return report
+
+    def event_usage(self, product_id: str, day: date) -> list[EventUsage]:
+        body = {"startDate": day.isoformat(), "stopDate": day.isoformat()}
+        return parse_response(EventUsageReport, self._call("event_full_report", product_id, day, body), self._context("event_full_report", day)).result
+
+    def iter_client_pages(self, product_id: str, day: date, properties: list[str], daily_properties: list[str]) -> Iterator[ClientPage]:
+        """Pages of clients installed by ``day`` and seen since, with their daily data of ``day``."""
+        body: dict[str, Any] = {
+            "startAtClientId": None,
+            "globalFilters": {
+                "dateInstalled": {"type": "dateRange", "max": day.isoformat()},
+                "dateLastSeen": {"type": "dateRange", "min": day.isoformat()},
+            },
+            "properties": properties,
+            "retDailyData": {"startDate": day.isoformat(), "stopDate": day.isoformat(), "properties": daily_properties},
+        }
+        for page_number in range(1, MAX_CLIENT_PAGES + 1):
+            response = self._call("client_property_list", product_id, day, body)
+            page = parse_response(ClientPage, response, self._context("client_property_list", day))
+            yield page
+            if page.reached_end:
+                return
+            if not page.next_client_id or page.next_client_id == body["startAtClientId"]:
+                raise PayloadError(VENDOR, f"POST {ENDPOINTS['client_property_list'].path}", "field 'nextClientId' is missing or repeats while reachedEnd is false", day=day)
+            body["startAtClientId"] = page.next_client_id
+            if page_number % 10 == 0:
+                self.log.info("Revenera %s %s: %d client pages read", product_id, day, page_number)
+        raise VendorHTTPError(VENDOR, f"POST {ENDPOINTS['client_property_list'].path}", f"more than {MAX_CLIENT_PAGES} pages of clients", day=day)
+
+    # -- exports ------------------------------------------------------------------------------
+
+    def list_export_files(self, kind: str, product_id: str) -> list[RawFile] | TrackingFileList:
+        list_name, _ = EXPORT_ENDPOINTS[kind]
+        response = self._call(list_name, product_id)
+        if kind == "raw":
+            return parse_response(RawFileList, response, self._context(list_name, None)).file_list
+        return parse_response(TrackingFileList, response, self._context(list_name, None))
+
+    def final_export_file(self, kind: str, product_id: str, day: date) -> str | None:
+        """The name of the day's final export file, or None while it is missing or still open."""
+        listing = self.list_export_files(kind, product_id)
+        files: list[RawFile] | list[TrackingFile] = listing if isinstance(listing, list) else listing.daily_files
+        for entry in files:
+            if entry.file_date == day:
+                return entry.file_name
+        return None
+
+    def download_export(self, kind: str, product_id: str, file_name: str, directory: Path, day: date | None = None) -> Path:
+        """Stream one export zip to ``directory``; each attempt asks for a fresh one-time URL."""
+        _, url_name = EXPORT_ENDPOINTS[kind]
+        context = self._context(url_name, day)
+        target = directory / file_name
+        problem = ""
+        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+            payload = response_json(self._call(url_name, product_id, day, {"fileName": file_name}), context)
+            url = payload.get("downloadUrl") if isinstance(payload, dict) else None
+            if url is None and isinstance(payload, dict):
+                url = next((v for v in payload.values() if isinstance(v, str) and v.startswith("http")), None)
+            if not isinstance(url, str):
+                raise PayloadError(VENDOR, context.endpoint, f"field 'downloadUrl' is missing for {file_name}", day=day)
+            try:
+                with httpx.stream("GET", url, timeout=self.policy.timeout_seconds, follow_redirects=True) as response:
+                    self.calls_made += 1
+                    if response.status_code != 200:
+                        problem = f"download answered HTTP {response.status_code}"
+                    else:
+                        with target.open("wb") as handle:
+                            for chunk in response.iter_bytes(chunk_size=1 << 16):
+                                handle.write(chunk)
+                        check_zip(target)
+                        return target
+            except (httpx.TransportError, ExportFileError) as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            self.log.warning("Revenera %s: download of %s failed (%s), attempt %d/%d", product_id, file_name, problem, attempt, DOWNLOAD_ATTEMPTS)
+        raise VendorHTTPError(VENDOR, f"GET <download URL of {file_name}>", f"gave up after {DOWNLOAD_ATTEMPTS} attempts: {problem}", day=day)
+
+
+def temporary_download_dir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="rum-assets-revenera-")

@@ -1,0 +1,64 @@
+"""The Dagster resource that holds Revenera configuration and builds a client for a run."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+import dagster as dg
+from pydantic import Field
+
+from rum_assets.http import RetryPolicy
+from rum_assets.revenera.client import ReveneraClient
+
+DEFAULT_BASE_URL = "https://analytics-api.revenera.com"
+
+
+class ReveneraResource(dg.ConfigurableResource):
+    """Credentials, products and report options for the Revenera Usage Intelligence Reporting API v3.
+
+    Point it at the real Revenera by setting ``REVENERA_BASE_URL`` (default
+    ``https://analytics-api.revenera.com``), ``REVENERA_USERNAME``, ``REVENERA_PASSWORD`` and
+    ``REVENERA_PRODUCT_IDS``.
+    """
+
+    username: str = Field(description="Usage Intelligence dashboard user (e-mail).")
+    password: str = Field(description="Usage Intelligence dashboard password. Secret.")
+    product_ids: str = Field(description="Comma-separated product ids to load.")
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="API root, without /v3.")
+    segment_property: str | None = Field(
+        default=None, description="Property to split user activity by (e.g. prodVersion); none: totals only."
+    )
+    days_until_declared_lost: int = Field(default=30, ge=1, description="Inactive days before a client counts as lost.")
+    date_reported_lost: Literal["dateLastSeen", "dateDeclaredLost"] = Field(
+        default="dateLastSeen", description="Count a lost client on its last-seen day or on the day it is declared lost."
+    )
+    max_attempts: int = Field(default=5, ge=1, description="Attempts per request, retries of 5xx and timeouts included.")
+    max_retry_after_seconds: float = Field(default=120, ge=0, description="Longest Retry-After we wait for.")
+    timeout_seconds: float = Field(default=60, gt=0, description="Per-request timeout (large reports are slow).")
+
+    def products(self) -> list[str]:
+        ids = [p.strip() for p in self.product_ids.split(",") if p.strip()]
+        if not ids:
+            raise dg.Failure("REVENERA_PRODUCT_IDS names no product: set it to a comma-separated list of product ids")
+        return ids
+
+    @contextmanager
+    def get_client(self, logger: logging.Logger | None = None) -> Iterator[ReveneraClient]:
+        client = ReveneraClient(
+            self.base_url,
+            self.username,
+            self.password,
+            policy=RetryPolicy(
+                max_attempts=self.max_attempts,
+                max_retry_after_seconds=self.max_retry_after_seconds,
+                timeout_seconds=self.timeout_seconds,
+            ),
+            logger=logger,
+        )
+        try:
+            yield client
+        finally:
+            client.close()
