@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import dagster as dg
@@ -19,6 +20,14 @@ def freshness_checks_and_sensor(
     The deadline is ``RUM_ASSETS_FRESHNESS_DEADLINE_CRON`` (UTC, default 06:00): the daily schedules
     run at 02:15 and 02:45, which leaves time for retries before anyone is told.
     """
+    # Dagster marks these superseded by FreshnessPolicy, but FreshnessPolicy is not partition-aware:
+    # it cannot say that yesterday's partition is missing. We attach both.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.SupersessionWarning)
+        return _build(assets)
+
+
+def _build(assets: Sequence[dg.AssetsDefinition]) -> tuple[Sequence[dg.AssetChecksDefinition], dg.SensorDefinition]:
     checks = dg.build_time_partition_freshness_checks(
         assets=list(assets),
         deadline_cron=settings.env("RUM_ASSETS_FRESHNESS_DEADLINE_CRON", DEFAULT_DEADLINE_CRON),

@@ -377,7 +377,8 @@ def _build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefi
         metadata["revenera/files"] = dg.MetadataValue.json({pid: f["file"] for pid, f in figures.items()})
         unknown = sorted({c for f in figures.values() for c in f["unknown_columns"]})
         if unknown:
-            context.log.warning("Revenera %s: export columns not loaded: %s", name, json.dumps(unknown))
+            context.log.info("Revenera %s: export columns not loaded: %s", name, json.dumps(unknown))
+            metadata["revenera/columns_not_loaded"] = dg.MetadataValue.json(unknown)
         return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
     return export_asset
