@@ -106,7 +106,7 @@ class ReveneraClient:
 
     @property
     def _secrets(self) -> tuple[str, ...]:
-        return (self._password, *(value for value in self._http.cookies.values() if value))
+        return (self._password, *(cookie.value for cookie in self._http.cookies.jar if cookie.value))
 
     def _context(self, name: str, day: date | None) -> CallContext:
         endpoint = ENDPOINTS[name]
