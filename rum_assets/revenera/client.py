@@ -108,9 +108,9 @@ class ReveneraClient:
     def _secrets(self) -> tuple[str, ...]:
         return (self._password, *(cookie.value for cookie in self._http.cookies.jar if cookie.value))
 
-    def _context(self, name: str, day: date | None) -> CallContext:
-        endpoint = ENDPOINTS[name]
-        return CallContext(VENDOR, f"{endpoint.method} {endpoint.path}", day, self._secrets)
+    def _context(self, name: str, day: date | None, product_id: str | None = None) -> CallContext:
+        """The endpoint as called (with the product id in its path), for log lines and errors."""
+        return CallContext(VENDOR, f"{ENDPOINTS[name].method} {url_path(name, product_id)}", day, self._secrets)
 
     def _count(self) -> None:
         self.calls_made += 1
@@ -120,7 +120,7 @@ class ReveneraClient:
             self._http,
             method,
             url_path(name, product_id),
-            self._context(name, day),
+            self._context(name, day, product_id),
             policy=self.policy,
             before_attempt=self._count,
             logger=self.log,
@@ -178,10 +178,11 @@ class ReveneraClient:
                 break
             self._logged_in = False
             self._http.cookies.delete("RUI-Session-Token")
+            where = self._context(name, day, product_id).endpoint
             if again:
-                raise AuthenticationError(VENDOR, f"{endpoint.method} {endpoint.path}", "refused after logging in again (401 twice)", day=day, status=401)
-            self.log.info("Revenera: session expired on %s; logging in again", endpoint.path)
-        where = f"{endpoint.method} {endpoint.path}"
+                raise AuthenticationError(VENDOR, where, "refused after logging in again (401 twice)", day=day, status=401)
+            self.log.info("Revenera: session expired on %s; logging in again", where)
+        where = self._context(name, day, product_id).endpoint
         if response.status_code == 404:
             raise NotFoundError(VENDOR, where, f"product {product_id}: {response_problem(response)}", day=day, status=404)
         if response.status_code != 200:
@@ -191,10 +192,10 @@ class ReveneraClient:
     # -- metadata -------------------------------------------------------------------------------
 
     def product_properties(self, product_id: str) -> ProductProperties:
-        return parse_response(ProductProperties, self._call("product_properties", product_id), self._context("product_properties", None))
+        return parse_response(ProductProperties, self._call("product_properties", product_id), self._context("product_properties", None, product_id))
 
     def event_catalog(self, product_id: str) -> EventCatalog:
-        return parse_response(EventCatalog, self._call("event_catalog", product_id), self._context("event_catalog", None))
+        return parse_response(EventCatalog, self._call("event_catalog", product_id), self._context("event_catalog", None, product_id))
 
     # -- reports ------------------------------------------------------------------------------
 
@@ -220,14 +221,14 @@ class ReveneraClient:
         if segment_property:
             body["levels"] = {"level1": {"property": segment_property, "segments": [{"type": "regex", "value": ".*", "split": True}]}}
         response = self._call("date_range", product_id, day, body)
-        report = parse_response(DateRangeReport, response, self._context("date_range", day))
+        report = parse_response(DateRangeReport, response, self._context("date_range", day, product_id))
         if day not in report.result:
-            raise PayloadError(VENDOR, f"POST {ENDPOINTS['date_range'].path}", f"field 'result' has no entry for {day} (keys: {sorted(map(str, report.result))[:5]})", day=day)
+            raise PayloadError(VENDOR, self._context("date_range", day, product_id).endpoint, f"field 'result' has no entry for {day} (keys: {sorted(map(str, report.result))[:5]})", day=day)
         return report
 
     def event_usage(self, product_id: str, day: date) -> list[EventUsage]:
         body = {"startDate": day.isoformat(), "stopDate": day.isoformat()}
-        return parse_response(EventUsageReport, self._call("event_full_report", product_id, day, body), self._context("event_full_report", day)).result
+        return parse_response(EventUsageReport, self._call("event_full_report", product_id, day, body), self._context("event_full_report", day, product_id)).result
 
     def iter_client_pages(self, product_id: str, day: date, properties: list[str], daily_properties: list[str]) -> Iterator[ClientPage]:
         """Pages of clients installed by ``day`` and seen since, with their daily data of ``day``."""
@@ -242,16 +243,16 @@ class ReveneraClient:
         }
         for page_number in range(1, MAX_CLIENT_PAGES + 1):
             response = self._call("client_property_list", product_id, day, body)
-            page = parse_response(ClientPage, response, self._context("client_property_list", day))
+            page = parse_response(ClientPage, response, self._context("client_property_list", day, product_id))
             yield page
             if page.reached_end:
                 return
             if not page.next_client_id or page.next_client_id == body["startAtClientId"]:
-                raise PayloadError(VENDOR, f"POST {ENDPOINTS['client_property_list'].path}", "field 'nextClientId' is missing or repeats while reachedEnd is false", day=day)
+                raise PayloadError(VENDOR, self._context("client_property_list", day, product_id).endpoint, "field 'nextClientId' is missing or repeats while reachedEnd is false", day=day)
             body["startAtClientId"] = page.next_client_id
             if page_number % 10 == 0:
                 self.log.info("Revenera %s %s: %d client pages read", product_id, day, page_number)
-        raise VendorHTTPError(VENDOR, f"POST {ENDPOINTS['client_property_list'].path}", f"more than {MAX_CLIENT_PAGES} pages of clients", day=day)
+        raise VendorHTTPError(VENDOR, self._context("client_property_list", day, product_id).endpoint, f"more than {MAX_CLIENT_PAGES} pages of clients", day=day)
 
     # -- exports ------------------------------------------------------------------------------
 
@@ -259,8 +260,8 @@ class ReveneraClient:
         list_name, _ = EXPORT_ENDPOINTS[kind]
         response = self._call(list_name, product_id)
         if kind == "raw":
-            return parse_response(RawFileList, response, self._context(list_name, None)).file_list
-        return parse_response(TrackingFileList, response, self._context(list_name, None))
+            return parse_response(RawFileList, response, self._context(list_name, None, product_id)).file_list
+        return parse_response(TrackingFileList, response, self._context(list_name, None, product_id))
 
     def final_export_file(self, kind: str, product_id: str, day: date) -> str | None:
         """The name of the day's final export file, or None while it is missing or still open."""
@@ -274,7 +275,7 @@ class ReveneraClient:
     def download_export(self, kind: str, product_id: str, file_name: str, directory: Path, day: date | None = None) -> Path:
         """Stream one export zip to ``directory``; each attempt asks for a fresh one-time URL."""
         _, url_name = EXPORT_ENDPOINTS[kind]
-        context = self._context(url_name, day)
+        context = self._context(url_name, day, product_id)
         target = directory / file_name
         problem = ""
         for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):

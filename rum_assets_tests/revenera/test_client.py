@@ -77,7 +77,7 @@ def test_bad_password_is_a_clear_error_without_the_password(start_revenera) -> N
 def test_bad_product_and_bad_dates_name_what_is_wrong(start_revenera) -> None:
     server, _ = start_revenera()
     with make_client(server.base_url) as client:
-        with pytest.raises(NotFoundError, match=r"Revenera GET /v3/event-tracking/\{pid\} \(HTTP 404\): product 999"):
+        with pytest.raises(NotFoundError, match=r"Revenera GET /v3/event-tracking/999 \(HTTP 404\): product 999"):
             client.event_catalog("999")
         old = DAY - timedelta(days=200)
         with pytest.raises(VendorHTTPError) as raised:
