@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from rum_assets import settings
+from rum_assets.schedules import sensor_status
 
 DEFAULT_DEADLINE_CRON = "0 6 * * *"
 
@@ -38,6 +39,6 @@ def _build(assets: Sequence[dg.AssetsDefinition]) -> tuple[Sequence[dg.AssetChec
         freshness_checks=checks,
         name="freshness_checks_sensor",
         minimum_interval_seconds=10 * 60,
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        default_status=sensor_status(),
     )
     return checks, sensor

@@ -1,7 +1,7 @@
 """Daily schedules: each vendor's previous complete UTC day, shortly after midnight UTC.
 
-They run as soon as the code location is deployed. Set ``RUM_ASSETS_SCHEDULES_STOPPED=1`` to deploy
-them stopped (for a staging instance, or the first deploy against a real vendor).
+They run as soon as the code location is deployed. Set ``RUM_ASSETS_AUTOMATION_STOPPED=1`` to deploy
+them (and the sensors) stopped: for a staging instance, or the first deploy against a real vendor.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from rum_assets import settings
 
 
 def schedule_status() -> dg.DefaultScheduleStatus:
-    stopped = settings.env("RUM_ASSETS_SCHEDULES_STOPPED", "0").lower() in {"1", "true", "yes"}
-    return dg.DefaultScheduleStatus.STOPPED if stopped else dg.DefaultScheduleStatus.RUNNING
+    return dg.DefaultScheduleStatus.STOPPED if settings.automation_stopped() else dg.DefaultScheduleStatus.RUNNING
+
+
+def sensor_status() -> dg.DefaultSensorStatus:
+    return dg.DefaultSensorStatus.STOPPED if settings.automation_stopped() else dg.DefaultSensorStatus.RUNNING
 
 
 def daily_job_and_schedule(
@@ -35,7 +38,7 @@ def daily_job_and_schedule(
         default_status=schedule_status(),
         description=(
             f"Loads yesterday's (UTC) {vendor} data every day at {hour:02d}:{minute:02d} UTC, once the vendor has "
-            "closed the day. Starts running when deployed; RUM_ASSETS_SCHEDULES_STOPPED=1 deploys it stopped."
+            "closed the day. Starts running when deployed; RUM_ASSETS_AUTOMATION_STOPPED=1 deploys it stopped."
         ),
     )
     return job, schedule  # type: ignore[return-value]

@@ -49,3 +49,8 @@ def duckdb_connection_config() -> dict[str, object]:
         "memory_limit": env("RUM_ASSETS_DUCKDB_MEMORY_LIMIT", "256MB"),
         "preserve_insertion_order": False,
     }
+
+
+def automation_stopped() -> bool:
+    """``RUM_ASSETS_AUTOMATION_STOPPED=1`` deploys every schedule and sensor stopped (staging, tests)."""
+    return env("RUM_ASSETS_AUTOMATION_STOPPED", "0").lower() in {"1", "true", "yes"}

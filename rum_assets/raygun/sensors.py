@@ -18,6 +18,7 @@ import dagster as dg
 
 from rum_assets.partitions import daily_partitions
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.schedules import sensor_status
 
 SESSIONS_KEY = dg.AssetKey(["raygun", "sessions"])
 DETAILS_KEY = dg.AssetKey(["raygun", "session_details"])
@@ -62,7 +63,7 @@ def build_budget_backfill_sensor(
     @dg.sensor(
         name="raygun_budget_backfill",
         minimum_interval_seconds=15 * 60,
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        default_status=sensor_status(),
         asset_selection=[SESSIONS_KEY, DETAILS_KEY],
         description=(
             "Fills Raygun days that were never loaded, oldest first, only as far as today's call budget "
@@ -121,7 +122,7 @@ def build_late_sessions_sensor(
     @dg.sensor(
         name="raygun_late_sessions",
         minimum_interval_seconds=30 * 60,
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        default_status=sensor_status(),
         asset_selection=[SESSIONS_KEY, DETAILS_KEY],
         description=(
             f"Re-loads a Raygun day (sessions, then details) when it was loaded while some sessions were still "

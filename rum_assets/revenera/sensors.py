@@ -12,6 +12,7 @@ from rum_assets.partitions import daily_partitions
 from rum_assets.revenera.assets import EXPORT_ASSET_KEYS
 from rum_assets.revenera.models import TrackingFileList
 from rum_assets.revenera.resource import ReveneraResource
+from rum_assets.schedules import sensor_status
 
 
 def _utc_now() -> datetime:
@@ -22,7 +23,7 @@ def build_export_sensor(lookback_days: int = 7, clock: Callable[[], datetime] = 
     @dg.sensor(
         name="revenera_export_files",
         minimum_interval_seconds=30 * 60,
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        default_status=sensor_status(),
         asset_selection=list(EXPORT_ASSET_KEYS.values()),
         description=(
             "Watches the raw-event, exception and custom-event file lists of every configured product and "
