@@ -53,6 +53,9 @@ daily_assets = [*raygun_assets, *REVENERA_DAILY_ASSETS]
 freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily_assets)
 
 defs = dg.Definitions(
+    # A run's steps are few and sequential (sessions, then details); a process per step would spend
+    # seconds loading the code location for each. Pools still limit steps across runs.
+    executor=dg.in_process_executor,
     assets=[*raygun_assets, *REVENERA_METADATA_ASSETS, *REVENERA_DAILY_ASSETS],
     asset_checks=[*freshness_checks],
     jobs=[raygun_job, revenera_job],
