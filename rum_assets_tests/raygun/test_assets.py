@@ -148,3 +148,17 @@ def test_dagster_cli_materializes_a_partition(emulator: EmulatorServer, tmp_path
     completed = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert _query(Path(os.environ["RUM_ASSETS_DUCKDB"]).parent, "SELECT count(*) FROM raygun.sessions")[0][0] == 60
+
+
+def test_a_column_schema_change_is_reported_by_its_check(emulator: EmulatorServer, tmp_path: Path) -> None:
+    resources = _resources(emulator, tmp_path)
+    instance = dg.DagsterInstance.ephemeral()
+    first = _materialize(resources, assets=[raygun_sessions], instance=instance)
+    assert {e.check_name: e.passed for e in first.get_asset_check_evaluations()}["column_schema_unchanged"]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as conn:
+        conn.execute("ALTER TABLE raygun.sessions ADD COLUMN added_by_hand VARCHAR")
+    second = _materialize(resources, assets=[raygun_sessions], instance=instance)
+    evaluation = next(e for e in second.get_asset_check_evaluations() if e.check_name == "column_schema_unchanged")
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert "added_by_hand" in str(evaluation.metadata["columns_added"].value)
+    assert second.success  # a warning, not a failure

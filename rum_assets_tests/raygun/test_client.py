@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import multiprocessing
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,34 @@ def test_active_sessions_today_have_no_end(start_raygun, clock: FakeClock) -> No
     assert sessions and max(s.session_start for s in sessions) <= clock()
     active = [s for s in sessions if s.status == "active"]
     assert active and all(s.session_end is None for s in active)
+
+
+def _fetch_details(base_url: str, ledger_path: str, session_ids: list[int], results: "multiprocessing.Queue[int]") -> None:
+    ledger = CallBudgetLedger(ledger_path, "raygun:shared", daily_limit=20, vendor="Raygun")
+    fetched = 0
+    with make_client(base_url, ledger=ledger) as client:
+        for session_id in session_ids:
+            try:
+                client.get_session(session_id, DAY)
+            except CallBudgetExhaustedError:
+                break
+            fetched += 1
+    results.put(fetched)
+
+
+def test_two_processes_never_pass_the_budget_together(start_raygun, tmp_path: Path) -> None:
+    server, app = start_raygun(sessions_per_day=60, daily_call_limit=0)
+    with make_client(server.base_url) as lister:
+        ids = [s.id for page in lister.iter_session_pages(DAY) for s in page.sessions]
+    calls_before = app.calls_used(DEMO_RAYGUN_API_KEY, datetime.now(UTC).date())
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue[int] = context.Queue()
+    workers = [context.Process(target=_fetch_details, args=(server.base_url, str(tmp_path / "ledger.sqlite3"), ids[n::2], results)) for n in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    fetched = [results.get(timeout=5) for _ in workers]
+    spent = app.calls_used(DEMO_RAYGUN_API_KEY, datetime.now(UTC).date()) - calls_before
+    assert spent == 20  # two authentications and 18 details, whoever got them
+    assert sum(fetched) == 18 and all(f > 0 for f in fetched)
