@@ -128,7 +128,7 @@ def send(
                 last_problem = f"HTTP {response.status_code} (rate limited)"
                 wait = asked if asked is not None else policy.backoff(attempt, rng)
             elif response.status_code in RETRYABLE_STATUSES:
-                last_problem = f"HTTP {response.status_code}: {_snippet(response)}"
+                last_problem = f"HTTP {response.status_code}: {body_snippet(response)}"
                 wait = policy.backoff(attempt, rng)
             else:
                 return response
@@ -166,7 +166,8 @@ def send(
     )
 
 
-def _snippet(response: httpx.Response, limit: int = 300) -> str:
+def body_snippet(response: httpx.Response, limit: int = 300) -> str:
+    """The start of a response body on one line, for error messages."""
     try:
         text = response.text
     except Exception:
@@ -180,9 +181,9 @@ def response_problem(response: httpx.Response) -> str:
     try:
         payload = response.json()
     except ValueError:
-        return _snippet(response) or response.reason_phrase
+        return body_snippet(response) or response.reason_phrase
     if isinstance(payload, dict):
         for key in ("message", "detail", "title", "error", "reason"):
             if isinstance(payload.get(key), str):
                 return payload[key]
-    return _snippet(response)
+    return body_snippet(response)

@@ -8,7 +8,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from rum_assets.errors import PayloadError
-from rum_assets.http import CallContext
+from rum_assets.http import CallContext, body_snippet
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -17,11 +17,10 @@ def response_json(response: httpx.Response, context: CallContext) -> Any:
     try:
         return response.json()
     except ValueError:
-        snippet = " ".join(response.text.split())[:120]
         raise PayloadError(
             context.vendor,
             context.endpoint,
-            f"the response is not JSON (Content-Type {response.headers.get('content-type')!r}): {snippet!r}",
+            f"the response is not JSON (Content-Type {response.headers.get('content-type')!r}): {body_snippet(response, 120)!r}",
             day=context.day,
             status=response.status_code,
             secrets=context.secrets,

@@ -30,6 +30,17 @@ FRESHNESS_POLICY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=36
 """Asset health in the UI: the daily schedule runs at 02:15 UTC, so a materialization older than
 28 hours means a missed run and one older than 36 hours a missed day."""
 
+DAILY_ASSET = {
+    "partitions_def": daily_partitions,
+    "group_name": GROUP,
+    "owners": OWNERS,
+    "kinds": KINDS,
+    "pool": POOL,
+    "backfill_policy": BACKFILL_POLICY,
+    "freshness_policy": FRESHNESS_POLICY,
+}
+"""What every Raygun asset shares in its definition."""
+
 
 def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, dg.MetadataValue | int | str]:
     remaining = client.ledger.remaining() if client.ledger else None
@@ -41,12 +52,8 @@ def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, 
 
 
 @dg.asset(
-    key=["raygun", "sessions"],
-    partitions_def=daily_partitions,
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds=KINDS,
-    pool=POOL,
+    key=SESSIONS_KEY,
+    **DAILY_ASSET,
     description=(
         "Every Raygun RUM session that started on the partition's UTC day, from the paged sessions "
         "search (500 per page). One row per session in `raygun.sessions`, nested user, browser, OS and "
@@ -54,8 +61,6 @@ def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, 
         "the day atomically."
     ),
     metadata={"dagster/column_schema": SESSIONS.table_schema(), "dagster/table_name": SESSIONS.qualified_name},
-    backfill_policy=BACKFILL_POLICY,
-    freshness_policy=FRESHNESS_POLICY,
     check_specs=[
         *standard_check_specs(SESSIONS_KEY, SESSIONS),
         dg.AssetCheckSpec(
@@ -159,13 +164,9 @@ def _detail_budget(raygun: RaygunResource, client: RaygunClient, wanted: int) ->
 
 
 @dg.asset(
-    key=["raygun", "session_details"],
+    key=DETAILS_KEY,
     deps=[raygun_sessions],
-    partitions_def=daily_partitions,
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds=KINDS,
-    pool=POOL,
+    **DAILY_ASSET,
     description=(
         "Full detail of the day's sessions (satisfaction, IP geo lookup, page views, errors), one API "
         "call per session, so only as many as the daily call budget leaves: ended sessions first, "
@@ -176,8 +177,6 @@ def _detail_budget(raygun: RaygunResource, client: RaygunClient, wanted: int) ->
         "dagster/column_schema": SESSION_DETAILS.table_schema(),
         "dagster/table_name": SESSION_DETAILS.qualified_name,
     },
-    backfill_policy=BACKFILL_POLICY,
-    freshness_policy=FRESHNESS_POLICY,
     check_specs=[
         *standard_check_specs(DETAILS_KEY, SESSION_DETAILS),
         dg.AssetCheckSpec(
