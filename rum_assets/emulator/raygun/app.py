@@ -1,67 +1,95 @@
-"""The Raygun RUM v1 ("pulse") API as the seed documents it: authenticate, sessions, session."""
+"""The Raygun RUM v1 ("pulse") API as the seed documents it: authenticate, sessions, session.
+
+Order of checks on the data endpoints: session key (401), then the daily call limit (429), then the
+query (400/404). A refused key is not a call; a 400 is (Raygun answered it).
+"""
 
 from __future__ import annotations
 
-import base64
-import math
-import secrets
-import threading
+import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
-from rum_assets.emulator.raygun.config import RaygunCredentials, RaygunEmulatorConfig
-from rum_assets.emulator.raygun.data import SessionGenerator, day_start, decode_session_id
+from rum_assets.emulator.raygun.auth import CallLimiter, SessionKeys, check_credentials
+from rum_assets.emulator.raygun.config import RaygunEmulatorConfig
+from rum_assets.emulator.raygun.data import INT64_MAX, SessionGenerator, ceil_ms, decode_session_id, floor_ms
 from rum_assets.emulator.server import Request, Response, Route
 
 PREFIX = "/api/v1/pulse"
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 USER_TYPES = {"anonymous": True, "identified": False, "known": False, "registered": False}
+"""``userType`` values that filter; Raygun does not document the allowed values, so any other is ignored."""
+_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INTEGER = re.compile(r"[+-]?\d+")
+_SPACED_OFFSET = re.compile(r"(T[\d:.]+) (\d{2}(:?\d{2})?)$")
 
 
 class _BadRequest(Exception):
     pass
 
 
-def _parse_moment(name: str, value: str | None, *, end_of_day: bool) -> datetime:
+def _json_error(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
+    return Response.json(status, {"message": message}, headers)
+
+
+def parse_moment(name: str, value: str | None, *, end_of_day: bool) -> datetime:
+    """An ISO 8601 date-time (naive means UTC) or a plain date: its start, or with ``end_of_day`` its last millisecond."""
     if value is None or not value.strip():
-        raise _BadRequest(f"{name} is required")
+        raise _BadRequest(f"{name} is required (an ISO 8601 UTC date or date-time)")
     text = value.strip()
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return day_start(day) + (timedelta(days=1) - timedelta(milliseconds=1) if end_of_day else timedelta(0))
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if _PLAIN_DATE.fullmatch(text):
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+            return moment + timedelta(days=1, milliseconds=-1) if end_of_day else moment
+        # An unencoded "+01:00" offset arrives as " 01:00" after form decoding; take it as meant.
+        moment = datetime.fromisoformat(_SPACED_OFFSET.sub(r"\1+\2", text))
     except ValueError:
         raise _BadRequest(f"{name} is not an ISO 8601 date or date-time: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _int_param(request: Request, name: str, default: int, low: int, high: int | None) -> int:
     raw = request.query_one(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _BadRequest(f"{name} must be an integer, not {raw!r}") from None
+    if not _INTEGER.fullmatch(raw.strip()):
+        raise _BadRequest(f"{name} must be an integer, not {raw!r}")
+    value = int(raw)
     if value < low or (high is not None and value > high):
-        raise _BadRequest(f"{name} must be between {low} and {high}" if high is not None else f"{name} must be at least {low}")
+        raise _BadRequest(f"{name} must be between {low} and {high}, not {value}" if high is not None else f"{name} must be at least {low}, not {value}")
     return value
 
 
+def _page_url(request: Request, skip: int) -> str:
+    """This request's absolute URL with every query parameter kept and only ``skip`` changed."""
+    params: list[tuple[str, str]] = []
+    replaced = False
+    for key, values in request.query.items():
+        if key.lower() == "skip":
+            if not replaced:
+                params.append((key, str(skip)))
+                replaced = True
+            continue
+        params.extend((key, value) for value in values)
+    if not replaced:
+        params.append(("skip", str(skip)))
+    return f"{request.base_url}{request.path}?{urlencode(params)}"
+
+
 class RaygunApp:
+    """The emulated API for the applications in ``config`` (each sees only its own sessions)."""
+
     def __init__(self, config: RaygunEmulatorConfig | None = None) -> None:
         self.config = config or RaygunEmulatorConfig()
-        self._apps = {app.api_key: (index, app) for index, app in enumerate(self.config.applications)}
+        self._applications = {app.api_key: app for app in self.config.applications}
         self._generators = {
             app.api_key: SessionGenerator(self.config.seed, app.api_key, index, self.config.sessions_per_day)
             for index, app in enumerate(self.config.applications)
         }
-        self._keys: dict[str, tuple[str, datetime]] = {}
-        self._calls: dict[tuple[str, date], int] = {}
-        self._lock = threading.Lock()
+        self._keys = SessionKeys(self._now, lambda: self.config.session_key_ttl_seconds)
+        self._limiter = CallLimiter(self._now, lambda: self.config.daily_call_limit)
 
     def routes(self) -> Iterable[Route]:
         return [
@@ -72,173 +100,113 @@ class RaygunApp:
         ]
 
     def calls_used(self, api_key: str, day: date) -> int:
-        with self._lock:
-            return self._calls.get((api_key, day), 0)
+        """Calls counted against ``api_key``'s limit on UTC ``day`` (for tests)."""
+        return self._limiter.used(api_key, day)
 
-    # -- auth and limits --------------------------------------------------------------------
+    def generator(self, api_key: str) -> SessionGenerator:
+        """The session generator of one application (for tests and benchmarks)."""
+        return self._generators[api_key]
 
     def _now(self) -> datetime:
-        return self.config.clock().astimezone(UTC)
+        now = self.config.clock()
+        return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
-    def _spend_call(self, api_key: str) -> Response | None:
-        """Count a call; a 429 once the day's limit is spent."""
-        now = self._now()
-        with self._lock:
-            used = self._calls.get((api_key, now.date()), 0)
-            if self.config.daily_call_limit and used >= self.config.daily_call_limit:
-                midnight = datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=UTC)
-                wait = max(1, math.ceil((midnight - now).total_seconds()))
-                return Response.json(
-                    429,
-                    {"message": f"Rate limit of {self.config.daily_call_limit} calls per day reached"},
-                    [("Retry-After", str(wait))],
-                )
-            self._calls[(api_key, now.date())] = used + 1
-        return None
+    def _limited(self, api_key: str) -> Response | None:
+        wait = self._limiter.spend(api_key)
+        if wait is None:
+            return None
+        return _json_error(429, f"Rate limit of {self.config.daily_call_limit} calls per day reached; retry after {wait} seconds.", [("Retry-After", str(wait))])
 
-    def _application(self, request: Request) -> RaygunCredentials | None:
-        found = self._apps.get(request.header("x-apikey") or "")
-        if found is None:
-            return None
-        app = found[1]
-        authorization = request.header("authorization") or ""
-        scheme, _, encoded = authorization.partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if user != app.client_id or not secrets.compare_digest(password, app.client_secret):
-            return None
-        return app
+    def _guard(self, request: Request) -> tuple[str, Response | None]:
+        """The caller's application, or the 401/429 to answer instead."""
+        api_key = self._keys.owner(request.header("x-sessionkey"))
+        if api_key is None:
+            return "", _json_error(401, "X-SessionKey missing, unknown or expired; call authenticate for a new one.")
+        return api_key, self._limited(api_key)
+
+    # -- endpoints ---------------------------------------------------------------------------
 
     def authenticate(self, request: Request) -> Response:
-        app = self._application(request)
+        app = check_credentials(self._applications, request.header("x-apikey"), request.header("authorization"))
         if app is None:
-            return Response.json(401, {"message": "API key or Authorization headers not supplied, or invalid."})
-        if self.config.count_authenticate and (limited := self._spend_call(app.api_key)):
+            return _json_error(401, "API key or Authorization headers not supplied, or invalid.")
+        if self.config.count_authenticate and (limited := self._limited(app.api_key)):
             return limited
-        key = secrets.token_urlsafe(24)
-        with self._lock:
-            self._keys[key] = (app.api_key, self._now() + timedelta(seconds=self.config.session_key_ttl_seconds))
-        return Response.json(202, {"sessionKey": key})
-
-    def _session_owner(self, request: Request) -> str | None:
-        key = request.header("x-sessionkey")
-        with self._lock:
-            entry = self._keys.get(key or "")
-        if entry is None or entry[1] <= self._now():
-            return None
-        return entry[0]
-
-    def _guard(self, request: Request) -> tuple[str | None, Response | None]:
-        api_key = self._session_owner(request)
-        if api_key is None:
-            return None, Response.json(401, {"message": "Session key missing, invalid or expired."})
-        return api_key, self._spend_call(api_key)
-
-    # -- data -------------------------------------------------------------------------------
+        return Response.json(202, {"sessionKey": self._keys.issue(app.api_key)})
 
     def sessions(self, request: Request) -> Response:
         api_key, refused = self._guard(request)
-        if refused or api_key is None:
-            return refused  # type: ignore[return-value]
+        if refused is not None:
+            return refused
         try:
-            date_from = _parse_moment("dateFrom", request.query_one("dateFrom"), end_of_day=False)
-            date_to = _parse_moment("dateTo", request.query_one("dateTo"), end_of_day=True)
+            date_from = parse_moment("dateFrom", request.query_one("dateFrom"), end_of_day=False)
+            date_to = parse_moment("dateTo", request.query_one("dateTo"), end_of_day=True)
             if date_from > date_to:
                 raise _BadRequest("dateFrom must not be after dateTo")
             skip = _int_param(request, "skip", 0, 0, None)
             limit = _int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         except _BadRequest as exc:
-            return Response.json(400, {"message": str(exc)})
-        now = self._now()
-        upper = min(date_to, now)
+            return _json_error(400, str(exc))
         generator = self._generators[api_key]
-        ranges: list[tuple[date, int, int]] = []
-        day = date_from.date()
-        while date_from <= upper and day <= upper.date():
-            first = generator.first_index_at_or_after(day, date_from) if day == date_from.date() else 0
-            last = generator.first_index_at_or_after(day, upper + timedelta(microseconds=1)) if day == upper.date() else generator.sessions_per_day
-            if last > first:
-                ranges.append((day, first, last))
-            day += timedelta(days=1)
-        filters = self._filters(request)
-        base = request.base_url
-        if filters:
-            matching = [
-                (d, i) for d, first, last in ranges for i in range(first, last)
-                if self._matches(generator.session(d, i, now, base, False), filters)
-            ]
-            total = len(matching)
-            page = [generator.session(d, i, now, base, False) for d, i in matching[skip : skip + limit]]
-        else:
-            total = sum(last - first for _, first, last in ranges)
-            page = []
-            position = 0
-            for d, first, last in ranges:
-                count = last - first
-                if position + count > skip and len(page) < limit:
-                    start_i = first + max(0, skip - position)
-                    stop_i = min(last, start_i + limit - len(page))
-                    page.extend(generator.session(d, i, now, base, False) for i in range(start_i, stop_i))
-                position += count
-        return Response.json(200, {"totalSessions": total, "sessions": page, "links": self._links(request, skip, limit, total)})
-
-    def _filters(self, request: Request) -> dict[str, object]:
-        filters: dict[str, object] = {}
-        if identifier := request.query_one("userIdentifier"):
-            filters["identifier"] = identifier
-        countries = {c.strip().upper() for key, values in request.query.items() if key.lower() == "country" for v in values for c in v.split(",") if c.strip()}
-        if countries:
-            filters["countries"] = countries
-        user_type = (request.query_one("userType") or "").lower()
-        if user_type in USER_TYPES:
-            filters["anonymous"] = USER_TYPES[user_type]
-        return filters
-
-    @staticmethod
-    def _matches(session: dict[str, object], filters: dict[str, object]) -> bool:
-        user = session["user"]
-        location = session["location"]
-        assert isinstance(user, dict) and isinstance(location, dict)
-        if "identifier" in filters and user["identifier"] != filters["identifier"]:
-            return False
-        if "countries" in filters and location["country"] not in filters["countries"]:  # type: ignore[operator]
-            return False
-        return not ("anonymous" in filters and user["isAnonymous"] is not filters["anonymous"])
-
-    @staticmethod
-    def _links(request: Request, skip: int, limit: int, total: int) -> dict[str, str | None]:
-        def url(new_skip: int) -> str:
-            params = [(k, v) for k, values in request.query.items() if k.lower() not in ("skip", "limit") for v in values]
-            params += [("skip", str(new_skip)), ("limit", str(limit))]
-            return f"{request.base_url}{request.path}?{urlencode(params)}"
-
-        return {
-            "self": url(skip),
-            "next": url(skip + limit) if skip + limit < total else None,
-            "previous": url(max(0, skip - limit)) if skip > 0 else None,
+        now_ms = floor_ms(self._now())
+        ranges = generator.ranges(ceil_ms(date_from), min(floor_ms(date_to), now_ms))
+        countries = {
+            code.strip().upper()
+            for key, values in request.query.items()
+            if key.lower() in ("country", "country[]")
+            for value in values
+            for code in value.split(",")
+            if code.strip()
         }
+        identifier = request.query_one("userIdentifier") or None
+        anonymous = USER_TYPES.get((request.query_one("userType") or "").strip().lower())
+        if countries or identifier or anonymous is not None:
+            # Filtered: scan the range (cheap fields only), then build the page's records.
+            matching = []
+            for day, first, end in ranges:
+                for i in range(first, end):
+                    country, is_anonymous, user_identifier = generator.filter_fields(day, i)
+                    if (
+                        (not countries or country in countries)
+                        and (identifier is None or user_identifier == identifier)
+                        and (anonymous is None or is_anonymous is anonymous)
+                    ):
+                        matching.append((day, i))
+            total = len(matching)
+            chosen = matching[skip : skip + limit]
+        else:
+            total = sum(end - first for _, first, end in ranges)
+            chosen = []
+            position = 0
+            for day, first, end in ranges:
+                count = end - first
+                if position + count > skip and len(chosen) < limit:
+                    begin = first + max(0, skip - position)
+                    stop = min(end, begin + limit - len(chosen))
+                    chosen.extend((day, i) for i in range(begin, stop))
+                position += count
+        page = [generator.summary(day, i, now_ms, request.base_url) for day, i in chosen]
+        links = {
+            "self": _page_url(request, skip),
+            "next": _page_url(request, skip + limit) if skip + limit < total else None,
+            "previous": _page_url(request, max(0, skip - limit)) if skip > 0 else None,
+        }
+        return Response.json(200, {"totalSessions": total, "sessions": page, "links": links})
 
     def session(self, request: Request) -> Response:
         api_key, refused = self._guard(request)
-        if refused or api_key is None:
-            return refused  # type: ignore[return-value]
-        raw = request.query_one("id")
-        try:
-            session_id = int(raw or "")
-        except ValueError:
-            return Response.json(400, {"message": f"id must be an int64, not {raw!r}"})
+        if refused is not None:
+            return refused
+        raw = (request.query_one("id") or "").strip()
+        if not _INTEGER.fullmatch(raw):
+            return _json_error(400, f"id is required and must be an int64, not {raw!r}" if raw else "id is required (an int64 session id)")
+        value = int(raw)
+        if not -INT64_MAX - 1 <= value <= INT64_MAX:
+            return _json_error(400, f"id must be an int64, not {raw!r}")
         generator = self._generators[api_key]
-        where = decode_session_id(session_id)
-        now = self._now()
-        if (
-            where is None
-            or where.app_index != generator.app_index
-            or where.i >= generator.sessions_per_day
-            or generator.start_of(where.day, where.i) > now
-        ):
-            return Response.json(404, {"message": f"Session {session_id} not found"})
-        return Response.json(200, {"session": generator.session(where.day, where.i, now, request.base_url, True)})
+        now_ms = floor_ms(self._now())
+        where = decode_session_id(value)
+        if where is None or where[0] != generator.app_index or not generator.exists(where[1], where[2], now_ms):
+            return _json_error(404, f"Session {value} not found.")
+        return Response.json(200, {"session": generator.detail(where[1], where[2], now_ms, request.base_url)})
+

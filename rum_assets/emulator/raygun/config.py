@@ -6,31 +6,53 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from rum_assets.emulator.raygun.data import MAX_SESSIONS_PER_DAY
+
 
 @dataclass(frozen=True)
 class RaygunCredentials:
+    """One Raygun application: its API key and the consumer application's client id and secret."""
+
     api_key: str
     client_id: str
     client_secret: str
     name: str = "Demo application"
+
+    def __repr__(self) -> str:  # keep the secret out of logs and assertion messages
+        return f"RaygunCredentials(api_key={self.api_key!r}, client_id={self.client_id!r}, client_secret='***', name={self.name!r})"
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _demo_applications() -> list[RaygunCredentials]:
+    return [RaygunCredentials("demo-raygun-api-key", "demo-raygun-client-id", "demo-raygun-client-secret")]
+
+
 @dataclass
 class RaygunEmulatorConfig:
-    applications: list[RaygunCredentials] = field(
-        default_factory=lambda: [RaygunCredentials("demo-raygun-api-key", "demo-raygun-client-id", "demo-raygun-client-secret")]
-    )
+    applications: list[RaygunCredentials] = field(default_factory=_demo_applications)
     sessions_per_day: int = 300
-    """Sessions that start on each UTC day; generated on demand, so 1,000,000 costs no memory."""
+    """Sessions that start on each UTC day, per application; generated on demand, so 1,000,000 costs no memory."""
     session_key_ttl_seconds: float = 900
     """Raygun's session keys last 15 minutes."""
     daily_call_limit: int = 50
-    """Calls per application per UTC day (0 = unlimited); then 429 with Retry-After to midnight."""
+    """Calls per application per UTC day of ``clock`` (0 = unlimited); then 429 with Retry-After to midnight."""
     count_authenticate: bool = True
     """Whether authenticate calls count against the limit (Raygun's documentation leaves it open)."""
     clock: Callable[[], datetime] = _utc_now
+    """Aware UTC "now": which sessions exist, which are active, key expiry and the call-limit day."""
     seed: str = "rum-assets"
+
+    def __post_init__(self) -> None:
+        if not self.applications:
+            raise ValueError("at least one application is required")
+        if len({app.api_key for app in self.applications}) != len(self.applications):
+            raise ValueError("application API keys must be unique")
+        if not 0 <= self.sessions_per_day <= MAX_SESSIONS_PER_DAY:
+            raise ValueError(f"sessions_per_day must be between 0 and {MAX_SESSIONS_PER_DAY} (the id scheme's room per day)")
+        if self.session_key_ttl_seconds <= 0:
+            raise ValueError("session_key_ttl_seconds must be positive")
+        if self.daily_call_limit < 0:
+            raise ValueError("daily_call_limit must be 0 (unlimited) or positive")
