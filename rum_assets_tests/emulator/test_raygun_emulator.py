@@ -364,7 +364,10 @@ def test_filters(http: httpx.Client) -> None:
     regular = max({s["user"]["identifier"] for s in everything}, key=lambda i: sum(s["user"]["identifier"] == i for s in everything))
     mine = selected(userIdentifier=regular)
     assert len(mine) >= 2 and mine == [s for s in everything if s["user"]["identifier"] == regular]
-    assert selected(userIdentifier="nobody@example.com") == []
+    for kind in (True, False):  # a GUID (anonymous) and an e-mail (identified) identifier
+        someone = next(s["user"]["identifier"] for s in everything if s["user"]["isAnonymous"] is kind)
+        assert selected(userIdentifier=someone) == [s for s in everything if s["user"]["identifier"] == someone]
+    assert selected(userIdentifier="nobody@example.com") == selected(userIdentifier="nobody99@example.com") == []
     combined = selected(country="US", userType="anonymous")
     assert combined == [s for s in anonymous if s["location"]["country"] == "US"]
     paged = _sessions(http, key, country="US", limit=10, skip=10).json()

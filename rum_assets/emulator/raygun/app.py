@@ -161,17 +161,8 @@ class RaygunApp:
         identifier = request.query_one("userIdentifier") or None
         anonymous = USER_TYPES.get((request.query_one("userType") or "").strip().lower())
         if countries or identifier or anonymous is not None:
-            # Filtered: scan the range (cheap fields only), then build the page's records.
-            matching = []
-            for day, first, end in ranges:
-                for i in range(first, end):
-                    country, is_anonymous, user_identifier = generator.filter_fields(day, i)
-                    if (
-                        (not countries or country in countries)
-                        and (identifier is None or user_identifier == identifier)
-                        and (anonymous is None or is_anonymous is anonymous)
-                    ):
-                        matching.append((day, i))
+            # Filtered: scan the range on the cheap fields, then build only the page's records.
+            matching = generator.matching(ranges, countries or None, identifier, anonymous)
             total = len(matching)
             chosen = matching[skip : skip + limit]
         else:
