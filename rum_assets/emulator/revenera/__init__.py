@@ -1,7 +1,25 @@
-"""The Revenera Usage Intelligence Reporting API v3 emulator."""
+"""The Revenera Usage Intelligence Reporting API v3 emulator.
+
+``ReveneraApp(ReveneraEmulatorConfig(...))`` plugs into :class:`rum_assets.emulator.server.EmulatorServer`.
+The ``expected_*`` functions say what the reports must answer (for tests).
+"""
 
 from rum_assets.emulator.revenera.app import ReveneraApp
 from rum_assets.emulator.revenera.config import ReveneraEmulatorConfig
-from rum_assets.emulator.revenera.data import ProductData, expected_active_clients
+from rum_assets.emulator.revenera.data import (
+    ProductData,
+    expected_active_clients,
+    expected_event_counts,
+    expected_lost_clients,
+    expected_new_clients,
+)
 
-__all__ = ["ProductData", "ReveneraApp", "ReveneraEmulatorConfig", "expected_active_clients"]
+__all__ = [
+    "ProductData",
+    "ReveneraApp",
+    "ReveneraEmulatorConfig",
+    "expected_active_clients",
+    "expected_event_counts",
+    "expected_lost_clients",
+    "expected_new_clients",
+]

@@ -1,19 +1,25 @@
-"""The Revenera Usage Intelligence Reporting API v3 emulator: routes wired to auth, reports, exports."""
+"""The Revenera Usage Intelligence Reporting API v3 emulator: routes wired to auth, reports, exports.
+
+Every ``/v3/*`` route checks ``Origin`` (403) and the ``RUI-Client``/``RUI-Client-Version`` headers
+(400) first; data routes then need a live ``RUI-Session-Token`` cookie (401), then a known product
+id in the path (404), then a JSON-object body for POSTs (400). ``/download/<token>`` needs nothing.
+"""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, date
 from typing import Any
 
-from rum_assets.emulator.revenera import reports
+from rum_assets.emulator.revenera import metadata, reports
 from rum_assets.emulator.revenera.auth import SessionStore
 from rum_assets.emulator.revenera.client_properties import client_property_list
 from rum_assets.emulator.revenera.config import ReveneraEmulatorConfig
 from rum_assets.emulator.revenera.data import ProductData
 from rum_assets.emulator.revenera.exports import Exports
 from rum_assets.emulator.revenera.paths import ROUTES, pattern
-from rum_assets.emulator.revenera.requests import BadRequest, body_object
+from rum_assets.emulator.revenera.validation import BadRequest, body_object
 from rum_assets.emulator.server import Request, Response, Route
 
 ProductHandler = Callable[[ProductData, dict[str, Any], date, Request], Any]
@@ -25,13 +31,13 @@ class ReveneraApp:
         self.sessions = SessionStore(self.config)
         self.exports = Exports(self.config)
         self.products = {pid: ProductData(self.config.seed, pid, self.config.clients_per_product) for pid in self.config.products}
-        self.received: list[tuple[str, Any]] = []
-        """(path, parsed body) of every data request, for tests that check what a client sent."""
+        self.received: deque[tuple[str, Any]] = deque(maxlen=10_000)
+        """(path, parsed body) of recent data requests, for tests that check what a client sent."""
 
     def product(self, product_id: str) -> ProductData:
         return self.products[product_id]
 
-    def _today(self) -> date:
+    def today(self) -> date:
         return self.config.clock().astimezone(UTC).date()
 
     def _product_route(self, handler: ProductHandler) -> Callable[[Request], Response]:
@@ -47,7 +53,7 @@ class ReveneraApp:
                 return Response.json(400, {"message": str(exc)})
             self.received.append((request.path, body))
             try:
-                answer = handler(product, body, self._today(), request)
+                answer = handler(product, body, self.today(), request)
             except BadRequest as exc:
                 return Response.json(400, {"message": str(exc)})
             return answer if isinstance(answer, Response) else Response.json(200, answer)
@@ -57,15 +63,15 @@ class ReveneraApp:
     def routes(self) -> Iterable[Route]:
         retention = self.config.retention_days
         data: dict[str, ProductHandler] = {
-            "product_properties": lambda p, b, t, r: reports.product_properties(p),
-            "property_values": lambda p, b, t, r: reports.property_values(p, b, t),
-            "event_catalog": lambda p, b, t, r: reports.event_catalog(p),
+            "product_properties": lambda p, b, t, r: metadata.product_properties(p),
+            "property_values": lambda p, b, t, r: metadata.property_values(p, b, t),
+            "event_catalog": lambda p, b, t, r: metadata.event_catalog(p),
+            "license_keys": lambda p, b, t, r: metadata.license_keys(p, b, t),
             "date_range": lambda p, b, t, r: reports.date_range_report(p, b, t, retention),
             "usage_distribution": lambda p, b, t, r: reports.usage_distribution(p, b, t, retention),
             "event_full_report": lambda p, b, t, r: reports.event_full_report(p, b, t, retention),
             "event_timeline": lambda p, b, t, r: reports.event_timeline(p, b, t, retention),
             "event_lifetime_histogram": lambda p, b, t, r: reports.event_lifetime_histogram(p, b, t, retention),
-            "license_keys": lambda p, b, t, r: reports.license_keys(p, b, t),
             "client_property_list": lambda p, b, t, r: client_property_list(p, b, t, retention),
             "raw_list": lambda p, b, t, r: self.exports.list_raw(p),
             "raw_url": lambda p, b, t, r: self.exports.download_url(p, "raw", b, r.base_url),

@@ -76,8 +76,11 @@ class SessionStore:
         if expected is None or not secrets.compare_digest(expected, body["password"]):
             return Response.json(401, {"message": "Authentication failed"})
         token = secrets.token_urlsafe(24)
+        now = self.config.clock()
         with self._lock:
-            self._sessions[token] = (body["userName"], self.config.clock() + timedelta(seconds=self.config.session_ttl_seconds))
+            for stale in [t for t, (_, expires) in self._sessions.items() if expires <= now]:
+                del self._sessions[stale]
+            self._sessions[token] = (body["userName"], now + timedelta(seconds=self.config.session_ttl_seconds))
         products = {pid: {"productId": pid, "productName": name} for pid, name in self.config.products.items()}
         account = {
             "account": {

@@ -1,15 +1,28 @@
 """The daily export files (raw events, exceptions, custom events) and their one-time download URLs.
 
-A day's file becomes final at ``export_ready_hour`` UTC the next day. Raw-event listings show final
-files only (``fileList``); exception and custom-event listings show the files still being written in
-``openDailyFiles`` and the final ones in ``dailyFiles`` and ``monthlyFiles``. A download URL serves
-its zip once; the second GET is 403.
+* A day's files become final at ``export_ready_hour`` UTC the next day; before that the day is open.
+  Files exist for the last ``retention_days`` days (today - retention_days .. today).
+* Raw events (``GET /v3/rawEvents/download/listFiles/{pid}``): ``fileList`` holds final days only,
+  newest first, named ``<pid>_<YYYY-MM-DD>.zip``.
+* Exception / custom-event tracking (``.../listFiles/{pid}``): ``openDailyFiles`` holds today's file
+  (``isAvailable: true``, still growing) and yesterday's until it is final (``isAvailable: false``,
+  being processed); ``dailyFiles`` the final days, newest first; ``monthlyFiles`` one file per month
+  whose 1st is retained, up to its last final day (the current month to date included). Names
+  ``<pid>_exc_<date>.zip`` / ``<pid>_cust_<date>.zip`` / ``<pid>_<kind>_<first>_to_<last>.zip``.
+* ``getDownloadUrl`` ``{"fileName"}`` -> ``{"downloadUrl": "<base>/download/<token>"}``. Unknown,
+  expired or future files are 404; a raw file not final yet is 404 (it is not listed); an open
+  exception/custom file is 409 (it is listed, but cannot be downloaded).
+* ``GET /download/<token>`` (no auth): the zip once (200 ``application/zip``), then 403. The zip holds
+  one CSV named like the file without ``.zip``; its header row is the column keys. Zips are built
+  deterministically (fixed member timestamp) in memory per request.
+* Sizes in listings are estimates from the client count and a per-day hash (listing must not build files).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 import threading
 import zipfile
@@ -17,22 +30,42 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from rum_assets.emulator.revenera.config import ReveneraEmulatorConfig
-from rum_assets.emulator.revenera.data import ACTIVE_PROBABILITY, CUSTOM_FIELD_NAMES, EXCEPTION_COLUMNS, RAW_COLUMNS, ProductData
-from rum_assets.emulator.revenera.requests import BadRequest
+from rum_assets.emulator.revenera.data import (
+    ACTIVE_PROBABILITY,
+    CUSTOM_COLUMNS,
+    CUSTOM_FIELD_NAMES,
+    CUSTOM_SHARE,
+    EXCEPTION_COLUMNS,
+    EXCEPTION_FIELD_NAMES,
+    EXCEPTION_SHARE,
+    MAX_EVENTS_PER_DAY,
+    RAW_COLUMNS,
+    ProductData,
+    unit,
+)
+from rum_assets.emulator.revenera.validation import BadRequest
 from rum_assets.emulator.server import Response
 
-COLUMNS = {"raw": RAW_COLUMNS, "exc": EXCEPTION_COLUMNS, "cust": list(CUSTOM_FIELD_NAMES)}
+KINDS = ("raw", "exc", "cust")
+COLUMNS = {"raw": RAW_COLUMNS, "exc": EXCEPTION_COLUMNS, "cust": CUSTOM_COLUMNS}
+FIELD_NAMES = {"exc": EXCEPTION_FIELD_NAMES, "cust": CUSTOM_FIELD_NAMES}
+ROWS_PER_ACTIVE_CLIENT = {"raw": (1 + MAX_EVENTS_PER_DAY) / 2, "exc": EXCEPTION_SHARE, "cust": CUSTOM_SHARE * 2}
 KB_PER_ROW = {"raw": 0.14, "exc": 0.33, "cust": 0.4}
+COMPRESSION = {"raw": 6.0, "exc": 4.0, "cust": 4.0}
+MAX_LAST_LINES = 1000
 
 
-def file_name(product_id: str, kind: str, day: date) -> str:
-    return f"{product_id}_{day.isoformat()}.zip" if kind == "raw" else f"{product_id}_{kind}_{day.isoformat()}.zip"
+def file_name(product_id: str, kind: str, first: date, last: date | None = None) -> str:
+    infix = "" if kind == "raw" else f"{kind}_"
+    span = first.isoformat() if last is None or last == first else f"{first.isoformat()}_to_{last.isoformat()}"
+    return f"{product_id}_{infix}{span}.zip"
 
 
 class Exports:
     def __init__(self, config: ReveneraEmulatorConfig) -> None:
         self.config = config
         self._tokens: dict[str, tuple[ProductData, str, date, date, str] | None] = {}
+        """Token -> the file it serves; None once used (a used token is 403, an unknown one 404)."""
         self._lock = threading.Lock()
 
     def _now(self) -> datetime:
@@ -41,66 +74,86 @@ class Exports:
     def is_final(self, day: date) -> bool:
         return self._now() >= datetime.combine(day + timedelta(days=1), time(self.config.export_ready_hour), tzinfo=UTC)
 
-    def _days(self) -> list[date]:
+    def _retained_days(self) -> list[date]:
+        """today, yesterday, ... back to the oldest retained day (newest first)."""
         today = self._now().date()
-        return [today - timedelta(days=n) for n in range(0, self.config.retention_days + 1)]
+        return [today - timedelta(days=n) for n in range(self.config.retention_days + 1)]
 
-    @staticmethod
-    def _size_kb(product: ProductData, kind: str, days: list[date]) -> float:
-        """An estimate that does not build the file (listing 90 days must stay cheap)."""
-        expected_rows = product.client_count * ACTIVE_PROBABILITY * {"raw": 4.5, "exc": 0.08, "cust": 0.6}[kind]
-        return round(expected_rows * len(days) * KB_PER_ROW[kind], 3)
+    def _size_kb(self, product: ProductData, kind: str, days: list[date]) -> float:
+        """Uncompressed size estimate (no file is built for a listing)."""
+        total = 0.0
+        for day in days:
+            rows = product.client_count * ACTIVE_PROBABILITY * ROWS_PER_ACTIVE_CLIENT[kind] * (0.9 + 0.2 * unit(product.seed, product.product_id, kind, day))
+            total += rows * KB_PER_ROW[kind] + 0.2
+        return round(total, 3)
+
+    # -- listings -------------------------------------------------------------------------------
 
     def list_raw(self, product: ProductData) -> dict[str, Any]:
-        files = []
-        for day in self._days():
-            if self.is_final(day):
-                files.append({"fileName": file_name(product.product_id, "raw", day), "fileDate": day.isoformat(), "compressedSizeKB": round(self._size_kb(product, "raw", [day]) / 6, 3)})
+        files = [
+            {
+                "fileName": file_name(product.product_id, "raw", day),
+                "fileDate": day.isoformat(),
+                "compressedSizeKB": round(self._size_kb(product, "raw", [day]) / COMPRESSION["raw"], 3),
+            }
+            for day in self._retained_days()
+            if self.is_final(day)
+        ]
         return {"fileList": files}
 
     def list_tracking(self, product: ProductData, kind: str) -> dict[str, Any]:
         today = self._now().date()
         open_files, daily = [], []
-        for day in self._days():
+        for day in self._retained_days():
             size = self._size_kb(product, kind, [day])
             name = file_name(product.product_id, kind, day)
-            if not self.is_final(day):
-                open_files.append({"fileName": name, "uncompressedSizeKB": size, "fileDate": day.isoformat(), "isAvailable": day < today})
+            if self.is_final(day):
+                daily.append({"fileName": name, "uncompressedSizeKB": size, "compressedSizeKB": round(size / COMPRESSION[kind], 3), "fileDate": day.isoformat()})
             else:
-                daily.append({"fileName": name, "uncompressedSizeKB": size, "compressedSizeKB": round(size / 4, 3), "fileDate": day.isoformat()})
+                open_files.append({"fileName": name, "uncompressedSizeKB": size, "fileDate": day.isoformat(), "isAvailable": day == today})
         monthly = []
-        finals = sorted(date.fromisoformat(f["fileDate"]) for f in daily)
-        if finals:
-            month_start = finals[-1].replace(day=1)
-            month_days = [d for d in finals if d >= month_start]
-            size = self._size_kb(product, kind, month_days)
+        final_days = sorted(date.fromisoformat(f["fileDate"]) for f in daily)
+        oldest = today - timedelta(days=self.config.retention_days)
+        for month_start in sorted({d.replace(day=1) for d in final_days}, reverse=True):
+            if month_start < oldest:
+                continue
+            days = [d for d in final_days if d.replace(day=1) == month_start]
+            size = self._size_kb(product, kind, days)
             monthly.append(
                 {
-                    "fileName": f"{product.product_id}_{kind}_{month_start.isoformat()}_to_{month_days[-1].isoformat()}.zip",
-                    "uncompressedSizeKB": size, "compressedSizeKB": round(size / 4, 3),
-                    "fileStartDate": month_start.isoformat(), "fileStopDate": month_days[-1].isoformat(),
+                    "fileName": file_name(product.product_id, kind, month_start, days[-1]),
+                    "uncompressedSizeKB": size,
+                    "compressedSizeKB": round(size / COMPRESSION[kind], 3),
+                    "fileStartDate": month_start.isoformat(),
+                    "fileStopDate": days[-1].isoformat(),
                 }
             )
         return {"openDailyFiles": open_files, "dailyFiles": daily, "monthlyFiles": monthly}
 
+    # -- download URLs --------------------------------------------------------------------------
+
     def _resolve(self, product: ProductData, kind: str, name: str) -> tuple[date, date]:
-        prefix = f"{product.product_id}_" if kind == "raw" else f"{product.product_id}_{kind}_"
-        if not name.startswith(prefix) or not name.endswith(".zip"):
+        """The days a file name covers; ``LookupError`` when no such file exists (404)."""
+        infix = "" if kind == "raw" else f"{kind}_"
+        match = re.fullmatch(rf"{re.escape(product.product_id)}_{infix}(\d{{4}}-\d{{2}}-\d{{2}})(?:_to_(\d{{4}}-\d{{2}}-\d{{2}}))?\.zip", name)
+        if match is None or (kind == "raw" and match.group(2)):
             raise LookupError(name)
-        dates = name[len(prefix) : -len(".zip")].split("_to_")
         try:
-            first, last = date.fromisoformat(dates[0]), date.fromisoformat(dates[-1])
+            first = date.fromisoformat(match.group(1))
+            last = date.fromisoformat(match.group(2)) if match.group(2) else first
         except ValueError:
             raise LookupError(name) from None
-        if len(dates) == 2 and kind == "raw":
+        today = self._now().date()
+        if first < today - timedelta(days=self.config.retention_days) or last > today or last < first:
             raise LookupError(name)
-        oldest = self._now().date() - timedelta(days=self.config.retention_days)
-        if first < oldest or last < first:
-            raise LookupError(name)
+        if last != first and (first.day != 1 or last.replace(day=1) != first):
+            raise LookupError(name)  # monthly files run from the 1st within one month
+        if kind == "raw" and not self.is_final(last):
+            raise LookupError(name)  # not listed until final
         return first, last
 
-    def download_url(self, product: ProductData, kind: str, body: Any, base_url: str) -> Response:
-        name = body.get("fileName") if isinstance(body, dict) else None
+    def download_url(self, product: ProductData, kind: str, body: dict[str, Any], base_url: str) -> Response:
+        name = body.get("fileName")
         if not isinstance(name, str) or not name:
             raise BadRequest("fileName is required")
         try:
@@ -123,28 +176,40 @@ class Exports:
         if entry is None:
             return Response.json(403, {"message": "This download URL has already been used"})
         product, kind, first, last, name = entry
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, archive.open(name[: -len(".zip")] + ".csv", "w") as member:
-            text = io.TextIOWrapper(member, encoding="utf-8", newline="")
-            writer = csv.DictWriter(text, fieldnames=COLUMNS[kind])
-            writer.writeheader()
-            day = first
-            while day <= last:
-                writer.writerows(product.raw_rows(kind, day))
-                day += timedelta(days=1)
-            text.flush()
-            text.detach()
-        return Response(200, buffer.getvalue(), [("Content-Type", "application/zip"), ("Content-Disposition", f'attachment; filename="{name}"')])
+        body = build_zip(product, kind, first, last, name)
+        return Response(200, body, [("Content-Type", "application/zip"), ("Content-Disposition", f'attachment; filename="{name}"')])
 
-    def last_lines(self, product: ProductData, kind: str, body: Any) -> dict[str, Any]:
-        count = body.get("lineCount") if isinstance(body, dict) else None
+    # -- last lines -----------------------------------------------------------------------------
+
+    def last_lines(self, product: ProductData, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``{"fieldNames": {key: friendly name}, "results": [rows, all values strings]}``: the last
+        ``lineCount`` rows of today's open file written so far (timestamps up to now), oldest first."""
+        count = body.get("lineCount")
         try:
-            count = int(count)  # the documentation types it as a string, its example sends a number
+            count = int(count)  # the documentation types it as a string; its example sends a number
         except (TypeError, ValueError):
             raise BadRequest("lineCount is required (a number)") from None
-        if not 1 <= count <= 1000:
-            raise BadRequest("lineCount must be between 1 and 1000")
-        today = self._now().date()
-        rows = product.raw_rows(kind, today)[-count:]
-        names = CUSTOM_FIELD_NAMES if kind == "cust" else {c: c for c in EXCEPTION_COLUMNS}
-        return {"fieldNames": names, "results": [{k: str(v) for k, v in row.items()} for row in rows]}
+        if not 1 <= count <= MAX_LAST_LINES:
+            raise BadRequest(f"lineCount must be between 1 and {MAX_LAST_LINES}")
+        now = self._now()
+        cutoff = now.strftime("%Y-%m-%dT%H:%M:%S")
+        rows = sorted((r for r in product.export_rows(kind, now.date()) if r["timestamp"] <= cutoff), key=lambda r: (r["timestamp"], r["clientId"]))
+        return {"fieldNames": dict(FIELD_NAMES[kind]), "results": [{k: str(v) for k, v in row.items()} for row in rows[-count:]]}
+
+
+def build_zip(product: ProductData, kind: str, first: date, last: date, name: str) -> bytes:
+    """The export zip of ``first`` .. ``last``: one CSV, same bytes every time."""
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=COLUMNS[kind], lineterminator="\r\n")
+    writer.writeheader()
+    day = first
+    while day <= last:
+        writer.writerows(product.export_rows(kind, day))
+        day += timedelta(days=1)
+    member = zipfile.ZipInfo(name[: -len(".zip")] + ".csv", date_time=(last.year, last.month, last.day, 23, 59, 58))
+    member.compress_type = zipfile.ZIP_DEFLATED
+    member.external_attr = 0o644 << 16
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(member, text.getvalue().encode("utf-8"))
+    return buffer.getvalue()
