@@ -250,7 +250,7 @@ class SessionGenerator:
         first = FIRST_NAMES[d[1] % len(FIRST_NAMES)]
         last, last_ascii = LAST_NAMES[d[2] % len(LAST_NAMES)]
         # When the user was first seen: up to two years before 2026-11 (None: Raygun does not know).
-        joined_ms = None if d[3] < 0.12 * _U32 else EPOCH_MS + 9_800 * DAY_MS - (d[4] % (730 * DAY_MS))
+        joined_ms = None if d[3] < 0.12 * _U32 else EPOCH_MS + 9_800 * DAY_MS - ((d[4] * 730 * DAY_MS) >> 32)
         user = {
             "id": user_id,
             "isAnonymous": anonymous,
@@ -284,12 +284,6 @@ class SessionGenerator:
     def _user_index(self, draw: int) -> int:
         # Squared uniform: low indices (regulars) come back far more often than high ones.
         return int((draw / _U32) ** 2 * self.user_pool)
-
-    def filter_fields(self, day: int, i: int) -> tuple[str, bool, str]:
-        """``(country, isAnonymous, identifier)`` without building the record."""
-        d = self._draws(day, i)
-        user = self._user_static(self._user_index(d[10]))
-        return _COUNTRY_TABLE[_COUNTRY.pick(d[7])][0], user["isAnonymous"], user["identifier"]
 
     def matching(
         self, ranges: list[tuple[int, int, int]], countries: set[str] | None, identifier: str | None, anonymous: bool | None
