@@ -1,10 +1,20 @@
 """Revenera's cookie authentication: CSRF cookie, login, session cookie, logout.
 
 Decisions where the documentation is silent (each a guess from the reference, kept in one place):
-- a wrong ``Origin`` is 403, missing ``RUI-Client``/``RUI-Client-Version`` headers are 400;
-- "Cookie Missing" is a 400 that also sets the CSRF cookie, so the documented retry succeeds;
-- logging in while a valid session cookie is sent is 409 ("log out first", as reveneraR reports);
-- a CSRF header is not required (reveneraR sends none); when one is sent it must match the cookie.
+- every ``/v3/*`` route: a wrong or missing ``Origin`` is 403 ``{"message": "Invalid Origin"}``;
+  missing ``RUI-Client``/``RUI-Client-Version`` headers are 400 (checked before anything else);
+- ``GET /v3/request-csrf``: 204 + ``RUI-Csrf=<random>; Path=/; SameSite=Strict`` (+ ``Secure`` when
+  ``secure_cookies``); the CSRF cookie is not HttpOnly (a browser app would read it);
+- ``POST /v3/auth/web`` checks, in order: CSRF cookie ("Cookie Missing", a 400 that also sets the
+  CSRF cookie, so the documented retry succeeds), body shape (400), an already valid session cookie
+  (409 "User session already active; log out first", as reveneraR reports; status undocumented),
+  credentials (401); success is 200 with a new ``RUI-Session-Token`` (HttpOnly, Max-Age = the
+  session TTL) and a fresh ``RUI-Csrf``. Several sessions per user may live at once;
+- the CSRF cookie's value is not checked against anything at login (the vendor's rule is unknown);
+- data routes need a live session cookie (401 otherwise). A CSRF header is not required
+  (reveneraR sends none); when ``X-CSRF-Token`` or ``RUI-Csrf`` is sent it must equal the cookie (403);
+- ``POST /v3/auth/logout`` (body ignored) ends the session of the cookie sent, if any, and always
+  answers 204 with both cookies expired (``Max-Age=0``). The "all sessions" mode is not emulated.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Route patterns of the Revenera emulator, from the project's one table of Revenera paths."""
+"""Route patterns of the Revenera emulator, from the project's one table of Revenera paths.
+
+That table (``rum_assets/revenera/paths.py``: name -> method, path, evidence "confirmed [source]" or
+"inferred ...") is shared with the client, so a path corrected there moves both sides at once. The
+emulator adds only its own download route. ``{pid}`` is the product id path segment.
+"""
 
 from __future__ import annotations
 
