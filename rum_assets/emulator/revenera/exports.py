@@ -50,8 +50,10 @@ KINDS = ("raw", "exc", "cust")
 COLUMNS = {"raw": RAW_COLUMNS, "exc": EXCEPTION_COLUMNS, "cust": CUSTOM_COLUMNS}
 FIELD_NAMES = {"exc": EXCEPTION_FIELD_NAMES, "cust": CUSTOM_FIELD_NAMES}
 ROWS_PER_ACTIVE_CLIENT = {"raw": (1 + MAX_EVENTS_PER_DAY) / 2, "exc": EXCEPTION_SHARE, "cust": CUSTOM_SHARE * 2}
-KB_PER_ROW = {"raw": 0.14, "exc": 0.33, "cust": 0.4}
-COMPRESSION = {"raw": 6.0, "exc": 4.0, "cust": 4.0}
+KB_PER_ROW = {"raw": 0.11, "exc": 0.23, "cust": 0.19}
+COMPRESSION = {"raw": 8.0, "exc": 4.0, "cust": 10.0}
+LIVE_SHARE = 0.55
+"""Roughly the share of generated clients installed and not churned around the anchor (for size estimates)."""
 MAX_LAST_LINES = 1000
 
 
@@ -83,7 +85,7 @@ class Exports:
         """Uncompressed size estimate (no file is built for a listing)."""
         total = 0.0
         for day in days:
-            rows = product.client_count * ACTIVE_PROBABILITY * ROWS_PER_ACTIVE_CLIENT[kind] * (0.9 + 0.2 * unit(product.seed, product.product_id, kind, day))
+            rows = product.client_count * LIVE_SHARE * ACTIVE_PROBABILITY * ROWS_PER_ACTIVE_CLIENT[kind] * (0.9 + 0.2 * unit(product.seed, product.product_id, kind, day))
             total += rows * KB_PER_ROW[kind] + 0.2
         return round(total, 3)
 
