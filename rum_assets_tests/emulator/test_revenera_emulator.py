@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -579,7 +578,6 @@ def test_products_differ_and_answers_repeat(http: httpx.Client) -> None:
 
 def test_scales_to_a_hundred_thousand_clients(clock: FakeClock) -> None:
     app = ReveneraApp(ReveneraEmulatorConfig(clock=clock, clients_per_product=100_000, products={PID: "Big"}))
-    started = time.perf_counter()
     with EmulatorServer([app]) as server, httpx.Client(base_url=server.base_url, headers=HEADERS, timeout=30) as http:
         _login(http)
         page = _ok(_post(http, "/v3/reporting/clientPropertyList", {"startAtClientId": None, "properties": ["prodVersion"]}))
@@ -589,4 +587,3 @@ def test_scales_to_a_hundred_thousand_clients(clock: FakeClock) -> None:
         assert len(_ok(_call(http, "raw_list"))["fileList"]) == 90
         active = _ok(_post(http, "/v3/reporting/generic/dateRange", {"startDate": DAY.isoformat(), "stopDate": DAY.isoformat(), "dateSplit": "day", "clientStatus": ["active"]}))
         assert active["result"][DAY.isoformat()]["active"] > 10_000
-    assert time.perf_counter() - started < 10
