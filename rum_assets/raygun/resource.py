@@ -52,7 +52,7 @@ class RaygunResource(dg.ConfigurableResource):
     timeout_seconds: float = Field(default=30, gt=0, description="Per-request timeout (the API's own is 30 s).")
     state_dir: str = Field(default=DEFAULT_STATE_DIR, description="Where the call-budget ledger lives (shared by all processes).")
     pii_mode: Literal["keep", "hash", "drop"] = Field(
-        default="hash", description="User email, names and IP: keep, hash (salted SHA-256) or drop."
+        default="hash", description="User email, names, identifier and IP: keep, hash (salted SHA-256) or drop."
     )
     pii_salt: str = Field(default="rum_assets", description="Salt for hashed PII. Set RUM_ASSETS_PII_SALT in production.")
 

@@ -106,13 +106,14 @@ def test_pii_modes(emulator: EmulatorServer, tmp_path: Path, mode: str) -> None:
     _materialize(_resources(emulator, tmp_path, pii_mode=mode, pii_salt="pepper"), assets=[raygun_sessions])
     emails = [r[0] for r in _query(tmp_path, "SELECT user_email FROM raygun.sessions WHERE NOT user_is_anonymous")]
     ips = [r[0] for r in _query(tmp_path, "SELECT ip_address FROM raygun.sessions")]
+    identifiers = [r[0] for r in _query(tmp_path, "SELECT user_identifier FROM raygun.sessions")]
     assert emails
     if mode == "keep":
         assert all("@" in e for e in emails)
     elif mode == "hash":
-        assert all(len(e) == 64 and "@" not in e for e in emails + ips)
+        assert all(len(e) == 64 and "@" not in e for e in emails + ips + identifiers)
     else:
-        assert all(e is None for e in emails + ips)
+        assert all(e is None for e in emails + ips + identifiers)
 
 
 def test_a_malformed_day_fails_clearly_and_keeps_the_earlier_rows(emulator: EmulatorServer, tmp_path: Path) -> None:
