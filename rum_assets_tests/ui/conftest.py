@@ -1,10 +1,15 @@
-"""A live deployment for end-to-end tests: both emulators in this process, ``dagster dev`` (webserver
-and daemon) in a subprocess, on free 127.0.0.1 ports, with its own DAGSTER_HOME and warehouse."""
+"""A live deployment for end-to-end tests: both emulators in this process, ``dagster dev`` (webserver,
+code server and daemon) in a subprocess on a free 127.0.0.1 port.
+
+The deployment uses the test's own DAGSTER_HOME, warehouse file and call ledger, which the autouse
+fixture of ``rum_assets_tests/conftest.py`` has put in the environment (its DAGSTER_HOME holds a copy
+of the project's dagster.yaml, so runs go through the queued run coordinator with its pools and run
+limits). Schedules and sensors are deployed stopped, so the only runs are the ones a test launches.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,24 +23,44 @@ import httpx
 import pytest
 
 from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
+from rum_assets.emulator.server import EmulatorServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 180
+ARTIFACTS = PROJECT_ROOT / "artifacts"
+"""Screenshots and the like (gitignored)."""
+CODE_LOCATION = "rum_assets.definitions"
+EMULATOR_SETTINGS = EmulatorSettings(sessions_per_day=40, raygun_call_limit=0)
+"""40 sessions a day keeps runs quick; no Raygun call limit, so a 429 can only mean a client bug."""
+STARTUP_SECONDS = 120
+"""``dagster dev`` answers /server_info after about 10 s; a loaded CI machine may take much longer."""
+SHUTDOWN_SECONDS = 30
+
+_LOCATION_STATUS = """
+query { workspaceOrError { __typename ... on Workspace { locationEntries {
+  name loadStatus locationOrLoadError { __typename ... on PythonError { message } }
+} } } }
+"""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Deployment:
     url: str
+    """The Dagster webserver, e.g. ``http://127.0.0.1:41234``."""
     dagster_home: Path
     duckdb_path: Path
     log_path: Path
+    """Everything ``dagster dev`` printed (webserver, code server, daemon)."""
+    emulator: EmulatorServer
 
-    def graphql(self, query: str, variables: dict[str, object]) -> dict[str, object]:
-        response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=60)
+    def graphql(self, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
+        response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=60)
         response.raise_for_status()
         payload = response.json()
         assert "errors" not in payload, payload
         return payload["data"]  # type: ignore[no-any-return]
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _free_port() -> int:
@@ -44,47 +69,90 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    root = tmp_path_factory.mktemp("deployment")
-    home = root / "dagster_home"
-    home.mkdir()
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    settings = EmulatorSettings(sessions_per_day=40, raygun_call_limit=0, clients_per_product=300)
-    emulator = start_emulator(settings)
+def _location_problem(deployment: Deployment) -> str | None:
+    """None once the code location is loaded; otherwise what is still missing."""
+    try:
+        workspace = deployment.graphql(_LOCATION_STATUS)["workspaceOrError"]
+    except (httpx.HTTPError, AssertionError) as exc:
+        return f"webserver not answering GraphQL yet: {exc}"
+    entries = {entry["name"]: entry for entry in workspace.get("locationEntries", [])}  # type: ignore[union-attr]
+    entry = entries.get(CODE_LOCATION)
+    if entry is None or entry["loadStatus"] != "LOADED":
+        return f"code location {CODE_LOCATION} not loaded yet: {entry}"
+    location = entry["locationOrLoadError"]
+    if location["__typename"] == "PythonError":
+        pytest.fail(f"code location {CODE_LOCATION} failed to load: {location['message']}")
+    return None
+
+
+def _wait_until_ready(deployment: Deployment, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    problem: str | None = "not started"
+    while problem is not None:
+        if process.poll() is not None:
+            raise RuntimeError(f"dagster dev exited with {process.returncode}:\n{deployment.log_tail()}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"dagster dev not ready after {STARTUP_SECONDS} s ({problem}):\n{deployment.log_tail()}")
+        try:
+            served = httpx.get(f"{deployment.url}/server_info", timeout=2).status_code == 200
+        except httpx.TransportError:
+            served = False
+        problem = _location_problem(deployment) if served else "GET /server_info not answered yet"
+        if problem is not None:
+            time.sleep(0.5)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop dagster dev and everything it started (its own process group)."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    try:
+        process.wait(timeout=SHUTDOWN_SECONDS)
+    except subprocess.TimeoutExpired:
+        pass
+    try:  # children may outlive the parent; the group id is the parent's pid
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    if process.poll() is None:
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def deployment(_isolated_environment: None, tmp_path: Path) -> Iterator[Deployment]:
+    """The emulator and ``dagster dev`` on this test's DAGSTER_HOME; yields once the code location is loaded."""
+    emulator = start_emulator(EMULATOR_SETTINGS, port=0)
     port = _free_port()
     env = {
         **os.environ,
-        **emulator_env(emulator.base_url, settings),
-        "DAGSTER_HOME": str(home),
-        "RUM_ASSETS_DUCKDB": str(root / "warehouse.duckdb"),
-        "RUM_ASSETS_STATE_DIR": str(root / "state"),
+        **emulator_env(emulator.base_url, EMULATOR_SETTINGS),
+        "DAGSTER_HOME": os.environ["DAGSTER_HOME"],
         "RUM_ASSETS_AUTOMATION_STOPPED": "1",
     }
-    log_path = root / "dagster-dev.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
+    deployment = Deployment(
+        url=f"http://127.0.0.1:{port}",
+        dagster_home=Path(os.environ["DAGSTER_HOME"]),
+        duckdb_path=Path(os.environ["RUM_ASSETS_DUCKDB"]),
+        log_path=tmp_path / "dagster-dev.log",
+        emulator=emulator,
+    )
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"dagster dev did not start: {log_path.read_text()[-3000:]}")
-            time.sleep(1)
-        yield Deployment(url, home, root / "warehouse.duckdb", log_path)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with deployment.log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+            started = time.monotonic()
+            _wait_until_ready(deployment, process)
+            print(f"dagster dev ready at {deployment.url} in {time.monotonic() - started:.1f} s; log: {deployment.log_path}")
+            yield deployment
+        finally:
+            _stop(process)
+            # Shown by pytest only when the test failed.
+            print(f"--- last lines of {deployment.log_path}:\n{deployment.log_tail()}")
+    finally:
         emulator.stop()
