@@ -34,6 +34,7 @@ MAX_BACKFILL_RUNS = 2
 PROBLEMS = ("could not set lock", "conflicting lock", "http 429", "429 too many", "rate limited")
 """DuckDB's messages when another process holds the file; the HTTP layer's for a rate limit."""
 TERMINAL = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+BACKFILL_GONE_WRONG = {"FAILED", "FAILING", "COMPLETED_FAILED", "CANCELED", "CANCELING"}
 
 
 def _backfill_days() -> list[str]:
@@ -55,7 +56,8 @@ def _wait_for_runs(instance: dg.DagsterInstance, backfill_id: str) -> list[dg.Ru
         if len(records) >= DAYS and all(record.dagster_run.status in TERMINAL for record in records):
             return records
         backfill = instance.get_backfill(backfill_id)
-        assert backfill is not None and backfill.status.value not in {"FAILED", "CANCELED", "CANCELING"}, backfill
+        assert backfill is not None, f"no backfill {backfill_id} in the instance"
+        assert backfill.status.value not in BACKFILL_GONE_WRONG, f"backfill {backfill.status.value}: {backfill.error}"
         statuses = sorted(record.dagster_run.status.value for record in records)
         assert time.monotonic() < deadline, f"backfill not done after {RUN_SECONDS} s: {len(records)} runs {statuses}"
         time.sleep(1)
