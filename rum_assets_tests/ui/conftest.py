@@ -86,7 +86,9 @@ def _location_problem(deployment: Deployment) -> str | None:
 
 
 def _wait_until_ready(deployment: Deployment, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+    started = time.monotonic()
+    deadline = started + STARTUP_SECONDS
+    served_after: float | None = None
     problem: str | None = "not started"
     while problem is not None:
         if process.poll() is not None:
@@ -97,9 +99,12 @@ def _wait_until_ready(deployment: Deployment, process: subprocess.Popen[bytes]) 
             served = httpx.get(f"{deployment.url}/server_info", timeout=2).status_code == 200
         except httpx.TransportError:
             served = False
+        if served and served_after is None:
+            served_after = time.monotonic() - started
         problem = _location_problem(deployment) if served else "GET /server_info not answered yet"
         if problem is not None:
             time.sleep(0.5)
+    print(f"dagster dev at {deployment.url}: /server_info after {served_after:.1f} s, {CODE_LOCATION} loaded after {time.monotonic() - started:.1f} s")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -146,9 +151,8 @@ def deployment(_isolated_environment: None, tmp_path: Path) -> Iterator[Deployme
                 command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         try:
-            started = time.monotonic()
+            print(f"dagster dev log: {deployment.log_path}")
             _wait_until_ready(deployment, process)
-            print(f"dagster dev ready at {deployment.url} in {time.monotonic() - started:.1f} s; log: {deployment.log_path}")
             yield deployment
         finally:
             _stop(process)

@@ -43,6 +43,14 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):
     )
 
 
+@pytest.fixture
+def chromium() -> Path:
+    """Requested before ``deployment``, so CI without Chromium fails before starting Dagster."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"CI must install Debian's chromium ({CHROMIUM}) before the tests: see .ci/run")
+    return CHROMIUM
+
+
 def _wait_for_partition_run(partition: str) -> dg.DagsterRun:
     """The run the UI launched for ``partition``, once it has finished (bounded)."""
     deadline = time.monotonic() + RUN_SECONDS
@@ -67,11 +75,10 @@ def _wait_for_partition_run(partition: str) -> dg.DagsterRun:
 
 
 @pytest.mark.timeout(600)
-def test_materialize_one_partition_from_the_ui(deployment: Deployment, tmp_path: Path) -> None:
+def test_materialize_one_partition_from_the_ui(chromium: Path, deployment: Deployment, tmp_path: Path) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
-    assert CHROMIUM.exists(), f"CI must install Debian's chromium ({CHROMIUM}) before the tests: see .ci/run"
     ARTIFACTS.mkdir(exist_ok=True)
     yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
     expected_rows = EMULATOR_SETTINGS.sessions_per_day  # the emulator lists exactly this many per complete day
@@ -83,7 +90,7 @@ def test_materialize_one_partition_from_the_ui(deployment: Deployment, tmp_path:
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"),  # a fresh profile: no state from earlier visits
-            executable_path=str(CHROMIUM),
+            executable_path=str(chromium),
             args=CHROMIUM_ARGS,
             headless=True,
             viewport={"width": 1400, "height": 900},
