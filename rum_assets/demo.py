@@ -11,6 +11,9 @@ import dagster as dg
 import duckdb
 
 from rum_assets import settings
+from rum_assets.definitions import defs
+from rum_assets.raygun import names as raygun_names
+from rum_assets.revenera import names as revenera_names
 from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
 
 
@@ -20,11 +23,10 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def _materialize_all(days: list[date]) -> dict[str, dict[str, int]]:
     """Materialize every asset: unpartitioned ones once, daily ones for each day. Returns calls per day."""
-    from rum_assets.definitions import defs  # read after the environment points at the emulator
-
+    definitions = defs()  # loaded now, so it reads the environment that points at the emulator
     instance = dg.DagsterInstance.get()
-    assets = list(defs.assets or [])
-    resources = dict(defs.resources or {})
+    assets = list(definitions.assets or [])
+    resources = dict(definitions.resources or {})
     unpartitioned = [a for a in assets if isinstance(a, dg.AssetsDefinition) and a.partitions_def is None]
     daily = [a for a in assets if isinstance(a, dg.AssetsDefinition) and a.partitions_def is not None]
     calls: dict[str, dict[str, int]] = defaultdict(dict)
@@ -36,9 +38,8 @@ def _materialize_all(days: list[date]) -> dict[str, dict[str, int]]:
         result = dg.materialize(daily, partition_key=day.isoformat(), resources=resources, instance=instance, run_config=QUIET)
         for event in result.get_asset_materialization_events():
             materialization = event.step_materialization_data.materialization
-            for key in ("raygun/api_calls_used", "revenera/api_calls_used"):
+            for vendor, key in (("raygun", raygun_names.API_CALLS_USED), ("revenera", revenera_names.API_CALLS_USED)):
                 if key in materialization.metadata:
-                    vendor = key.split("/")[0]
                     value = int(materialization.metadata[key].value)  # type: ignore[arg-type]
                     calls[day.isoformat()][vendor] = calls[day.isoformat()].get(vendor, 0) + value
     return calls

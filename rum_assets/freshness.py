@@ -7,11 +7,8 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from rum_assets import settings
+from rum_assets import env_vars, settings
 from rum_assets.schedules import sensor_status
-
-DEFAULT_DEADLINE_CRON = "0 6 * * *"
-
 
 def freshness_checks_and_sensor(
     assets: Sequence[dg.AssetsDefinition],
@@ -31,7 +28,7 @@ def freshness_checks_and_sensor(
 def _build(assets: Sequence[dg.AssetsDefinition]) -> tuple[Sequence[dg.AssetChecksDefinition], dg.SensorDefinition]:
     checks = dg.build_time_partition_freshness_checks(
         assets=list(assets),
-        deadline_cron=settings.env("RUM_ASSETS_FRESHNESS_DEADLINE_CRON", DEFAULT_DEADLINE_CRON),
+        deadline_cron=settings.text(env_vars.FRESHNESS_DEADLINE_CRON),
         timezone="UTC",
         severity=dg.AssetCheckSeverity.ERROR,
     )

@@ -24,6 +24,7 @@ from rum_assets.warehouse import Table, scope_filter
 UNIQUE_KEYS = "unique_keys"
 NO_NULL_KEYS = "no_null_keys"
 SCHEMA_UNCHANGED = "column_schema_unchanged"
+ROW_COUNT_MATCHES_VENDOR = "row_count_matches_vendor_total"
 
 
 def standard_check_specs(asset_key: dg.AssetKey, table: Table) -> list[dg.AssetCheckSpec]:

@@ -25,7 +25,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-DEFAULT_DUCKDB_PATH = "data/rum_assets.duckdb"
+
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import dagster as dg
 
-from rum_assets.definitions import defs
+from rum_assets.definitions import defs as load_defs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_definitions_validate() -> None:
-    dg.Definitions.validate_loadable(defs)
+    dg.Definitions.validate_loadable(load_defs())
 
 
 def test_every_asset_has_description_group_owners_kinds_and_column_schema() -> None:
-    graph = defs.resolve_asset_graph()
+    graph = load_defs().resolve_asset_graph()
     keys = graph.get_all_asset_keys()
     assert {dg.AssetKey(["raygun", "sessions"]), dg.AssetKey(["raygun", "session_details"])} <= keys
     for key in keys:

@@ -1,53 +1,38 @@
 """Raygun assets: the day's session list, and the details of those sessions within the call budget."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from rum_assets.errors import CallBudgetExhaustedError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
-from rum_assets.partitions import daily_partitions, partition_day
-from rum_assets.quality import actual_table_schema, previous_column_schema, standard_check_results, standard_check_specs
+from rum_assets.conventions import daily_asset_kwargs, table_metadata
+from rum_assets.partitions import partition_day
+from rum_assets.quality import (
+    ROW_COUNT_MATCHES_VENDOR,
+    actual_table_schema,
+    previous_column_schema,
+    standard_check_results,
+    standard_check_specs,
+)
+from rum_assets.raygun import names
 from rum_assets.raygun.client import RaygunClient
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.tables import DETAIL_TABLES, PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS, SESSIONS, detail_rows, session_row
 from rum_assets.warehouse import count_partition, ensure_table, preview_markdown, replace_partition, staged_rows
 
-GROUP = "raygun"
-OWNERS = ["team:data-engineering"]
-KINDS = {"python", "duckdb"}
-POOL = "raygun_api"
-SESSIONS_KEY = dg.AssetKey(["raygun", "sessions"])
-DETAILS_KEY = dg.AssetKey(["raygun", "session_details"])
-ROW_COUNT_MATCHES_VENDOR = "row_count_matches_vendor_total"
+SESSIONS_KEY = names.SESSIONS
+DETAILS_KEY = names.SESSION_DETAILS
 DETAIL_COVERAGE = "detail_coverage_above_floor"
-
-BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=1)
-"""One day per run: Raygun allows 50 calls a day, so a backfill must advance day by day, each run
-reserving its own calls, and a day that runs out of budget fails alone and is retried alone."""
-
-FRESHNESS_POLICY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=36), warn_window=timedelta(hours=28))
-"""Asset health in the UI: the daily schedule runs at 02:15 UTC, so a materialization older than
-28 hours means a missed run and one older than 36 hours a missed day."""
-
-DAILY_ASSET = {
-    "partitions_def": daily_partitions,
-    "group_name": GROUP,
-    "owners": OWNERS,
-    "kinds": KINDS,
-    "pool": POOL,
-    "backfill_policy": BACKFILL_POLICY,
-    "freshness_policy": FRESHNESS_POLICY,
-}
-"""What every Raygun asset shares in its definition."""
+DAILY_ASSET = daily_asset_kwargs(names.VENDOR_GROUP)
 
 
 def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, dg.MetadataValue | int | str]:
     remaining = client.ledger.remaining() if client.ledger else None
     return {
-        "raygun/api_calls_used": client.calls_made,
-        "raygun/api_budget_left": remaining if remaining is not None else "unlimited",
-        "raygun/daily_call_limit": raygun.daily_call_limit or "unlimited",
+        names.API_CALLS_USED: client.calls_made,
+        names.API_BUDGET_LEFT: remaining if remaining is not None else "unlimited",
+        names.DAILY_CALL_LIMIT: raygun.daily_call_limit or "unlimited",
     }
 
 
@@ -60,7 +45,7 @@ def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, 
         "location flattened to columns; user email, names and IP hashed by default. A re-run replaces "
         "the day atomically."
     ),
-    metadata={"dagster/column_schema": SESSIONS.table_schema(), "dagster/table_name": SESSIONS.qualified_name},
+    metadata=table_metadata(SESSIONS),
     check_specs=[
         *standard_check_specs(SESSIONS_KEY, SESSIONS),
         dg.AssetCheckSpec(
@@ -120,11 +105,11 @@ def raygun_sessions(
         metadata={
             "dagster/row_count": written,
             "dagster/column_schema": schema,
-            "raygun/api_total_sessions": api_total,
-            "raygun/active_sessions": int(active),
-            "raygun/sessions_listed": listed,
-            "raygun/duplicates_dropped": staged.count - written,
-            "raygun/outside_day_dropped": outside_day,
+            names.API_TOTAL_SESSIONS: api_total,
+            names.ACTIVE_SESSIONS: int(active),
+            names.SESSIONS_LISTED: listed,
+            names.DUPLICATES_DROPPED: staged.count - written,
+            names.OUTSIDE_DAY_DROPPED: outside_day,
             **budget,
             "preview": dg.MetadataValue.md(preview),
         }
@@ -173,10 +158,7 @@ def _detail_budget(raygun: RaygunResource, client: RaygunClient, wanted: int) ->
         "never-fetched first. Writes `raygun.session_details`, `raygun.page_views` and "
         "`raygun.session_errors`; a re-run adds to what is held and does not fetch final details again."
     ),
-    metadata={
-        "dagster/column_schema": SESSION_DETAILS.table_schema(),
-        "dagster/table_name": SESSION_DETAILS.qualified_name,
-    },
+    metadata=table_metadata(SESSION_DETAILS),
     check_specs=[
         *standard_check_specs(DETAILS_KEY, SESSION_DETAILS),
         dg.AssetCheckSpec(
@@ -254,7 +236,7 @@ def raygun_session_details(
                 f"Raygun {day}: {len(broken)} session details could not be read ({fetched} others were stored): "
                 + "; ".join(broken[:5])
             ),
-            metadata={"raygun/details_fetched": fetched, "raygun/details_failed": len(broken)},
+            metadata={names.DETAILS_FETCHED: fetched, names.DETAILS_FAILED: len(broken)},
         )
     coverage = held / listed_sessions if listed_sessions else 1.0
     context.log.info("Raygun %s: %d details fetched, %d held of %d sessions (%.0f%%)", day, fetched, held, listed_sessions, coverage * 100)
@@ -271,12 +253,12 @@ def raygun_session_details(
         metadata={
             "dagster/row_count": held,
             "dagster/column_schema": schema,
-            "raygun/details_fetched": fetched,
-            "raygun/details_pending": len(candidates) - fetched - len(unknown),
-            "raygun/sessions_in_day": listed_sessions,
-            "raygun/detail_coverage": dg.MetadataValue.float(round(coverage, 4)),
-            "raygun/unknown_sessions": len(unknown),
-            "raygun/stopped_by_budget": stopped_by_budget,
+            names.DETAILS_FETCHED: fetched,
+            names.DETAILS_PENDING: len(candidates) - fetched - len(unknown),
+            names.SESSIONS_IN_DAY: listed_sessions,
+            names.DETAIL_COVERAGE: dg.MetadataValue.float(round(coverage, 4)),
+            names.UNKNOWN_SESSIONS: len(unknown),
+            names.STOPPED_BY_BUDGET: stopped_by_budget,
             **budget,
             "preview": dg.MetadataValue.md(preview),
         }

@@ -17,11 +17,12 @@ from typing import Any
 import dagster as dg
 
 from rum_assets.partitions import daily_partitions
+from rum_assets.raygun import names
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.schedules import sensor_status
 
-SESSIONS_KEY = dg.AssetKey(["raygun", "sessions"])
-DETAILS_KEY = dg.AssetKey(["raygun", "session_details"])
+SESSIONS_KEY = names.SESSIONS
+DETAILS_KEY = names.SESSION_DETAILS
 Clock = Callable[[], datetime]
 
 
@@ -30,19 +31,24 @@ def _utc_now() -> datetime:
 
 
 def _latest_metadata(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str) -> tuple[int, dict[str, Any]] | None:
-    """Storage id and metadata of the latest materialization of one partition, if any."""
+    """Storage id and the sensor-relevant metadata (:data:`names.SENSOR_METADATA`) of the latest
+    materialization of one partition, if any. A declared key the materialization lacks is an error: the
+    asset stopped writing what a sensor decides on."""
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1, ascending=False
     ).records
     if not records or records[0].asset_materialization is None:
         return None
-    metadata = {name: value.value for name, value in records[0].asset_materialization.metadata.items()}
-    return records[0].storage_id, metadata
+    written = records[0].asset_materialization.metadata
+    missing = [name for name in names.SENSOR_METADATA[key] if name not in written]
+    if missing:
+        raise KeyError(f"{key.to_user_string()} {partition}: its materialization has no {missing}; the sensors need them")
+    return records[0].storage_id, {name: written[name].value for name in names.SENSOR_METADATA[key]}
 
 
-def _complete_days(now: datetime) -> list[str]:
+def _complete_days(partitions: dg.PartitionsDefinition, now: datetime) -> list[str]:
     """Partition keys of every complete UTC day up to yesterday, oldest first."""
-    return daily_partitions.get_partition_keys(current_time=now)
+    return list(partitions.get_partition_keys(current_time=now))
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,9 @@ class BudgetBackfillSettings:
 
 
 def build_budget_backfill_sensor(
-    settings: BudgetBackfillSettings = BudgetBackfillSettings(), clock: Clock = _utc_now
+    settings: BudgetBackfillSettings = BudgetBackfillSettings(),
+    clock: Clock = _utc_now,
+    partitions: dg.PartitionsDefinition = daily_partitions,
 ) -> dg.SensorDefinition:
     @dg.sensor(
         name="raygun_budget_backfill",
@@ -83,7 +91,7 @@ def build_budget_backfill_sensor(
         # Runs requested earlier today may not have spent their calls yet: count them as spent.
         spare = None if remaining is None else min(remaining, raygun.daily_call_limit - planned) - settings.keep_for_schedule
         materialized = context.instance.get_materialized_partitions(SESSIONS_KEY)
-        missing = [day for day in _complete_days(now) if day not in materialized and f"sessions:{day}" not in requested]
+        missing = [day for day in _complete_days(partitions, now) if day not in materialized and f"sessions:{day}" not in requested]
 
         runs: list[dg.RunRequest] = []
         for day in missing:
@@ -95,11 +103,11 @@ def build_budget_backfill_sensor(
             spare = None if spare is None else spare - settings.calls_per_sessions_day
 
         if spare is None or spare >= settings.min_calls_for_details:
-            for day in reversed(_complete_days(now)[-settings.details_lookback_days :]):
+            for day in reversed(_complete_days(partitions, now)[-settings.details_lookback_days :]):
                 if day not in materialized or f"details:{day}" in requested:
                     continue
                 details = _latest_metadata(context.instance, DETAILS_KEY, day)
-                if details is not None and int(details[1].get("raygun/details_pending", 0)) == 0:
+                if details is not None and int(details[1][names.DETAILS_PENDING]) == 0:
                     continue
                 runs.append(dg.RunRequest(run_key=f"raygun-backfill-details-{day}-{budget_day}", partition_key=day, asset_selection=[DETAILS_KEY]))
                 requested.append(f"details:{day}")
@@ -117,7 +125,11 @@ def build_budget_backfill_sensor(
 
 
 def build_late_sessions_sensor(
-    grace: timedelta = timedelta(hours=2), lookback_days: int = 7, max_attempts: int = 3, clock: Clock = _utc_now
+    grace: timedelta = timedelta(hours=2),
+    lookback_days: int = 7,
+    max_attempts: int = 3,
+    clock: Clock = _utc_now,
+    partitions: dg.PartitionsDefinition = daily_partitions,
 ) -> dg.SensorDefinition:
     @dg.sensor(
         name="raygun_late_sessions",
@@ -134,13 +146,13 @@ def build_late_sessions_sensor(
     def raygun_late_sessions(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         now = clock()
         state: dict[str, dict[str, int]] = json.loads(context.cursor) if context.cursor else {}
-        recent = _complete_days(now)[-lookback_days:]
+        recent = _complete_days(partitions, now)[-lookback_days:]
         runs: list[dg.RunRequest] = []
         for day in recent:
             if now < datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(0), tzinfo=UTC) + grace:
                 continue
             latest = _latest_metadata(context.instance, SESSIONS_KEY, day)
-            if latest is None or int(latest[1].get("raygun/active_sessions", 0)) == 0:
+            if latest is None or int(latest[1][names.ACTIVE_SESSIONS]) == 0:
                 continue
             storage_id, _ = latest
             seen = state.get(day, {"attempts": 0, "storage_id": -1})

@@ -19,6 +19,7 @@ from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLI
 from rum_assets.emulator.faults import FaultRule
 from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
 from rum_assets.emulator.server import EmulatorServer
+from rum_assets.raygun import names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
 
@@ -59,26 +60,28 @@ def _query(tmp_path: Path, sql: str, params: list[Any] | None = None) -> list[tu
         return conn.execute(sql, params or []).fetchall()
 
 
-def _metadata(result: dg.ExecuteInProcessResult, key: str) -> dict[str, Any]:
-    events = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == key]
+def _metadata(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict[str, Any]:
+    events = [e for e in result.get_asset_materialization_events() if e.asset_key == key]
     return {k: v.value for k, v in events[-1].step_materialization_data.materialization.metadata.items()}
 
 
 def test_sessions_and_details_land_and_rerun_replaces_the_day(emulator: EmulatorServer, tmp_path: Path) -> None:
     resources = _resources(emulator, tmp_path)
     first = _materialize(resources)
-    sessions_meta = _metadata(first, "raygun/sessions")
-    details_meta = _metadata(first, "raygun/session_details")
-    assert sessions_meta["dagster/row_count"] == sessions_meta["raygun/api_total_sessions"] == 60
-    assert details_meta["raygun/details_fetched"] == 60 and details_meta["raygun/detail_coverage"] == 1.0
+    sessions_meta = _metadata(first, names.SESSIONS)
+    details_meta = _metadata(first, names.SESSION_DETAILS)
+    assert sessions_meta["dagster/row_count"] == sessions_meta[names.API_TOTAL_SESSIONS] == 60
+    assert details_meta[names.DETAILS_FETCHED] == 60 and details_meta[names.DETAIL_COVERAGE] == 1.0
     assert "session_id" in sessions_meta["preview"]
+    for key, read_by_sensors in names.SENSOR_METADATA.items():  # what the sensors decide on is written
+        assert set(read_by_sensors) <= set(_metadata(first, key)), key
     snapshot = _query(tmp_path, "SELECT * EXCLUDE (_run_id, _ingested_at) FROM raygun.sessions ORDER BY session_id")
     page_views = _query(tmp_path, "SELECT sum(page_view_count) FROM raygun.sessions")[0][0]
     assert _query(tmp_path, "SELECT count(*) FROM raygun.page_views")[0][0] == page_views
     assert _query(tmp_path, "SELECT count(DISTINCT partition_date), min(partition_date) FROM raygun.sessions")[0] == (1, DAY)
 
     second = _materialize(resources)
-    assert _metadata(second, "raygun/session_details")["raygun/details_fetched"] == 0
+    assert _metadata(second, names.SESSION_DETAILS)[names.DETAILS_FETCHED] == 0
     assert _query(tmp_path, "SELECT * EXCLUDE (_run_id, _ingested_at) FROM raygun.sessions ORDER BY session_id") == snapshot
     for table in ("sessions", "session_details", "page_views", "session_errors"):
         total, distinct = _query(tmp_path, f"SELECT count(*), count(DISTINCT (session_id, {'0' if table in ('sessions', 'session_details') else 'view_index' if table == 'page_views' else 'error_index'})) FROM raygun.{table}")[0]
@@ -89,15 +92,15 @@ def test_sessions_and_details_land_and_rerun_replaces_the_day(emulator: Emulator
 def test_details_stay_within_the_daily_budget_and_resume_later(emulator: EmulatorServer, tmp_path: Path) -> None:
     resources = _resources(emulator, tmp_path, daily_call_limit=20, reserved_list_calls=5)
     result = _materialize(resources)
-    details = _metadata(result, "raygun/session_details")
-    assert details["raygun/details_fetched"] == 12  # 20 - 2 (auth + page) - 5 reserved - 1 auth
-    assert details["raygun/details_pending"] == 48
-    assert details["raygun/api_budget_left"] == 5
+    details = _metadata(result, names.SESSION_DETAILS)
+    assert details[names.DETAILS_FETCHED] == 12  # 20 - 2 (auth + page) - 5 reserved - 1 auth
+    assert details[names.DETAILS_PENDING] == 48
+    assert details[names.API_BUDGET_LEFT] == 5
     assert _query(tmp_path, "SELECT count(*) FROM raygun.session_details")[0][0] == 12
     # The next UTC day's budget (another state dir stands in for it) continues where this one stopped.
     later = _resources(emulator, tmp_path, daily_call_limit=30, reserved_list_calls=5, state_dir=str(tmp_path / "state-next-day"))
     again = _materialize(later, assets=[raygun_sessions, raygun_session_details], selection=[raygun_session_details])
-    assert _metadata(again, "raygun/session_details")["raygun/details_fetched"] == 24
+    assert _metadata(again, names.SESSION_DETAILS)[names.DETAILS_FETCHED] == 24
     assert _query(tmp_path, "SELECT count(*), count(DISTINCT session_id) FROM raygun.session_details")[0] == (36, 36)
 
 

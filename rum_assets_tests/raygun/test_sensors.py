@@ -9,13 +9,14 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from rum_assets.raygun import names
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.sensors import BudgetBackfillSettings, build_budget_backfill_sensor, build_late_sessions_sensor
 
 from rum_assets_tests.fakes import FakeClock
 
-SESSIONS = dg.AssetKey(["raygun", "sessions"])
-DETAILS = dg.AssetKey(["raygun", "session_details"])
+SESSIONS = names.SESSIONS
+DETAILS = names.SESSION_DETAILS
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_budget_backfill_fills_oldest_days_within_the_budget_and_resumes_after_m
     assert "call budget spent for 2026-09-05" in again.skip_reason.skip_message  # type: ignore[union-attr]
 
     for day in ("2026-09-01", "2026-09-02", "2026-09-03"):
-        _materialized(instance, SESSIONS, day, **{"raygun/active_sessions": 0})
+        _materialized(instance, SESSIONS, day, **{names.ACTIVE_SESSIONS: 0})
     clock.advance(14 * 3600 + 60)  # past UTC midnight: a new budget day, and 09-05 is complete
     resumed = _tick(sensor, instance, again.cursor, raygun=raygun)
     assert _requested(resumed) == [("2026-09-04", ("raygun/sessions",)), ("2026-09-05", ("raygun/sessions",))]
@@ -69,8 +70,8 @@ def test_budget_backfill_requests_pending_details_when_budget_is_spare(instance:
     sensor = build_budget_backfill_sensor(clock=clock)
     for day in ("2026-09-01", "2026-09-02", "2026-09-03"):
         _materialized(instance, SESSIONS, day)
-    _materialized(instance, DETAILS, "2026-09-03", **{"raygun/details_pending": 0})
-    _materialized(instance, DETAILS, "2026-09-02", **{"raygun/details_pending": 12})
+    _materialized(instance, DETAILS, "2026-09-03", **{names.DETAILS_PENDING: 0})
+    _materialized(instance, DETAILS, "2026-09-02", **{names.DETAILS_PENDING: 12})
     result = _tick(sensor, instance, None, raygun=_raygun(tmp_path, limit=0))
     assert _requested(result) == [("2026-09-02", ("raygun/session_details",))]
     assert _requested(_tick(sensor, instance, result.cursor, raygun=_raygun(tmp_path, limit=0))) == [
@@ -81,8 +82,8 @@ def test_budget_backfill_requests_pending_details_when_budget_is_spare(instance:
 def test_late_sessions_are_reloaded_once_they_can_have_ended(instance: dg.DagsterInstance) -> None:
     clock = FakeClock(datetime(2026, 9, 4, 1, 0, tzinfo=UTC))
     sensor = build_late_sessions_sensor(grace=timedelta(hours=2), clock=clock)
-    _materialized(instance, SESSIONS, "2026-09-02", **{"raygun/active_sessions": 0})
-    _materialized(instance, SESSIONS, "2026-09-03", **{"raygun/active_sessions": 4})
+    _materialized(instance, SESSIONS, "2026-09-02", **{names.ACTIVE_SESSIONS: 0})
+    _materialized(instance, SESSIONS, "2026-09-03", **{names.ACTIVE_SESSIONS: 4})
 
     too_early = _tick(sensor, instance, None)
     assert _requested(too_early) == []
@@ -91,5 +92,13 @@ def test_late_sessions_are_reloaded_once_they_can_have_ended(instance: dg.Dagste
     assert _requested(due) == [("2026-09-03", ("raygun/sessions", "raygun/session_details"))]
     assert _requested(_tick(sensor, instance, due.cursor)) == []  # restart-safe: same load, no new request
 
-    _materialized(instance, SESSIONS, "2026-09-03", **{"raygun/active_sessions": 1})  # reloaded, still active
+    _materialized(instance, SESSIONS, "2026-09-03", **{names.ACTIVE_SESSIONS: 1})  # reloaded, still active
     assert len(_requested(_tick(sensor, instance, due.cursor))) == 1
+
+
+def test_a_sensor_fails_loudly_when_an_asset_stops_writing_what_it_reads(instance: dg.DagsterInstance) -> None:
+    clock = FakeClock(datetime(2026, 9, 5, 9, 0, tzinfo=UTC))
+    sensor = build_late_sessions_sensor(clock=clock)
+    _materialized(instance, SESSIONS, "2026-09-03", renamed_active_sessions=4)
+    with pytest.raises(Exception, match=names.ACTIVE_SESSIONS):
+        _tick(sensor, instance, None)

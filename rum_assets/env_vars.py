@@ -1,0 +1,69 @@
+"""Every environment variable the project reads, declared once.
+
+The resources, the settings read when the code location loads, the emulator's environment, the README's
+table and the tests all use these declarations; a test fails when code names a variable that is not
+declared here or when the README does not list one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import dagster as dg
+
+
+@dataclass(frozen=True)
+class EnvVariable:
+    name: str
+    description: str
+    default: str | None = None
+    """None: no default (required where it is used, or optional with no value)."""
+    secret: bool = False
+    """Secrets reach resources as ``dg.EnvVar`` (read at run time, never shown in the UI) and never reach a log."""
+
+    def read(self) -> str:
+        """The value now, stripped; the default when unset or blank ('' when there is none)."""
+        value = os.environ.get(self.name, "").strip()
+        return value or (self.default or "")
+
+    def is_set(self) -> bool:
+        return bool(os.environ.get(self.name, "").strip())
+
+    def env_var(self) -> dg.EnvVar:
+        return dg.EnvVar(self.name)
+
+
+RAYGUN_BASE_URL = EnvVariable("RAYGUN_BASE_URL", "Raygun API root", "https://api.raygun.com")
+RAYGUN_API_KEY = EnvVariable("RAYGUN_API_KEY", "application API key (v1)", secret=True)
+RAYGUN_CLIENT_ID = EnvVariable("RAYGUN_CLIENT_ID", "consumer application's id (v1 Basic auth user)", secret=True)
+RAYGUN_CLIENT_SECRET = EnvVariable("RAYGUN_CLIENT_SECRET", "consumer application's secret (v1 Basic auth password)", secret=True)
+RAYGUN_DAILY_CALL_LIMIT = EnvVariable(
+    "RAYGUN_DAILY_CALL_LIMIT", "calls per application per UTC day your plan allows (0 = unlimited)", "50"
+)
+RAYGUN_RESERVED_LIST_CALLS = EnvVariable("RAYGUN_RESERVED_LIST_CALLS", "calls the details asset leaves for session lists", "5")
+RAYGUN_DETAIL_COVERAGE_FLOOR = EnvVariable(
+    "RAYGUN_DETAIL_COVERAGE_FLOOR", "share of a day's sessions with details below which the coverage check warns (0-1)", "0"
+)
+
+REVENERA_BASE_URL = EnvVariable("REVENERA_BASE_URL", "Revenera API root", "https://analytics-api.revenera.com")
+REVENERA_USERNAME = EnvVariable("REVENERA_USERNAME", "Usage Intelligence dashboard login (e-mail)")
+REVENERA_PASSWORD = EnvVariable("REVENERA_PASSWORD", "Usage Intelligence dashboard password", secret=True)
+REVENERA_PRODUCT_IDS = EnvVariable("REVENERA_PRODUCT_IDS", "comma-separated product ids to load")
+REVENERA_SEGMENT_PROPERTY = EnvVariable("REVENERA_SEGMENT_PROPERTY", "property to split user activity by (e.g. `prodVersion`)")
+REVENERA_DAYS_UNTIL_DECLARED_LOST = EnvVariable(
+    "REVENERA_DAYS_UNTIL_DECLARED_LOST", "inactive days before a client counts as lost", "30"
+)
+
+PII_MODE = EnvVariable("RUM_ASSETS_PII_MODE", "user email, names, identifier, IP, city, region, URL query: `keep`, `hash` (salted SHA-256) or `drop`", "hash")
+PII_SALT = EnvVariable("RUM_ASSETS_PII_SALT", "salt for hashed PII (set it in production)", "rum_assets", secret=True)
+DUCKDB_PATH = EnvVariable("RUM_ASSETS_DUCKDB", "the DuckDB file", "data/rum_assets.duckdb")
+STATE_DIR = EnvVariable("RUM_ASSETS_STATE_DIR", "the call-budget ledger shared by all processes", "data/state")
+START_DATE = EnvVariable("RUM_ASSETS_START_DATE", "first daily partition (UTC)", "2026-09-01")
+DUCKDB_MEMORY_LIMIT = EnvVariable("RUM_ASSETS_DUCKDB_MEMORY_LIMIT", "DuckDB memory before it spills to disk", "256MB")
+AUTOMATION_STOPPED = EnvVariable("RUM_ASSETS_AUTOMATION_STOPPED", "`1` deploys every schedule and sensor stopped", "0")
+FRESHNESS_DEADLINE_CRON = EnvVariable(
+    "RUM_ASSETS_FRESHNESS_DEADLINE_CRON", "when yesterday's partitions must exist (UTC cron)", "0 6 * * *"
+)
+
+ALL: tuple[EnvVariable, ...] = tuple(value for value in globals().values() if isinstance(value, EnvVariable))

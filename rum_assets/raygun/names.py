@@ -1,0 +1,38 @@
+"""Every name the Raygun slice shares between modules: asset keys, metadata keys, job selections.
+
+Assets write these metadata keys; sensors, the demo and the tests read them. Sensors read metadata only
+through :data:`SENSOR_METADATA`, and a test materializes the assets and checks each of those keys is
+written, so renaming one cannot silently stop a sensor.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+VENDOR_GROUP = "raygun"
+SESSIONS = dg.AssetKey(["raygun", "sessions"])
+SESSION_DETAILS = dg.AssetKey(["raygun", "session_details"])
+DAILY_ASSETS = (SESSIONS, SESSION_DETAILS)
+"""What the daily schedule, the backfill and the late-sessions sensor run for a day."""
+
+API_CALLS_USED = "raygun/api_calls_used"
+API_BUDGET_LEFT = "raygun/api_budget_left"
+DAILY_CALL_LIMIT = "raygun/daily_call_limit"
+API_TOTAL_SESSIONS = "raygun/api_total_sessions"
+ACTIVE_SESSIONS = "raygun/active_sessions"
+SESSIONS_LISTED = "raygun/sessions_listed"
+DUPLICATES_DROPPED = "raygun/duplicates_dropped"
+OUTSIDE_DAY_DROPPED = "raygun/outside_day_dropped"
+DETAILS_FETCHED = "raygun/details_fetched"
+DETAILS_PENDING = "raygun/details_pending"
+DETAILS_FAILED = "raygun/details_failed"
+SESSIONS_IN_DAY = "raygun/sessions_in_day"
+DETAIL_COVERAGE = "raygun/detail_coverage"
+UNKNOWN_SESSIONS = "raygun/unknown_sessions"
+STOPPED_BY_BUDGET = "raygun/stopped_by_budget"
+
+SENSOR_METADATA: dict[dg.AssetKey, tuple[str, ...]] = {
+    SESSIONS: (ACTIVE_SESSIONS,),
+    SESSION_DETAILS: (DETAILS_PENDING,),
+}
+"""The materialization metadata each sensor decision rests on, by the asset that writes it."""
