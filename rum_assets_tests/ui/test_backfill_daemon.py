@@ -65,9 +65,10 @@ def _wait_for_runs(instance: dg.DagsterInstance, backfill_id: str) -> list[dg.Ru
 
 def _failure(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str:
     errors = [
-        str(record.dagster_event.event_specific_data)
+        f"{record.dagster_event.event_type_value}: {record.dagster_event.message or ''} {record.user_message or ''} "
+        f"{record.dagster_event.event_specific_data}"
         for record in instance.all_logs(run.run_id)
-        if record.dagster_event and record.dagster_event.is_failure
+        if record.dagster_event and (record.dagster_event.is_failure or record.dagster_event.event_type_value in ("ENGINE_EVENT", "STEP_FAILURE", "RUN_FAILURE"))
     ]
     return f"run {run.run_id} ({run.tags.get('dagster/asset_partition_range_start')}) {run.status.value}: {errors}"
 
