@@ -4,22 +4,29 @@ They are declared as ``AssetCheckSpec``s on the asset and reported with its ``Ma
 each result names the day it checked in its metadata (``partition``). Partitioned check specs exist
 in dagster 1.13 but are a preview feature, so we do not build on them.
 
-Which are blocking (a documented decision): duplicate keys and null keys are **blocking** — they mean
-the load itself is wrong and downstream assets must not build on that day. A column schema change,
-and the vendor-total and coverage checks each vendor adds, only **warn**: they describe the vendor's
-data, which we land as it is, and a person should look.
+Which are blocking (a documented decision): both key checks are counted on the rows the vendor sent,
+before the load writes a key once and sets aside rows without one (``warehouse``).
+
+- ``no_null_keys`` fails with ERROR severity, and is **blocking**: a row without its key was not
+  written to the table (it is kept in ``<schema>._rejected_rows``), so downstream assets must not build
+  on that day as if it were complete.
+- ``unique_keys`` fails with WARN severity when the vendor repeated a key within the day (we write it
+  once, so the table is right, but a person should know), and with ERROR severity, blocking, if the
+  table itself ever holds a key twice.
+- A column schema change, and the vendor-total and coverage checks each vendor adds, only **warn**:
+  they describe the vendor's data, which we land as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import dagster as dg
 import duckdb
 
-from rum_assets.warehouse import Table, scope_filter
+from rum_assets.warehouse import REJECTED_ROWS, StagedRows, Table, scope_filter
 
 UNIQUE_KEYS = "unique_keys"
 NO_NULL_KEYS = "no_null_keys"
@@ -34,13 +41,19 @@ def standard_check_specs(asset_key: dg.AssetKey, table: Table) -> list[dg.AssetC
             UNIQUE_KEYS,
             asset=asset_key,
             blocking=True,
-            description=f"Blocking. No two rows of the day in {table.qualified_name} share ({keys}).",
+            description=(
+                f"Warns when the vendor sent a key ({keys}) of {table.qualified_name} more than once in the day (the row is "
+                "written once); fails and blocks downstream if the table itself holds a key twice."
+            ),
         ),
         dg.AssetCheckSpec(
             NO_NULL_KEYS,
             asset=asset_key,
             blocking=True,
-            description=f"Blocking. No row of the day in {table.qualified_name} has a null in ({keys}).",
+            description=(
+                f"Blocking. Fails when rows of the day arrived with a null in ({keys}): they are not in {table.qualified_name} "
+                f"but in {table.schema}.{REJECTED_ROWS}, and downstream assets wait."
+            ),
         ),
         dg.AssetCheckSpec(
             SCHEMA_UNCHANGED,
@@ -94,29 +107,52 @@ def standard_check_results(
     current_schema: dg.TableSchema,
     previous_schema: dg.TableSchema | None,
     scope: Mapping[str, Any] | None = None,
+    *,
+    staged: Sequence[StagedRows] = (),
 ) -> list[dg.AssetCheckResult]:
-    """Results for one day (of one scope, or with ``scope=None`` across every scope)."""
+    """Results for one day (of one scope, or with ``scope=None`` across every scope).
+
+    ``staged``: the batches of ``table`` this materialization loaded, whose repeated and null keys the
+    key checks report.
+    """
     where, params = scope_filter(table, day, scope)
     keys = ", ".join((*table.scope_columns, *table.key_columns))
-    duplicate_keys = conn.execute(
+    table_duplicates = conn.execute(
         f"SELECT count(*) FROM (SELECT {keys} FROM {table.qualified_name} WHERE {where} GROUP BY ALL HAVING count(*) > 1)",
         params,
     ).fetchone()[0]  # type: ignore[index]
     null_condition = " OR ".join(f"{k} IS NULL" for k in table.key_columns)
-    null_keys = conn.execute(
+    table_nulls = conn.execute(
         f"SELECT count(*) FROM {table.qualified_name} WHERE {where} AND ({null_condition})", params
     ).fetchone()[0]  # type: ignore[index]
+    repeated = sum(batch.repeated_key_rows for batch in staged)
+    rejected = sum(batch.null_key_rows for batch in staged)
+    partition = day.isoformat()
     results = [
         dg.AssetCheckResult(
             check_name=UNIQUE_KEYS,
-            passed=duplicate_keys == 0,
-            metadata={"partition": day.isoformat(), "duplicate_keys": int(duplicate_keys)},
-            description=None if duplicate_keys == 0 else f"{duplicate_keys} keys appear more than once on {day}",
+            passed=table_duplicates == 0 and repeated == 0,
+            severity=dg.AssetCheckSeverity.ERROR if table_duplicates else dg.AssetCheckSeverity.WARN,
+            metadata={"partition": partition, "repeated_rows_from_vendor": int(repeated), "duplicate_keys_in_table": int(table_duplicates)},
+            description=(
+                f"{table_duplicates} keys appear more than once in {table.qualified_name} on {day}"
+                if table_duplicates
+                else f"The vendor sent {repeated} rows of {day} whose key ({keys}) it had already sent; each key is written once"
+                if repeated
+                else None
+            ),
         ),
         dg.AssetCheckResult(
             check_name=NO_NULL_KEYS,
-            passed=null_keys == 0,
-            metadata={"partition": day.isoformat(), "rows_with_null_keys": int(null_keys)},
+            passed=table_nulls == 0 and rejected == 0,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"partition": partition, "rows_with_null_keys": int(rejected + table_nulls), "rejected_rows_table": f"{table.schema}.{REJECTED_ROWS}"},
+            description=(
+                f"{rejected + table_nulls} rows of {day} have no key ({', '.join(table.key_columns)}); they are kept in "
+                f"{table.schema}.{REJECTED_ROWS}, not in {table.qualified_name}"
+                if rejected or table_nulls
+                else None
+            ),
         ),
     ]
     if previous_schema is None:

@@ -8,6 +8,11 @@ anywhere rolls back and leaves the day's previous rows as they were.
 
 New columns in a table definition are added to an existing table (``ALTER TABLE ADD COLUMN``), so a
 schema change in code does not require dropping data.
+
+What the quality checks report is counted on the staged rows, before the load removes anything: rows
+that repeat a key (written once; the vendor repeated them) and rows with a null key (not written to the
+table, whose key columns are NOT NULL, but kept as JSON in ``<schema>._rejected_rows`` for that day, so
+nothing the vendor sent is lost).
 """
 
 from __future__ import annotations
@@ -129,11 +134,18 @@ class StagedRows:
         self.path = Path(name)
         self._file = os.fdopen(handle, "w", encoding="utf-8")
         self._allowed = set(table.column_names)
+        self._keys = table.key_columns
+        self.null_key_rows = 0
+        """Staged rows with a null in a key column: not loaded into the table, kept as rejected rows."""
+        self.repeated_key_rows = 0
+        """Staged rows that repeated a key already staged (set by the load): written once."""
 
     def add(self, row: Mapping[str, Any]) -> None:
         unknown = set(row) - self._allowed
         if unknown:
             raise ValueError(f"{self.table.qualified_name}: row has columns not in the table: {sorted(unknown)}")
+        if any(row.get(key) is None for key in self._keys):
+            self.null_key_rows += 1
         self._file.write(json.dumps({**row, **self._lineage}, default=_json_default))
         self._file.write("\n")
         self.count += 1
@@ -164,6 +176,37 @@ def staged_rows(table: Table, run_id: str) -> Iterator[StagedRows]:
         yield staged
     finally:
         staged.discard()
+
+
+REJECTED_ROWS = "_rejected_rows"
+"""Per schema: staged rows a table could not take (a null key), with the table, day, scope and reason."""
+
+
+def _reject_null_keys(conn: duckdb.DuckDBPyConnection, batch: StagedRows, partition: date | None, scope: Mapping[str, Any]) -> None:
+    """Replace the day's (and scope's) rejected rows of ``batch.table`` with its staged null-key rows."""
+    table = batch.table
+    rejected = f"{table.schema}.{REJECTED_ROWS}"
+    scope_json = json.dumps(dict(scope), sort_keys=True, default=_json_default)
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [table.schema, REJECTED_ROWS]
+    ).fetchone()[0]  # type: ignore[index]
+    if not exists and not batch.null_key_rows:
+        return
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {rejected} (table_name VARCHAR NOT NULL, partition_date DATE, scope VARCHAR NOT NULL, "
+        "reason VARCHAR NOT NULL, row_json VARCHAR NOT NULL, _run_id VARCHAR NOT NULL, _ingested_at TIMESTAMPTZ NOT NULL)"
+    )
+    conn.execute(
+        f"DELETE FROM {rejected} WHERE table_name = ? AND partition_date IS NOT DISTINCT FROM ? AND scope = ?",
+        [table.qualified_name, partition, scope_json],
+    )
+    if batch.null_key_rows:
+        null_condition = " OR ".join(f"{k} IS NULL" for k in table.key_columns)
+        conn.execute(
+            f"INSERT INTO {rejected} SELECT ?, ?, ?, 'null in key ({', '.join(table.key_columns)})', to_json(s)::VARCHAR, "
+            f"_run_id, _ingested_at FROM ({batch.read_sql()}) s WHERE {null_condition}",
+            [table.qualified_name, partition, scope_json],
+        )
 
 
 def scope_filter(table: Table, partition: date | None, scope: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
@@ -220,11 +263,14 @@ def replace_partition(
             if batch.count:
                 keys = ", ".join((*table.scope_columns, *table.key_columns))
                 order = f" ORDER BY {table.keep_on_duplicate}" if table.keep_on_duplicate else ""
+                not_null = " AND ".join(f"{k} IS NOT NULL" for k in table.key_columns)
                 result = conn.execute(
-                    f"INSERT INTO {table.qualified_name} BY NAME SELECT * FROM ({batch.read_sql()}) "
+                    f"INSERT INTO {table.qualified_name} BY NAME SELECT * FROM ({batch.read_sql()}) WHERE {not_null} "
                     f"QUALIFY row_number() OVER (PARTITION BY {keys}{order}) = 1"
                 ).fetchone()
                 inserted[table.qualified_name] = int(result[0]) if result else 0
+            batch.repeated_key_rows = batch.count - batch.null_key_rows - inserted[table.qualified_name]
+            _reject_null_keys(conn, batch, partition, scope)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
+from rum_assets.quality import NO_NULL_KEYS, UNIQUE_KEYS, actual_table_schema, standard_check_results
 from rum_assets.warehouse import Column, StagedRows, Table, count_partition, ensure_table, preview_markdown, replace_partition
 
 DAY = date(2026, 11, 20)
@@ -96,3 +99,34 @@ def test_preview_is_markdown(conn: duckdb.DuckDBPyConnection) -> None:
     preview = preview_markdown(conn, TABLE, DAY, {"product_id": "p1"}, columns=["thing_id", "version"])
     assert preview.splitlines()[0].startswith("|") and "thing_id" in preview
     assert preview_markdown(conn, TABLE, date(2020, 1, 1), {"product_id": "p1"}) == "_no rows for this partition_"
+
+
+def test_repeated_and_null_keys_are_counted_before_the_load_and_null_key_rows_are_kept_aside(conn: duckdb.DuckDBPyConnection) -> None:
+    staged = _stage([_row(1, 1), _row(1, 2), _row(2), _row(None, 7)])
+    written = replace_partition(conn, staged, DAY, {"product_id": "p1"})
+    assert written == {"test.things": 2}
+    assert (staged.repeated_key_rows, staged.null_key_rows) == (1, 1)
+    rejected = conn.execute("SELECT table_name, partition_date, scope, reason, row_json FROM test._rejected_rows").fetchall()
+    assert len(rejected) == 1
+    table_name, day, scope, reason, row_json = rejected[0]
+    assert (table_name, day, json.loads(scope)) == ("test.things", DAY, {"product_id": "p1"})
+    assert "null in key" in reason and json.loads(row_json)["version"] == 7
+    clean = _stage([_row(1), _row(2)])
+    replace_partition(conn, clean, DAY, {"product_id": "p1"})  # a re-run replaces the day's rejected rows too
+    assert (clean.repeated_key_rows, clean.null_key_rows) == (0, 0)
+    assert conn.execute("SELECT count(*) FROM test._rejected_rows").fetchone() == (0,)
+
+
+def test_key_checks_fail_on_what_the_vendor_sent(conn: duckdb.DuckDBPyConnection) -> None:
+    staged = _stage([_row(1, 1), _row(1, 2), _row(None, 7)])
+    replace_partition(conn, staged, DAY, {"product_id": "p1"})
+    schema = actual_table_schema(conn, TABLE)
+    results = {r.check_name: r for r in standard_check_results(conn, TABLE, DAY, schema, None, staged=[staged])}
+    assert not results[UNIQUE_KEYS].passed and results[UNIQUE_KEYS].severity == dg.AssetCheckSeverity.WARN
+    assert "1 rows" in (results[UNIQUE_KEYS].description or "")
+    assert not results[NO_NULL_KEYS].passed and results[NO_NULL_KEYS].severity == dg.AssetCheckSeverity.ERROR
+    assert "test._rejected_rows" in (results[NO_NULL_KEYS].description or "")
+    clean = _stage([_row(1), _row(2)])
+    replace_partition(conn, clean, DAY, {"product_id": "p1"})
+    results = {r.check_name: r for r in standard_check_results(conn, TABLE, DAY, schema, None, staged=[clean])}
+    assert results[UNIQUE_KEYS].passed and results[NO_NULL_KEYS].passed

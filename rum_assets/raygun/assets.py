@@ -84,7 +84,7 @@ def raygun_sessions(
                 f"SELECT count(*) FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND status = 'active'", [day]
             ).fetchone()[0]  # type: ignore[index]
             schema = actual_table_schema(conn, SESSIONS)
-            checks = standard_check_results(conn, SESSIONS, day, schema, previous_schema)
+            checks = standard_check_results(conn, SESSIONS, day, schema, previous_schema, staged=[staged])
             preview = preview_markdown(
                 conn, SESSIONS, day, columns=["session_id", "session_start", "status", "browser_name", "os_name", "country", "page_view_count"]
             )
@@ -108,7 +108,7 @@ def raygun_sessions(
             names.API_TOTAL_SESSIONS: api_total,
             names.ACTIVE_SESSIONS: int(active),
             names.SESSIONS_LISTED: listed,
-            names.DUPLICATES_DROPPED: staged.count - written,
+            names.DUPLICATES_DROPPED: staged.repeated_key_rows,
             names.OUTSIDE_DAY_DROPPED: outside_day,
             **budget,
             "preview": dg.MetadataValue.md(preview),
@@ -226,7 +226,7 @@ def raygun_session_details(
             replace_partition(conn, [details, page_views, errors], day, only_keys_in=("session_id", details))
             held = count_partition(conn, SESSION_DETAILS, day)
             schema = actual_table_schema(conn, SESSION_DETAILS)
-            checks = standard_check_results(conn, SESSION_DETAILS, day, schema, previous_schema)
+            checks = standard_check_results(conn, SESSION_DETAILS, day, schema, previous_schema, staged=[details])
             preview = preview_markdown(
                 conn, SESSION_DETAILS, day, columns=["session_id", "status", "satisfaction_rating", "ip_city", "page_view_count", "error_count"]
             )
