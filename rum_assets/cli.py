@@ -8,11 +8,11 @@ import shutil
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from rum_assets.notices import accept_chosen_notices
 from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -112,12 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ui.set_defaults(func=cmd_ui)
 
     args = parser.parse_args(argv)
-    # backfill_policy and the partition freshness checks are chosen deliberately (see the README);
-    # their "beta" notices would bury the demo's own output.
-    import dagster as dg
-
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    accept_chosen_notices()
     started = time.monotonic()
     code = int(args.func(args))
     if args.command == "demo":

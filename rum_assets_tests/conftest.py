@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from rum_assets import env_vars
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,6 +22,7 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("RUM_ASSETS_DUCKDB", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("RUM_ASSETS_STATE_DIR", str(tmp_path / "state"))
-    for name in ("RAYGUN_BASE_URL", "RAYGUN_API_KEY", "RAYGUN_CLIENT_ID", "RAYGUN_CLIENT_SECRET", "REVENERA_BASE_URL", "REVENERA_USERNAME", "REVENERA_PASSWORD", "REVENERA_PRODUCT_IDS"):
-        monkeypatch.delenv(name, raising=False)
+    for variable in env_vars.ALL:
+        if variable not in (env_vars.DUCKDB_PATH, env_vars.STATE_DIR):
+            monkeypatch.delenv(variable.name, raising=False)
     yield

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from rum_assets.definitions import defs as load_defs
 
@@ -35,3 +37,51 @@ def test_dg_check_defs_loads_the_project() -> None:
     dg_cli = Path(sys.executable).parent / "dg"
     completed = subprocess.run([str(dg_cli), "check", "defs"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=240)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+
+
+def test_only_the_chosen_dagster_notices_are_silenced() -> None:
+    """Loading the definitions raises no beta or preview notice we have not accepted (notices.py)."""
+    code = (
+        "import warnings, dagster as dg\n"
+        "warnings.simplefilter('error', dg.BetaWarning); warnings.simplefilter('error', dg.PreviewWarning)\n"
+        "from rum_assets.definitions import defs\n"
+        "defs().resolve_asset_graph()\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    silenced = subprocess.run(
+        [sys.executable, "-c", code.replace("import warnings, dagster as dg\n", "import warnings, dagster as dg, rum_assets\nwarnings.resetwarnings()\n")],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert "BetaWarning" in silenced.stderr  # the filter is what keeps it quiet, not the absence of the notice
+
+
+def test_importing_the_project_reads_no_environment() -> None:
+    """A bad setting fails when the definitions load, not when a module is imported."""
+    code = (
+        "import importlib, pkgutil, rum_assets\n"
+        "for m in pkgutil.walk_packages(rum_assets.__path__, 'rum_assets.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "from rum_assets.definitions import defs\n"
+        "try:\n"
+        "    defs()\n"
+        "except ValueError as exc:\n"
+        "    print('LOAD FAILED:', exc)\n"
+    )
+    env = {**os.environ, "RUM_ASSETS_START_DATE": "not-a-date", "RAYGUN_DAILY_CALL_LIMIT": "many"}
+    completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "LOAD FAILED:" in completed.stdout and ("RUM_ASSETS_START_DATE" in completed.stdout or "RAYGUN_DAILY_CALL_LIMIT" in completed.stdout)
+
+
+def test_the_configured_start_date_and_secret_salt_are_read_when_the_code_location_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUM_ASSETS_START_DATE", "2026-10-15")
+    monkeypatch.setenv("RUM_ASSETS_PII_SALT", "a-secret-salt")
+    definitions = load_defs()
+    graph = definitions.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        partitions = graph.get(key).partitions_def
+        if partitions is not None:
+            assert partitions.get_first_partition_key() == "2026-10-15", key
+    salt = definitions.resources["raygun"].pii_salt  # type: ignore[union-attr,index]
+    assert isinstance(salt, dg.EnvVar)  # shown by name in the UI's resource view, never by value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rum_assets import env_vars
 from rum_assets.emulator.server import EmulatorServer
 
 DEMO_RAYGUN_API_KEY = "demo-raygun-api-key"
@@ -42,13 +43,13 @@ def start_emulator(settings: EmulatorSettings, host: str = "127.0.0.1", port: in
 def emulator_env(base_url: str, settings: EmulatorSettings) -> dict[str, str]:
     """Environment variables that point every resource at the emulator with its demo credentials."""
     return {
-        "RAYGUN_BASE_URL": base_url,
-        "RAYGUN_API_KEY": DEMO_RAYGUN_API_KEY,
-        "RAYGUN_CLIENT_ID": DEMO_RAYGUN_CLIENT_ID,
-        "RAYGUN_CLIENT_SECRET": DEMO_RAYGUN_CLIENT_SECRET,
-        "RAYGUN_DAILY_CALL_LIMIT": str(settings.raygun_call_limit),
-        "REVENERA_BASE_URL": base_url,
-        "REVENERA_USERNAME": DEMO_REVENERA_USERNAME,
-        "REVENERA_PASSWORD": DEMO_REVENERA_PASSWORD,
-        "REVENERA_PRODUCT_IDS": ",".join(DEMO_REVENERA_PRODUCT_IDS),
+        env_vars.RAYGUN_BASE_URL.name: base_url,
+        env_vars.RAYGUN_API_KEY.name: DEMO_RAYGUN_API_KEY,
+        env_vars.RAYGUN_CLIENT_ID.name: DEMO_RAYGUN_CLIENT_ID,
+        env_vars.RAYGUN_CLIENT_SECRET.name: DEMO_RAYGUN_CLIENT_SECRET,
+        env_vars.RAYGUN_DAILY_CALL_LIMIT.name: str(settings.raygun_call_limit),
+        env_vars.REVENERA_BASE_URL.name: base_url,
+        env_vars.REVENERA_USERNAME.name: DEMO_REVENERA_USERNAME,
+        env_vars.REVENERA_PASSWORD.name: DEMO_REVENERA_PASSWORD,
+        env_vars.REVENERA_PRODUCT_IDS.name: ",".join(DEMO_REVENERA_PRODUCT_IDS),
     }

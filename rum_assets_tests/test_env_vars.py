@@ -1,0 +1,43 @@
+"""Every environment variable the code reads is declared once and listed in the README."""
+
+from __future__ import annotations
+
+import re
+import tokenize
+from pathlib import Path
+
+from rum_assets import env_vars
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NAME = re.compile(r"\b(?:RAYGUN|REVENERA|RUM_ASSETS)_[A-Z0-9_]*[A-Z0-9]\b")
+
+
+def _names_in_code() -> set[str]:
+    """Variable-like names inside the string literals of the package (identifiers are not variables)."""
+    names: set[str] = set()
+    for path in (PROJECT_ROOT / "rum_assets").rglob("*.py"):
+        with path.open("rb") as source:
+            for token in tokenize.tokenize(source.readline):
+                if token.type in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)):
+                    names |= set(NAME.findall(token.string))
+    return names
+
+
+def _names_in_readme_table() -> set[str]:
+    rows = [line for line in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in NAME.findall(row.split("|")[1])}
+
+
+def test_every_variable_named_in_the_code_is_declared() -> None:
+    declared = {variable.name for variable in env_vars.ALL}
+    assert _names_in_code() - declared == set(), "declare these in rum_assets/env_vars.py"
+
+
+def test_the_readme_lists_every_declared_variable() -> None:
+    declared = {variable.name for variable in env_vars.ALL}
+    assert declared - _names_in_readme_table() == set(), "add these to the README's configuration table"
+
+
+def test_secrets_are_marked() -> None:
+    secrets = {variable.name for variable in env_vars.ALL if variable.secret}
+    assert {"RAYGUN_API_KEY", "RAYGUN_CLIENT_SECRET", "REVENERA_PASSWORD", "RUM_ASSETS_PII_SALT"} <= secrets
