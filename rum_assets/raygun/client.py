@@ -191,29 +191,59 @@ class RaygunClient:
         return f"{self.base_url}{SESSIONS_PATH}?{query}"
 
     def iter_session_pages(self, day: date) -> Iterator[SessionsPage]:
-        """Every page of the day's session list, following ``links.next`` until it is null.
+        """Every page of the day's session list, paged by ``skip`` until ``totalSessions`` is reached.
 
-        Bounded: paging stops after the number of pages ``totalSessions`` calls for (plus two for
-        sessions arriving while we page), and never passes ``MAX_PAGES_PER_DAY``.
+        A short or empty page also ends it. ``links.next`` is followed only when it resolves (it may
+        be relative) to this API's own origin; an empty or missing one, or one on another origin
+        (which must never see the session key), is replaced by the URL for the next ``skip``.
+        Bounded: at most the pages ``totalSessions`` calls for plus two (for sessions arriving while
+        we page), and never more than ``MAX_PAGES_PER_DAY``.
         """
         context = self._context(f"GET {SESSIONS_PATH}", day)
-        url: str | None = self.sessions_url(day)
+        url = self.sessions_url(day)
         max_pages = MAX_PAGES_PER_DAY
-        pages = 0
-        while url is not None and pages < max_pages:
+        skip = 0
+        warned = False
+        for pages in range(1, MAX_PAGES_PER_DAY + 1):
             response = self._get_json_response(url, context)
             self._raise_for_status(response, context)
             page = parse_response(SessionsPage, response, context)
-            pages += 1
             if pages == 1:
                 max_pages = min(MAX_PAGES_PER_DAY, math.ceil(page.total_sessions / self.page_size) + 2)
                 self.log.info("Raygun %s: %d sessions to page through (%d per page)", day, page.total_sessions, self.page_size)
             yield page
-            if not page.sessions:
-                break
-            url = page.links.next if page.links else None
-        if url is not None and pages >= max_pages:
-            self.log.warning("Raygun %s: stopped paging after %d pages although links.next was still set", day, pages)
+            skip += len(page.sessions)
+            if skip >= page.total_sessions:
+                return
+            if len(page.sessions) < self.page_size:
+                self.log.warning("Raygun %s: a short page ended paging at %d of %d sessions", day, skip, page.total_sessions)
+                return
+            if pages >= max_pages:
+                self.log.warning("Raygun %s: stopped paging after %d pages at skip %d of %d sessions", day, pages, skip, page.total_sessions)
+                return
+            url, foreign = self._next_page_url(response, page, day, skip)
+            if foreign is not None and not warned:
+                warned = True
+                self.log.warning(
+                    "Raygun %s: links.next points at another origin (%s); ignored, paging by skip on %s instead",
+                    day,
+                    foreign,
+                    _origin(httpx.URL(self.base_url)),
+                )
+
+    def _next_page_url(self, response: httpx.Response, page: SessionsPage, day: date, skip: int) -> tuple[str, str | None]:
+        """The next page's URL and, when ``links.next`` was refused, the foreign origin it named."""
+        fallback = self.sessions_url(day, skip)
+        raw = page.links.next if page.links else None
+        if not raw or not raw.strip():
+            return fallback, None
+        try:
+            resolved = response.request.url.join(raw.strip())
+        except (httpx.InvalidURL, ValueError):
+            return fallback, "<unparseable URL>"
+        if _origin(resolved) != _origin(httpx.URL(self.base_url)):
+            return fallback, _origin(resolved)
+        return str(resolved), None
 
     def get_session(self, session_id: int, day: date | None = None) -> SessionDetail:
         context = self._context(f"GET {SESSION_PATH}", day)
@@ -238,6 +268,15 @@ class RaygunClient:
             status=response.status_code,
             secrets=self._secrets,
         )
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: httpx.URL) -> str:
+    """``scheme://host:port`` with the default port made explicit, for same-origin checks."""
+    port = url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
+    return f"{url.scheme}://{url.host}:{port}"
 
 
 def _path_and_query(response: httpx.Response) -> str:

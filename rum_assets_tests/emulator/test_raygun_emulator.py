@@ -465,3 +465,29 @@ def test_a_million_sessions_a_day_pages_without_building_the_day(clock: FakeCloc
         assert hour["totalSessions"] == pytest.approx(1_000_000 / 24, abs=2)
         assert _detail(http, key, page["sessions"][-1]["id"]).status_code == 200
 
+
+
+# -- variants the real API may send (configurable) ---------------------------------------------
+
+
+def _links_with(clock: FakeClock, **config: Any) -> tuple[str, list[dict[str, Any]]]:
+    app = RaygunApp(RaygunEmulatorConfig(clock=clock, daily_call_limit=0, **config))
+    with EmulatorServer([app]) as server, httpx.Client(base_url=server.base_url) as http:
+        key = _key(http)
+        return server.base_url, [_sessions(http, key, skip=skip, limit=100).json()["links"] for skip in (0, 200)]
+
+
+def test_links_styles(clock: FakeClock) -> None:
+    base, (first, last) = _links_with(clock, links_style="absolute")
+    assert first["next"].startswith(base + "/api/v1/pulse/sessions?") and last["next"] is None
+    _, (first, last) = _links_with(clock, links_style="relative")
+    assert first["next"].startswith("/api/v1/pulse/sessions?") and "skip=100" in first["next"]
+    assert first["self"].startswith("/api/v1/pulse/sessions?") and last["next"] is None
+    _, (first, last) = _links_with(clock, links_style="empty")
+    assert first["next"] == "" == last["next"]
+    _, (first, last) = _links_with(clock, links_style="missing")
+    assert "next" not in first and "next" not in last and "self" in first
+    _, (first, _) = _links_with(clock, links_style="foreign", foreign_base_url="https://elsewhere.example:8443/")
+    assert first["next"].startswith("https://elsewhere.example:8443/api/v1/pulse/sessions?")
+    with pytest.raises(ValueError, match="links_style"):
+        RaygunEmulatorConfig(links_style="sideways")  # type: ignore[arg-type]

@@ -62,8 +62,12 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int | 
     return value
 
 
-def _page_url(request: Request, skip: int) -> str:
-    """This request's absolute URL with every query parameter kept and only ``skip`` changed."""
+def _page_url(request: Request, skip: int, origin: str | None = None) -> str:
+    """This request's URL with every query parameter kept and only ``skip`` changed.
+
+    ``origin`` is prefixed to the path: the request's own (the default), another one, or ``""``
+    for a relative reference.
+    """
     params: list[tuple[str, str]] = []
     replaced = False
     for key, values in request.query.items():
@@ -75,7 +79,7 @@ def _page_url(request: Request, skip: int) -> str:
         params.extend((key, value) for value in values)
     if not replaced:
         params.append(("skip", str(skip)))
-    return f"{request.base_url}{request.path}?{urlencode(params)}"
+    return f"{request.base_url if origin is None else origin}{request.path}?{urlencode(params)}"
 
 
 class RaygunApp:
@@ -177,12 +181,22 @@ class RaygunApp:
                     chosen.extend((day, i) for i in range(begin, stop))
                 position += count
         page = [generator.summary(day, i, now_ms, request.base_url) for day, i in chosen]
-        links = {
-            "self": _page_url(request, skip),
-            "next": _page_url(request, skip + limit) if skip + limit < total else None,
-            "previous": _page_url(request, max(0, skip - limit)) if skip > 0 else None,
+        return Response.json(200, {"totalSessions": total, "sessions": page, "links": self._links(request, skip, limit, total)})
+
+    def _links(self, request: Request, skip: int, limit: int, total: int) -> dict[str, str | None]:
+        style = self.config.links_style
+        origin = {"relative": "", "foreign": self.config.foreign_base_url.rstrip("/")}.get(style)
+        has_next = skip + limit < total
+        links: dict[str, str | None] = {
+            "self": _page_url(request, skip, origin),
+            "next": _page_url(request, skip + limit, origin) if has_next else None,
+            "previous": _page_url(request, max(0, skip - limit), origin) if skip > 0 else None,
         }
-        return Response.json(200, {"totalSessions": total, "sessions": page, "links": links})
+        if style == "empty":
+            links["next"] = ""
+        elif style == "missing":
+            del links["next"]
+        return links
 
     def session(self, request: Request) -> Response:
         api_key, refused = self._guard(request)

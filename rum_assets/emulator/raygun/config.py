@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from rum_assets.emulator.raygun.data import MAX_SESSIONS_PER_DAY
 
@@ -44,6 +45,11 @@ class RaygunEmulatorConfig:
     clock: Callable[[], datetime] = _utc_now
     """Aware UTC "now": which sessions exist, which are active, key expiry and the call-limit day."""
     seed: str = "rum-assets"
+    links_style: Literal["absolute", "relative", "empty", "missing", "foreign"] = "absolute"
+    """How the sessions list writes ``links.next`` (the seed only says "API URL"): an absolute URL, a
+    path and query without the origin, an empty string, no ``next`` key at all, or an absolute URL on
+    ``foreign_base_url`` (another origin, which must never receive the session key)."""
+    foreign_base_url: str = "https://foreign.example.invalid"
 
     def __post_init__(self) -> None:
         if not self.applications:
@@ -56,3 +62,5 @@ class RaygunEmulatorConfig:
             raise ValueError("session_key_ttl_seconds must be positive")
         if self.daily_call_limit < 0:
             raise ValueError("daily_call_limit must be 0 (unlimited) or positive")
+        if self.links_style not in ("absolute", "relative", "empty", "missing", "foreign"):
+            raise ValueError(f"unknown links_style {self.links_style!r}")
