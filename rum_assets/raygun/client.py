@@ -85,6 +85,7 @@ class RaygunClient:
         self._http = httpx.Client(headers={"Accept": "application/json", "User-Agent": "rum_assets"})
         self._session_key: str | None = None
         self._session_key_expires: datetime | None = None
+        self._auth_method: str | None = None
         self.calls_made = 0
         self.authentications = 0
 
@@ -137,15 +138,24 @@ class RaygunClient:
     # -- authentication ------------------------------------------------------------------------
 
     def authenticate(self) -> None:
-        """Get a new session key with the API key and the consumer application's id and secret."""
-        context = self._context(f"POST {AUTHENTICATE_PATH}", None)
-        response = self._send(
-            "POST",
-            self.base_url + AUTHENTICATE_PATH,
-            context,
-            headers={"X-ApiKey": self._api_key},
-            auth=(self._client_id, self._client_secret),
-        )
+        """Get a new session key with the API key and the consumer application's id and secret.
+
+        Raygun's reference lists authenticate as GET while its example uses POST: POST first, GET
+        once if POST is answered 404 or 405, and whichever worked is used for the client's life.
+        """
+        methods = [self._auth_method] if self._auth_method else ["POST", "GET"]
+        for method in methods:
+            context = self._context(f"{method} {AUTHENTICATE_PATH}", None)
+            response = self._send(
+                method,
+                self.base_url + AUTHENTICATE_PATH,
+                context,
+                headers={"X-ApiKey": self._api_key},
+                auth=(self._client_id, self._client_secret),
+            )
+            if response.status_code not in (404, 405) or method == methods[-1]:
+                break
+            self.log.info("Raygun: authenticate answered HTTP %d to %s; trying GET", response.status_code, method)
         if response.status_code in (401, 403):
             raise AuthenticationError(
                 VENDOR,
@@ -155,12 +165,18 @@ class RaygunClient:
                 status=response.status_code,
                 secrets=self._secrets,
             )
+        if response.status_code in (404, 405):
+            tried = " and ".join(methods)
+            raise VendorHTTPError(
+                VENDOR, context.endpoint, f"authenticate refused {tried} ({response_problem(response)}): check RAYGUN_BASE_URL", status=response.status_code, secrets=self._secrets
+            )
         if response.status_code not in (200, 201, 202):
             raise VendorHTTPError(VENDOR, context.endpoint, response_problem(response), status=response.status_code, secrets=self._secrets)
         self._session_key = parse_response(AuthenticateResponse, response, context).session_key
         self._session_key_expires = self.clock() + self.session_key_ttl
+        self._auth_method = method
         self.authentications += 1
-        self.log.info("Raygun: authenticated (session key valid until %s)", self._session_key_expires.isoformat(timespec="seconds"))
+        self.log.info("Raygun: authenticated with %s (session key valid until %s)", method, self._session_key_expires.isoformat(timespec="seconds"))
 
     def _valid_session_key(self) -> str:
         expires = self._session_key_expires

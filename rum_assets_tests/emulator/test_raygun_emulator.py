@@ -491,3 +491,19 @@ def test_links_styles(clock: FakeClock) -> None:
     assert first["next"].startswith("https://elsewhere.example:8443/api/v1/pulse/sessions?")
     with pytest.raises(ValueError, match="links_style"):
         RaygunEmulatorConfig(links_style="sideways")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("methods", "refusal"), [(("GET",), 405), (("GET",), 404), (("POST",), 405)])
+def test_authenticate_can_refuse_a_method(clock: FakeClock, methods: tuple[str, ...], refusal: int) -> None:
+    app = RaygunApp(RaygunEmulatorConfig(clock=clock, authenticate_methods=methods, authenticate_refusal_status=refusal))
+    headers = {"X-ApiKey": API_KEY, "Authorization": BASIC}
+    with EmulatorServer([app]) as server, httpx.Client(base_url=server.base_url) as http:
+        answers = {method: http.request(method, "/api/v1/pulse/authenticate", headers=headers) for method in ("GET", "POST")}
+    for method, response in answers.items():
+        if method in methods:
+            assert response.status_code == 202 and response.json()["sessionKey"]
+        else:
+            assert response.status_code == refusal
+            assert response.headers.get("Allow") == (", ".join(methods) if refusal == 405 else None)
+    with pytest.raises(ValueError, match="authenticate_methods"):
+        RaygunEmulatorConfig(authenticate_methods=("PUT",))

@@ -131,6 +131,11 @@ class RaygunApp:
     # -- endpoints ---------------------------------------------------------------------------
 
     def authenticate(self, request: Request) -> Response:
+        allowed = [m.upper() for m in self.config.authenticate_methods]
+        if request.method not in allowed:
+            if self.config.authenticate_refusal_status == 404:
+                return _json_error(404, f"No route for {request.method} {request.path}")
+            return _json_error(405, f"Method {request.method} not allowed on {request.path}", [("Allow", ", ".join(allowed))])
         app = check_credentials(self._applications, request.header("x-apikey"), request.header("authorization"))
         if app is None:
             return _json_error(401, "API key or Authorization headers not supplied, or invalid.")

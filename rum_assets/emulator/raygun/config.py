@@ -50,6 +50,10 @@ class RaygunEmulatorConfig:
     path and query without the origin, an empty string, no ``next`` key at all, or an absolute URL on
     ``foreign_base_url`` (another origin, which must never receive the session key)."""
     foreign_base_url: str = "https://foreign.example.invalid"
+    authenticate_methods: tuple[str, ...] = ("GET", "POST")
+    """Methods authenticate answers (the seed lists GET, its example uses POST); others are refused."""
+    authenticate_refusal_status: int = 405
+    """How a refused authenticate method is answered: 405 (with ``Allow``) or 404."""
 
     def __post_init__(self) -> None:
         if not self.applications:
@@ -62,5 +66,9 @@ class RaygunEmulatorConfig:
             raise ValueError("session_key_ttl_seconds must be positive")
         if self.daily_call_limit < 0:
             raise ValueError("daily_call_limit must be 0 (unlimited) or positive")
+        if not {m.upper() for m in self.authenticate_methods} <= {"GET", "POST"} or not self.authenticate_methods:
+            raise ValueError("authenticate_methods must be a non-empty subset of GET and POST")
+        if self.authenticate_refusal_status not in (404, 405):
+            raise ValueError("authenticate_refusal_status must be 404 or 405")
         if self.links_style not in ("absolute", "relative", "empty", "missing", "foreign"):
             raise ValueError(f"unknown links_style {self.links_style!r}")
