@@ -507,3 +507,29 @@ def test_authenticate_can_refuse_a_method(clock: FakeClock, methods: tuple[str, 
             assert response.headers.get("Allow") == (", ".join(methods) if refusal == 405 else None)
     with pytest.raises(ValueError, match="authenticate_methods"):
         RaygunEmulatorConfig(authenticate_methods=("PUT",))
+
+
+def _first_session_with(clock: FakeClock, **config: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    app = RaygunApp(RaygunEmulatorConfig(clock=clock, daily_call_limit=0, **config))
+    with EmulatorServer([app]) as server, httpx.Client(base_url=server.base_url) as http:
+        key = _key(http)
+        summary = next(s for s in _sessions(http, key).json()["sessions"] if s["user"]["lastSeen"])
+        return summary, _detail(http, key, int(summary["id"])).json()["session"]
+
+
+def test_record_variants(clock: FakeClock) -> None:
+    plain, plain_detail = _first_session_with(clock)
+    upper, _ = _first_session_with(clock, status_case="upper")
+    title, _ = _first_session_with(clock, status_case="title")
+    assert (plain["status"], upper["status"], title["status"]) == ("ended", "ENDED", "Ended")
+    naive, naive_detail = _first_session_with(clock, naive_datetimes=True)
+    assert naive["sessionStart"] == plain["sessionStart"].removesuffix("Z") and not naive["sessionStart"].endswith("Z")
+    assert naive["user"]["lastSeen"] == plain["user"]["lastSeen"][:-1]
+    assert naive_detail["pageViews"][0]["viewedOn"] == plain_detail["pageViews"][0]["viewedOn"][:-1]
+    floats, floats_detail = _first_session_with(clock, float_integers=True)
+    assert type(floats["pageViewCount"]) is float and floats["pageViewCount"] == plain["pageViewCount"]
+    assert type(floats["id"]) is float and floats["id"] == plain["id"]
+    assert type(floats_detail["pageViews"][0]["loadingTime"]) is float
+    dated, _ = _first_session_with(clock, datetime_dates=True)
+    assert dated["user"]["lastSeen"] == plain["user"]["lastSeen"][:10]
+    assert dated["sessionStart"] == plain["sessionStart"]

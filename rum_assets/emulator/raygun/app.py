@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from rum_assets.emulator.raygun.auth import CallLimiter, SessionKeys, check_credentials
 from rum_assets.emulator.raygun.config import RaygunEmulatorConfig
 from rum_assets.emulator.raygun.data import INT64_MAX, SessionGenerator, ceil_ms, decode_session_id, floor_ms
+from rum_assets.emulator.raygun.variants import apply_variants
 from rum_assets.emulator.server import Request, Response, Route
 
 PREFIX = "/api/v1/pulse"
@@ -185,7 +187,7 @@ class RaygunApp:
                     stop = min(end, begin + limit - len(chosen))
                     chosen.extend((day, i) for i in range(begin, stop))
                 position += count
-        page = [generator.summary(day, i, now_ms, request.base_url) for day, i in chosen]
+        page = [self._variant(generator.summary(day, i, now_ms, request.base_url)) for day, i in chosen]
         return Response.json(200, {"totalSessions": total, "sessions": page, "links": self._links(request, skip, limit, total)})
 
     def _links(self, request: Request, skip: int, limit: int, total: int) -> dict[str, str | None]:
@@ -218,5 +220,9 @@ class RaygunApp:
         where = decode_session_id(value)
         if where is None or where[0] != generator.app_index or not generator.exists(where[1], where[2], now_ms):
             return _json_error(404, f"Session {value} not found.")
-        return Response.json(200, {"session": generator.detail(where[1], where[2], now_ms, request.base_url)})
+        return Response.json(200, {"session": self._variant(generator.detail(where[1], where[2], now_ms, request.base_url))})
+
+    def _variant(self, record: dict[str, Any]) -> dict[str, Any]:
+        c = self.config
+        return apply_variants(record, status_case=c.status_case, naive_datetimes=c.naive_datetimes, float_integers=c.float_integers, datetime_dates=c.datetime_dates)
 

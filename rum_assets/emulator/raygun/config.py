@@ -54,6 +54,14 @@ class RaygunEmulatorConfig:
     """Methods authenticate answers (the seed lists GET, its example uses POST); others are refused."""
     authenticate_refusal_status: int = 405
     """How a refused authenticate method is answered: 405 (with ``Allow``) or 404."""
+    status_case: Literal["lower", "upper", "title"] = "lower"
+    """The case of a session's ``status`` (the seed shows "active"/"ended" only in prose)."""
+    naive_datetimes: bool = False
+    """Write date-times without the trailing ``Z`` (the seed says they are UTC)."""
+    float_integers: bool = False
+    """Write integer fields as JSON floats (``12.0``), as some serialisers do."""
+    datetime_dates: bool = False
+    """Write the user's ``firstSeen``/``lastSeen`` as plain dates (``2026-11-20``)."""
 
     def __post_init__(self) -> None:
         if not self.applications:
@@ -70,5 +78,7 @@ class RaygunEmulatorConfig:
             raise ValueError("authenticate_methods must be a non-empty subset of GET and POST")
         if self.authenticate_refusal_status not in (404, 405):
             raise ValueError("authenticate_refusal_status must be 404 or 405")
+        if self.status_case not in ("lower", "upper", "title"):
+            raise ValueError(f"unknown status_case {self.status_case!r}")
         if self.links_style not in ("absolute", "relative", "empty", "missing", "foreign"):
             raise ValueError(f"unknown links_style {self.links_style!r}")
