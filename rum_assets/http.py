@@ -89,12 +89,15 @@ def send(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    unannounced_429_resets_at: Callable[[datetime], datetime] | None = None,
     **request_kwargs: Any,
 ) -> httpx.Response:
     """Send one logical request, retrying what is safe to retry, within ``policy``'s bounds.
 
     ``before_attempt`` runs before every attempt (each attempt is a vendor call: the Raygun
     client reserves one call of its daily budget there, so retries are paid for too).
+    ``unannounced_429_resets_at``, for a vendor whose 429 without a usable ``Retry-After`` means
+    its budget is spent until a known time: such a 429 raises at once with that time, unretried.
     """
     log = logger or logging.getLogger("rum_assets.http")
     rng = rng or random.Random()
@@ -114,6 +117,17 @@ def send(
                 response.status_code == 503 and response.headers.get("Retry-After") is not None
             ):
                 asked = parse_retry_after(response.headers.get("Retry-After"), clock())
+                if asked is None and response.status_code == 429 and unannounced_429_resets_at is not None:
+                    raise RateLimitedError(
+                        context.vendor,
+                        context.endpoint,
+                        "rate limited without Retry-After: the call budget is spent, so no retry is made "
+                        "(each would cost a call)",
+                        resets_at=unannounced_429_resets_at(clock()),
+                        day=context.day,
+                        status=429,
+                        secrets=context.secrets,
+                    )
                 if asked is not None and asked > policy.max_retry_after_seconds:
                     raise RateLimitedError(
                         context.vendor,

@@ -108,3 +108,18 @@ def test_parse_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("Fri, 20 Nov 2026 12:01:00 GMT", now) == 60
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+def test_an_unannounced_429_can_mean_the_budget_is_spent(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=429, times=None))
+    midnight = datetime(2026, 11, 21, tzinfo=UTC)
+    with pytest.raises(RateLimitedError) as raised:
+        _send(server, sleeps, unannounced_429_resets_at=lambda now: midnight)
+    assert raised.value.resets_at == midnight
+    assert server.requests_by_path["/echo"] == 1 and sleeps == []
+
+
+def test_an_unannounced_429_is_retried_with_backoff_by_default(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=429, times=1))
+    assert _send(server, sleeps).status_code == 200
+    assert len(sleeps) == 1

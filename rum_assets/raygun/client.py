@@ -9,6 +9,8 @@ Usable from a plain shell::
 The session key is reused for its 15 minutes, renewed shortly before it expires, and renewed once
 more if the API answers 401 anyway. Every call (retries and authentication included) is reserved in
 the optional :class:`CallBudgetLedger` first, so the daily limit is never passed by our own spending.
+A 429 without ``Retry-After`` means the day's calls are spent: no retry (each would cost a call), the
+ledger is marked spent and the error says when the budget resets (the next UTC midnight).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from rum_assets.budget import CallBudgetLedger
+from rum_assets.budget import CallBudgetLedger, next_utc_midnight
 from rum_assets.errors import AuthenticationError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
 from rum_assets.http import CallContext, RetryPolicy, response_problem, send
 from rum_assets.payloads import parse_response
@@ -127,6 +129,7 @@ class RaygunClient:
                 before_attempt=self._count_call(context.endpoint),
                 logger=self.log,
                 clock=self.clock,
+                unannounced_429_resets_at=next_utc_midnight,
                 **self._sleep_kwargs,
                 **kwargs,
             )

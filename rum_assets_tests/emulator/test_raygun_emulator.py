@@ -533,3 +533,10 @@ def test_record_variants(clock: FakeClock) -> None:
     dated, _ = _first_session_with(clock, datetime_dates=True)
     assert dated["user"]["lastSeen"] == plain["user"]["lastSeen"][:10]
     assert dated["sessionStart"] == plain["sessionStart"]
+
+
+def test_the_call_limit_429_can_come_without_retry_after(clock: FakeClock) -> None:
+    with EmulatorServer([RaygunApp(RaygunEmulatorConfig(clock=clock, daily_call_limit=1, limit_retry_after=False))]) as server, httpx.Client(base_url=server.base_url) as http:
+        key = _key(http)
+        limited = _sessions(http, key)
+    assert limited.status_code == 429 and "Retry-After" not in limited.headers and limited.json()["message"]

@@ -121,7 +121,10 @@ class RaygunApp:
         wait = self._limiter.spend(api_key)
         if wait is None:
             return None
-        return _json_error(429, f"Rate limit of {self.config.daily_call_limit} calls per day reached; retry after {wait} seconds.", [("Retry-After", str(wait))])
+        message = f"Rate limit of {self.config.daily_call_limit} calls per day reached"
+        if not self.config.limit_retry_after:
+            return _json_error(429, message + ".")
+        return _json_error(429, f"{message}; retry after {wait} seconds.", [("Retry-After", str(wait))])
 
     def _guard(self, request: Request) -> tuple[str, Response | None]:
         """The caller's application, or the 401/429 to answer instead."""

@@ -40,6 +40,8 @@ class RaygunEmulatorConfig:
     """Raygun's session keys last 15 minutes."""
     daily_call_limit: int = 50
     """Calls per application per UTC day of ``clock`` (0 = unlimited); then 429 with Retry-After to midnight."""
+    limit_retry_after: bool = True
+    """Whether the call-limit 429 carries ``Retry-After`` (seconds to midnight); the seed does not say."""
     count_authenticate: bool = True
     """Whether authenticate calls count against the limit (Raygun's documentation leaves it open)."""
     clock: Callable[[], datetime] = _utc_now
