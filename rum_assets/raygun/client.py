@@ -15,6 +15,7 @@ ledger is marked spent and the error says when the budget resets (the next UTC m
 
 from __future__ import annotations
 
+import base64
 import logging
 import math
 from collections.abc import Callable, Iterator
@@ -105,10 +106,13 @@ class RaygunClient:
 
     @property
     def _secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self._api_key, self._client_secret, self._session_key) if s)
+        """What no log line or error may show: the credentials (the consumer application's id
+        included), their Basic encoding, and the current session key."""
+        basic = base64.b64encode(f"{self._client_id}:{self._client_secret}".encode()).decode("ascii")
+        return tuple(s for s in (self._api_key, self._client_id, self._client_secret, basic, self._session_key) if s)
 
     def _context(self, endpoint: str, day: date | None) -> CallContext:
-        return CallContext(VENDOR, endpoint, day, self._secrets)
+        return CallContext(VENDOR, endpoint, day, _LiveSecrets(self))
 
     def _count_call(self, endpoint: str) -> Callable[[], None]:
         def before_attempt() -> None:
@@ -287,6 +291,17 @@ class RaygunClient:
             status=response.status_code,
             secrets=self._secrets,
         )
+
+
+class _LiveSecrets:
+    """The client's secrets as they are when iterated: a context made before authenticating must
+    still mask the session key that authenticating brings."""
+
+    def __init__(self, client: RaygunClient) -> None:
+        self._client = client
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._client._secrets)
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
