@@ -12,9 +12,10 @@ from datetime import date, datetime
 
 
 def mask_secrets(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+    """``text`` with every secret of four or more characters replaced by ``***`` (longest first, so
+    a secret that contains another is masked whole)."""
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, "***")
     return text
 
 

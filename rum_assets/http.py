@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -20,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from rum_assets.errors import RateLimitedError, VendorHTTPError
+from rum_assets.errors import RateLimitedError, VendorHTTPError, mask_secrets
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
@@ -59,22 +60,34 @@ class CallContext:
     secrets: Iterable[str] = field(default_factory=tuple)
 
 
+RETRY_AFTER_CAP_SECONDS = 7 * 24 * 3600.0
+"""Longer asks are taken as this long: no vendor budget here resets later, and a bigger number would
+only overflow date arithmetic."""
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
+
+    None when it is absent or unusable (not a number or a date, negative, infinite, NaN): the
+    caller treats that like no header. A date in the past means now; any wait is capped at
+    :data:`RETRY_AFTER_CAP_SECONDS`.
+    """
     if value is None or not value.strip():
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = max(0.0, (when - now).total_seconds())
+    if not math.isfinite(seconds) or seconds < 0:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    return min(seconds, RETRY_AFTER_CAP_SECONDS)
 
 
 def send(
@@ -89,12 +102,15 @@ def send(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    unannounced_429_resets_at: Callable[[datetime], datetime] | None = None,
     **request_kwargs: Any,
 ) -> httpx.Response:
     """Send one logical request, retrying what is safe to retry, within ``policy``'s bounds.
 
     ``before_attempt`` runs before every attempt (each attempt is a vendor call: the Raygun
     client reserves one call of its daily budget there, so retries are paid for too).
+    ``unannounced_429_resets_at``, for a vendor whose 429 without a usable ``Retry-After`` means
+    its budget is spent until a known time: such a 429 raises at once with that time, unretried.
     """
     log = logger or logging.getLogger("rum_assets.http")
     rng = rng or random.Random()
@@ -114,6 +130,17 @@ def send(
                 response.status_code == 503 and response.headers.get("Retry-After") is not None
             ):
                 asked = parse_retry_after(response.headers.get("Retry-After"), clock())
+                if asked is None and response.status_code == 429 and unannounced_429_resets_at is not None:
+                    raise RateLimitedError(
+                        context.vendor,
+                        context.endpoint,
+                        "rate limited without Retry-After: the call budget is spent, so no retry is made "
+                        "(each would cost a call)",
+                        resets_at=unannounced_429_resets_at(clock()),
+                        day=context.day,
+                        status=429,
+                        secrets=context.secrets,
+                    )
                 if asked is not None and asked > policy.max_retry_after_seconds:
                     raise RateLimitedError(
                         context.vendor,
@@ -142,7 +169,7 @@ def send(
             f" for day {context.day}" if context.day else "",
             attempt,
             policy.max_attempts,
-            last_problem,
+            mask_secrets(last_problem, context.secrets),
             wait,
         )
         sleep(wait)

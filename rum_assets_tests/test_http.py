@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,7 +12,7 @@ import pytest
 from rum_assets.emulator.faults import FaultRule
 from rum_assets.emulator.server import EmulatorServer, Response, Route
 from rum_assets.errors import RateLimitedError, VendorHTTPError
-from rum_assets.http import CallContext, RetryPolicy, parse_retry_after, send
+from rum_assets.http import RETRY_AFTER_CAP_SECONDS, CallContext, RetryPolicy, parse_retry_after, send
 
 
 class _EchoApp:
@@ -108,3 +109,54 @@ def test_parse_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("Fri, 20 Nov 2026 12:01:00 GMT", now) == 60
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+def test_an_unannounced_429_can_mean_the_budget_is_spent(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=429, times=None))
+    midnight = datetime(2026, 11, 21, tzinfo=UTC)
+    with pytest.raises(RateLimitedError) as raised:
+        _send(server, sleeps, unannounced_429_resets_at=lambda now: midnight)
+    assert raised.value.resets_at == midnight
+    assert server.requests_by_path["/echo"] == 1 and sleeps == []
+
+
+def test_an_unannounced_429_is_retried_with_backoff_by_default(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=429, times=1))
+    assert _send(server, sleeps).status_code == 200
+    assert len(sleeps) == 1
+
+
+def test_retry_warnings_mask_secrets_quoted_from_the_body(server: EmulatorServer, sleeps: list[float], caplog: pytest.LogCaptureFixture) -> None:
+    server.faults.add(FaultRule("/echo", status=502, times=1, body=b'{"message": "upstream saw token s3cr3t-value"}'))
+    with caplog.at_level(logging.WARNING, logger="rum_assets.http"):
+        assert _send(server, sleeps).status_code == 200
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert "upstream saw token ***" in warning and "s3cr3t-value" not in warning
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "Infinity", "1e400", "-5", "soon", "Fri, 99 Nov 2026 99:99:99 GMT", "-"])
+def test_parse_retry_after_treats_unusable_values_as_absent(value: str) -> None:
+    assert parse_retry_after(value, datetime(2026, 11, 20, 12, 0, tzinfo=UTC)) is None
+
+
+def test_parse_retry_after_caps_huge_waits() -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("1e300", now) == RETRY_AFTER_CAP_SECONDS
+    assert parse_retry_after("Fri, 01 Jan 9999 00:00:00 GMT", now) == RETRY_AFTER_CAP_SECONDS
+    assert parse_retry_after("Thu, 19 Nov 2026 12:00:00 GMT", now) == 0
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-3", "1e400", "garbage"])
+def test_unusable_retry_after_falls_back_to_bounded_backoff(server: EmulatorServer, sleeps: list[float], value: str) -> None:
+    server.faults.add(FaultRule("/echo", status=429, retry_after=value, times=2))
+    assert _send(server, sleeps).status_code == 200
+    assert len(sleeps) == 2 and all(0 <= s <= 1.0 for s in sleeps)
+
+
+def test_a_huge_retry_after_raises_with_a_capped_reset_time(server: EmulatorServer, sleeps: list[float]) -> None:
+    server.faults.add(FaultRule("/echo", status=429, retry_after="1e300"))
+    before = datetime.now(UTC)
+    with pytest.raises(RateLimitedError) as raised:
+        _send(server, sleeps)
+    assert sleeps == [] and raised.value.resets_at is not None
+    assert raised.value.resets_at - before <= timedelta(seconds=RETRY_AFTER_CAP_SECONDS + 60)

@@ -213,7 +213,7 @@ def raygun_session_details(
                 except (PayloadError, VendorHTTPError) as exc:
                     broken.append(str(exc))
                     continue
-                detail_row, view_rows, error_rows = detail_rows(detail, day, datetime.now(UTC))
+                detail_row, view_rows, error_rows = detail_rows(detail, day, datetime.now(UTC), raygun.pii_policy())
                 details.add(detail_row)
                 page_views.add_all(view_rows)
                 errors.add_all(error_rows)

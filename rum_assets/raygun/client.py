@@ -9,10 +9,13 @@ Usable from a plain shell::
 The session key is reused for its 15 minutes, renewed shortly before it expires, and renewed once
 more if the API answers 401 anyway. Every call (retries and authentication included) is reserved in
 the optional :class:`CallBudgetLedger` first, so the daily limit is never passed by our own spending.
+A 429 without ``Retry-After`` means the day's calls are spent: no retry (each would cost a call), the
+ledger is marked spent and the error says when the budget resets (the next UTC midnight).
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import math
 from collections.abc import Callable, Iterator
@@ -22,7 +25,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from rum_assets.budget import CallBudgetLedger
+from rum_assets.budget import CallBudgetLedger, next_utc_midnight
 from rum_assets.errors import AuthenticationError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
 from rum_assets.http import CallContext, RetryPolicy, response_problem, send
 from rum_assets.payloads import parse_response
@@ -85,6 +88,7 @@ class RaygunClient:
         self._http = httpx.Client(headers={"Accept": "application/json", "User-Agent": "rum_assets"})
         self._session_key: str | None = None
         self._session_key_expires: datetime | None = None
+        self._auth_method: str | None = None
         self.calls_made = 0
         self.authentications = 0
 
@@ -102,10 +106,13 @@ class RaygunClient:
 
     @property
     def _secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self._api_key, self._client_secret, self._session_key) if s)
+        """What no log line or error may show: the credentials (the consumer application's id
+        included), their Basic encoding, and the current session key."""
+        basic = base64.b64encode(f"{self._client_id}:{self._client_secret}".encode()).decode("ascii")
+        return tuple(s for s in (self._api_key, self._client_id, self._client_secret, basic, self._session_key) if s)
 
     def _context(self, endpoint: str, day: date | None) -> CallContext:
-        return CallContext(VENDOR, endpoint, day, self._secrets)
+        return CallContext(VENDOR, endpoint, day, _LiveSecrets(self))
 
     def _count_call(self, endpoint: str) -> Callable[[], None]:
         def before_attempt() -> None:
@@ -126,6 +133,7 @@ class RaygunClient:
                 before_attempt=self._count_call(context.endpoint),
                 logger=self.log,
                 clock=self.clock,
+                unannounced_429_resets_at=next_utc_midnight,
                 **self._sleep_kwargs,
                 **kwargs,
             )
@@ -137,15 +145,24 @@ class RaygunClient:
     # -- authentication ------------------------------------------------------------------------
 
     def authenticate(self) -> None:
-        """Get a new session key with the API key and the consumer application's id and secret."""
-        context = self._context(f"POST {AUTHENTICATE_PATH}", None)
-        response = self._send(
-            "POST",
-            self.base_url + AUTHENTICATE_PATH,
-            context,
-            headers={"X-ApiKey": self._api_key},
-            auth=(self._client_id, self._client_secret),
-        )
+        """Get a new session key with the API key and the consumer application's id and secret.
+
+        Raygun's reference lists authenticate as GET while its example uses POST: POST first, GET
+        once if POST is answered 404 or 405, and whichever worked is used for the client's life.
+        """
+        methods = [self._auth_method] if self._auth_method else ["POST", "GET"]
+        for method in methods:
+            context = self._context(f"{method} {AUTHENTICATE_PATH}", None)
+            response = self._send(
+                method,
+                self.base_url + AUTHENTICATE_PATH,
+                context,
+                headers={"X-ApiKey": self._api_key},
+                auth=(self._client_id, self._client_secret),
+            )
+            if response.status_code not in (404, 405) or method == methods[-1]:
+                break
+            self.log.info("Raygun: authenticate answered HTTP %d to %s; trying GET", response.status_code, method)
         if response.status_code in (401, 403):
             raise AuthenticationError(
                 VENDOR,
@@ -155,12 +172,18 @@ class RaygunClient:
                 status=response.status_code,
                 secrets=self._secrets,
             )
+        if response.status_code in (404, 405):
+            tried = " and ".join(methods)
+            raise VendorHTTPError(
+                VENDOR, context.endpoint, f"authenticate refused {tried} ({response_problem(response)}): check RAYGUN_BASE_URL", status=response.status_code, secrets=self._secrets
+            )
         if response.status_code not in (200, 201, 202):
             raise VendorHTTPError(VENDOR, context.endpoint, response_problem(response), status=response.status_code, secrets=self._secrets)
         self._session_key = parse_response(AuthenticateResponse, response, context).session_key
         self._session_key_expires = self.clock() + self.session_key_ttl
+        self._auth_method = method
         self.authentications += 1
-        self.log.info("Raygun: authenticated (session key valid until %s)", self._session_key_expires.isoformat(timespec="seconds"))
+        self.log.info("Raygun: authenticated with %s (session key valid until %s)", method, self._session_key_expires.isoformat(timespec="seconds"))
 
     def _valid_session_key(self) -> str:
         expires = self._session_key_expires
@@ -191,29 +214,59 @@ class RaygunClient:
         return f"{self.base_url}{SESSIONS_PATH}?{query}"
 
     def iter_session_pages(self, day: date) -> Iterator[SessionsPage]:
-        """Every page of the day's session list, following ``links.next`` until it is null.
+        """Every page of the day's session list, paged by ``skip`` until ``totalSessions`` is reached.
 
-        Bounded: paging stops after the number of pages ``totalSessions`` calls for (plus two for
-        sessions arriving while we page), and never passes ``MAX_PAGES_PER_DAY``.
+        A short or empty page also ends it. ``links.next`` is followed only when it resolves (it may
+        be relative) to this API's own origin; an empty or missing one, or one on another origin
+        (which must never see the session key), is replaced by the URL for the next ``skip``.
+        Bounded: at most the pages ``totalSessions`` calls for plus two (for sessions arriving while
+        we page), and never more than ``MAX_PAGES_PER_DAY``.
         """
         context = self._context(f"GET {SESSIONS_PATH}", day)
-        url: str | None = self.sessions_url(day)
+        url = self.sessions_url(day)
         max_pages = MAX_PAGES_PER_DAY
-        pages = 0
-        while url is not None and pages < max_pages:
+        skip = 0
+        warned = False
+        for pages in range(1, MAX_PAGES_PER_DAY + 1):
             response = self._get_json_response(url, context)
             self._raise_for_status(response, context)
             page = parse_response(SessionsPage, response, context)
-            pages += 1
             if pages == 1:
                 max_pages = min(MAX_PAGES_PER_DAY, math.ceil(page.total_sessions / self.page_size) + 2)
                 self.log.info("Raygun %s: %d sessions to page through (%d per page)", day, page.total_sessions, self.page_size)
             yield page
-            if not page.sessions:
-                break
-            url = page.links.next if page.links else None
-        if url is not None and pages >= max_pages:
-            self.log.warning("Raygun %s: stopped paging after %d pages although links.next was still set", day, pages)
+            skip += len(page.sessions)
+            if skip >= page.total_sessions:
+                return
+            if len(page.sessions) < self.page_size:
+                self.log.warning("Raygun %s: a short page ended paging at %d of %d sessions", day, skip, page.total_sessions)
+                return
+            if pages >= max_pages:
+                self.log.warning("Raygun %s: stopped paging after %d pages at skip %d of %d sessions", day, pages, skip, page.total_sessions)
+                return
+            url, foreign = self._next_page_url(response, page, day, skip)
+            if foreign is not None and not warned:
+                warned = True
+                self.log.warning(
+                    "Raygun %s: links.next points at another origin (%s); ignored, paging by skip on %s instead",
+                    day,
+                    foreign,
+                    _origin(httpx.URL(self.base_url)),
+                )
+
+    def _next_page_url(self, response: httpx.Response, page: SessionsPage, day: date, skip: int) -> tuple[str, str | None]:
+        """The next page's URL and, when ``links.next`` was refused, the foreign origin it named."""
+        fallback = self.sessions_url(day, skip)
+        raw = page.links.next if page.links else None
+        if not raw or not raw.strip():
+            return fallback, None
+        try:
+            resolved = response.request.url.join(raw.strip())
+        except (httpx.InvalidURL, ValueError):
+            return fallback, "<unparseable URL>"
+        if _origin(resolved) != _origin(httpx.URL(self.base_url)):
+            return fallback, _origin(resolved)
+        return str(resolved), None
 
     def get_session(self, session_id: int, day: date | None = None) -> SessionDetail:
         context = self._context(f"GET {SESSION_PATH}", day)
@@ -238,6 +291,26 @@ class RaygunClient:
             status=response.status_code,
             secrets=self._secrets,
         )
+
+
+class _LiveSecrets:
+    """The client's secrets as they are when iterated: a context made before authenticating must
+    still mask the session key that authenticating brings."""
+
+    def __init__(self, client: RaygunClient) -> None:
+        self._client = client
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._client._secrets)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: httpx.URL) -> str:
+    """``scheme://host:port`` with the default port made explicit, for same-origin checks."""
+    port = url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
+    return f"{url.scheme}://{url.host}:{port}"
 
 
 def _path_and_query(response: httpx.Response) -> str:

@@ -4,14 +4,42 @@ Unknown extra fields are ignored and every field the documentation marks as null
 descriptive field, which real payloads leave null for anonymous users) may be null. What a row
 cannot exist without (a session's ``id`` and ``sessionStart``, a page's ``totalSessions``) is
 required, so a payload that breaks the contract fails loudly with the field's name.
+
+Variants the documentation does not rule out are normalised here: a date-time without a zone (or a
+plain date) is UTC, never the host's zone; an integer may arrive as ``12.0`` (but not ``12.5``, and
+not as a float too large to be exact); ``status`` is compared in lower case.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+
+_FLOAT_EXACT_LIMIT = 2**53
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _whole_number(value: object) -> object:
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError(f"expected a whole number, got {value!r}")
+        if abs(value) > _FLOAT_EXACT_LIMIT:
+            raise ValueError(f"{value!r} is too large to be exact as a float")
+        return int(value)
+    return value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+"""An ISO 8601 date-time or date; naive values are UTC, aware ones are converted to UTC."""
+WholeInt = Annotated[int, BeforeValidator(_whole_number)]
+"""An integer, also written as a float with no fraction (``12.0``) when it is exactly representable."""
 
 
 class RaygunModel(BaseModel):
@@ -34,14 +62,14 @@ class PageLinks(RaygunModel):
 
 
 class User(RaygunModel):
-    id: int | None = None
+    id: WholeInt | None = None
     is_anonymous: bool | None = None
     identifier: str | None = None
     first_name: str | None = None
     full_name: str | None = None
     email_address: str | None = None
-    first_seen: datetime | None = None
-    last_seen: datetime | None = None
+    first_seen: UtcDatetime | None = None
+    last_seen: UtcDatetime | None = None
     links: WebLinks | None = None
 
 
@@ -72,33 +100,39 @@ class Location(RaygunModel):
 
 
 class SessionSummary(RaygunModel):
-    id: int
-    session_start: datetime
-    session_updated: datetime | None = None
-    session_end: datetime | None = None
+    id: WholeInt
+    session_start: UtcDatetime
+    session_updated: UtcDatetime | None = None
+    session_end: UtcDatetime | None = None
     user: User | None = None
     browser: Browser | None = None
     platform: Platform | None = None
     os: OperatingSystem | None = None
     location: Location | None = None
-    session_length: int | None = None
+    session_length: WholeInt | None = None
     status: str | None = None
-    page_view_count: int | None = None
+    """``active`` or ``ended``, lower-cased whatever case the API used."""
+    page_view_count: WholeInt | None = None
     links: SessionLinks | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _lower_status(cls, value: str | None) -> str | None:
+        return value.strip().lower() if value is not None else None
 
 
 class SessionError(RaygunModel):
-    group_id: int | None = None
-    instance_id: int | None = None
+    group_id: WholeInt | None = None
+    instance_id: WholeInt | None = None
     title: str | None = None
     links: WebLinks | None = None
 
 
 class PageView(RaygunModel):
     page: str | None = None
-    loading_time: int | None = None
-    viewing_time: int | None = None
-    viewed_on: datetime | None = None
+    loading_time: WholeInt | None = None
+    viewing_time: WholeInt | None = None
+    viewed_on: UtcDatetime | None = None
 
 
 class SessionDetail(SessionSummary):
@@ -108,7 +142,7 @@ class SessionDetail(SessionSummary):
 
 
 class SessionsPage(RaygunModel):
-    total_sessions: int
+    total_sessions: WholeInt
     sessions: list[SessionSummary]
     links: PageLinks | None = None
 

@@ -62,8 +62,8 @@ SESSION_DETAILS = Table(
         Column("session_end", "TIMESTAMPTZ", "When the session ended (null while active)"),
         Column("session_length_ms", "BIGINT", "Length of the session in milliseconds"),
         Column("ip_country", "VARCHAR", "Country name from the IP lookup"),
-        Column("ip_state", "VARCHAR", "State or region from the IP lookup"),
-        Column("ip_city", "VARCHAR", "City from the IP lookup"),
+        Column("ip_state", "VARCHAR", "State or region from the IP lookup (PII: kept, hashed or dropped by configuration)"),
+        Column("ip_city", "VARCHAR", "City from the IP lookup (PII: kept, hashed or dropped by configuration)"),
         Column("page_view_count", "INTEGER", "Page views in the detail"),
         Column("error_count", "INTEGER", "Errors in the session"),
         Column("fetched_at", "TIMESTAMPTZ", "When the detail was fetched", nullable=False),
@@ -79,7 +79,7 @@ PAGE_VIEWS = Table(
         _SESSION_KEY,
         _PARTITION,
         Column("view_index", "INTEGER", "Position of the page view in the session (0-based)", nullable=False),
-        Column("page", "VARCHAR", "URL of the page"),
+        Column("page", "VARCHAR", "URL of the page; its query string and fragment are PII (kept, hashed or dropped by configuration)"),
         Column("loading_time_ms", "BIGINT", "Load time in milliseconds"),
         Column("viewing_time_ms", "BIGINT", "Time spent on the page in milliseconds"),
         Column("viewed_on", "TIMESTAMPTZ", "When the page was viewed"),
@@ -143,8 +143,14 @@ def session_row(session: SessionSummary, day: date, pii: PiiPolicy) -> dict[str,
     }
 
 
-def detail_rows(detail: SessionDetail, day: date, fetched_at: datetime) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The session_details row, the page_views rows and the session_errors rows of one detail."""
+def detail_rows(
+    detail: SessionDetail, day: date, fetched_at: datetime, pii: PiiPolicy
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The session_details row, the page_views rows and the session_errors rows of one detail.
+
+    The IP lookup's city and region locate a person as closely as the IP address does, and page
+    URLs' query strings and fragments hold what people typed: all follow ``pii`` like the address.
+    """
     lookup = detail.location.ip_lookup if detail.location else None
     details = {
         "session_id": detail.id,
@@ -154,8 +160,8 @@ def detail_rows(detail: SessionDetail, day: date, fetched_at: datetime) -> tuple
         "session_end": detail.session_end,
         "session_length_ms": detail.session_length,
         "ip_country": lookup.country if lookup else None,
-        "ip_state": lookup.state if lookup else None,
-        "ip_city": lookup.city if lookup else None,
+        "ip_state": pii.apply(lookup.state) if lookup else None,
+        "ip_city": pii.apply(lookup.city) if lookup else None,
         "page_view_count": len(detail.page_views),
         "error_count": len(detail.errors),
         "fetched_at": fetched_at,
@@ -165,7 +171,7 @@ def detail_rows(detail: SessionDetail, day: date, fetched_at: datetime) -> tuple
             "session_id": detail.id,
             "partition_date": day,
             "view_index": index,
-            "page": view.page,
+            "page": pii.apply_url(view.page),
             "loading_time_ms": view.loading_time,
             "viewing_time_ms": view.viewing_time,
             "viewed_on": view.viewed_on,

@@ -465,3 +465,78 @@ def test_a_million_sessions_a_day_pages_without_building_the_day(clock: FakeCloc
         assert hour["totalSessions"] == pytest.approx(1_000_000 / 24, abs=2)
         assert _detail(http, key, page["sessions"][-1]["id"]).status_code == 200
 
+
+
+# -- variants the real API may send (configurable) ---------------------------------------------
+
+
+def _links_with(clock: FakeClock, **config: Any) -> tuple[str, list[dict[str, Any]]]:
+    app = RaygunApp(RaygunEmulatorConfig(clock=clock, daily_call_limit=0, **config))
+    with EmulatorServer([app]) as server, httpx.Client(base_url=server.base_url) as http:
+        key = _key(http)
+        return server.base_url, [_sessions(http, key, skip=skip, limit=100).json()["links"] for skip in (0, 200)]
+
+
+def test_links_styles(clock: FakeClock) -> None:
+    base, (first, last) = _links_with(clock, links_style="absolute")
+    assert first["next"].startswith(base + "/api/v1/pulse/sessions?") and last["next"] is None
+    _, (first, last) = _links_with(clock, links_style="relative")
+    assert first["next"].startswith("/api/v1/pulse/sessions?") and "skip=100" in first["next"]
+    assert first["self"].startswith("/api/v1/pulse/sessions?") and last["next"] is None
+    _, (first, last) = _links_with(clock, links_style="empty")
+    assert first["next"] == "" == last["next"]
+    _, (first, last) = _links_with(clock, links_style="missing")
+    assert "next" not in first and "next" not in last and "self" in first
+    _, (first, _) = _links_with(clock, links_style="foreign", foreign_base_url="https://elsewhere.example:8443/")
+    assert first["next"].startswith("https://elsewhere.example:8443/api/v1/pulse/sessions?")
+    with pytest.raises(ValueError, match="links_style"):
+        RaygunEmulatorConfig(links_style="sideways")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("methods", "refusal"), [(("GET",), 405), (("GET",), 404), (("POST",), 405)])
+def test_authenticate_can_refuse_a_method(clock: FakeClock, methods: tuple[str, ...], refusal: int) -> None:
+    app = RaygunApp(RaygunEmulatorConfig(clock=clock, authenticate_methods=methods, authenticate_refusal_status=refusal))
+    headers = {"X-ApiKey": API_KEY, "Authorization": BASIC}
+    with EmulatorServer([app]) as server, httpx.Client(base_url=server.base_url) as http:
+        answers = {method: http.request(method, "/api/v1/pulse/authenticate", headers=headers) for method in ("GET", "POST")}
+    for method, response in answers.items():
+        if method in methods:
+            assert response.status_code == 202 and response.json()["sessionKey"]
+        else:
+            assert response.status_code == refusal
+            assert response.headers.get("Allow") == (", ".join(methods) if refusal == 405 else None)
+    with pytest.raises(ValueError, match="authenticate_methods"):
+        RaygunEmulatorConfig(authenticate_methods=("PUT",))
+
+
+def _first_session_with(clock: FakeClock, **config: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    app = RaygunApp(RaygunEmulatorConfig(clock=clock, daily_call_limit=0, **config))
+    with EmulatorServer([app]) as server, httpx.Client(base_url=server.base_url) as http:
+        key = _key(http)
+        summary = next(s for s in _sessions(http, key).json()["sessions"] if s["user"]["lastSeen"])
+        return summary, _detail(http, key, int(summary["id"])).json()["session"]
+
+
+def test_record_variants(clock: FakeClock) -> None:
+    plain, plain_detail = _first_session_with(clock)
+    upper, _ = _first_session_with(clock, status_case="upper")
+    title, _ = _first_session_with(clock, status_case="title")
+    assert (plain["status"], upper["status"], title["status"]) == ("ended", "ENDED", "Ended")
+    naive, naive_detail = _first_session_with(clock, naive_datetimes=True)
+    assert naive["sessionStart"] == plain["sessionStart"].removesuffix("Z") and not naive["sessionStart"].endswith("Z")
+    assert naive["user"]["lastSeen"] == plain["user"]["lastSeen"][:-1]
+    assert naive_detail["pageViews"][0]["viewedOn"] == plain_detail["pageViews"][0]["viewedOn"][:-1]
+    floats, floats_detail = _first_session_with(clock, float_integers=True)
+    assert type(floats["pageViewCount"]) is float and floats["pageViewCount"] == plain["pageViewCount"]
+    assert type(floats["id"]) is float and floats["id"] == plain["id"]
+    assert type(floats_detail["pageViews"][0]["loadingTime"]) is float
+    dated, _ = _first_session_with(clock, datetime_dates=True)
+    assert dated["user"]["lastSeen"] == plain["user"]["lastSeen"][:10]
+    assert dated["sessionStart"] == plain["sessionStart"]
+
+
+def test_the_call_limit_429_can_come_without_retry_after(clock: FakeClock) -> None:
+    with EmulatorServer([RaygunApp(RaygunEmulatorConfig(clock=clock, daily_call_limit=1, limit_retry_after=False))]) as server, httpx.Client(base_url=server.base_url) as http:
+        key = _key(http)
+        limited = _sessions(http, key)
+    assert limited.status_code == 429 and "Retry-After" not in limited.headers and limited.json()["message"]

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from rum_assets.emulator.raygun.auth import CallLimiter, SessionKeys, check_credentials
 from rum_assets.emulator.raygun.config import RaygunEmulatorConfig
 from rum_assets.emulator.raygun.data import INT64_MAX, SessionGenerator, ceil_ms, decode_session_id, floor_ms
+from rum_assets.emulator.raygun.variants import apply_variants
 from rum_assets.emulator.server import Request, Response, Route
 
 PREFIX = "/api/v1/pulse"
@@ -62,8 +64,12 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int | 
     return value
 
 
-def _page_url(request: Request, skip: int) -> str:
-    """This request's absolute URL with every query parameter kept and only ``skip`` changed."""
+def _page_url(request: Request, skip: int, origin: str | None = None) -> str:
+    """This request's URL with every query parameter kept and only ``skip`` changed.
+
+    ``origin`` is prefixed to the path: the request's own (the default), another one, or ``""``
+    for a relative reference.
+    """
     params: list[tuple[str, str]] = []
     replaced = False
     for key, values in request.query.items():
@@ -75,7 +81,7 @@ def _page_url(request: Request, skip: int) -> str:
         params.extend((key, value) for value in values)
     if not replaced:
         params.append(("skip", str(skip)))
-    return f"{request.base_url}{request.path}?{urlencode(params)}"
+    return f"{request.base_url if origin is None else origin}{request.path}?{urlencode(params)}"
 
 
 class RaygunApp:
@@ -115,7 +121,10 @@ class RaygunApp:
         wait = self._limiter.spend(api_key)
         if wait is None:
             return None
-        return _json_error(429, f"Rate limit of {self.config.daily_call_limit} calls per day reached; retry after {wait} seconds.", [("Retry-After", str(wait))])
+        message = f"Rate limit of {self.config.daily_call_limit} calls per day reached"
+        if not self.config.limit_retry_after:
+            return _json_error(429, message + ".")
+        return _json_error(429, f"{message}; retry after {wait} seconds.", [("Retry-After", str(wait))])
 
     def _guard(self, request: Request) -> tuple[str, Response | None]:
         """The caller's application, or the 401/429 to answer instead."""
@@ -127,6 +136,11 @@ class RaygunApp:
     # -- endpoints ---------------------------------------------------------------------------
 
     def authenticate(self, request: Request) -> Response:
+        allowed = [m.upper() for m in self.config.authenticate_methods]
+        if request.method not in allowed:
+            if self.config.authenticate_refusal_status == 404:
+                return _json_error(404, f"No route for {request.method} {request.path}")
+            return _json_error(405, f"Method {request.method} not allowed on {request.path}", [("Allow", ", ".join(allowed))])
         app = check_credentials(self._applications, request.header("x-apikey"), request.header("authorization"))
         if app is None:
             return _json_error(401, "API key or Authorization headers not supplied, or invalid.")
@@ -176,13 +190,23 @@ class RaygunApp:
                     stop = min(end, begin + limit - len(chosen))
                     chosen.extend((day, i) for i in range(begin, stop))
                 position += count
-        page = [generator.summary(day, i, now_ms, request.base_url) for day, i in chosen]
-        links = {
-            "self": _page_url(request, skip),
-            "next": _page_url(request, skip + limit) if skip + limit < total else None,
-            "previous": _page_url(request, max(0, skip - limit)) if skip > 0 else None,
+        page = [self._variant(generator.summary(day, i, now_ms, request.base_url)) for day, i in chosen]
+        return Response.json(200, {"totalSessions": total, "sessions": page, "links": self._links(request, skip, limit, total)})
+
+    def _links(self, request: Request, skip: int, limit: int, total: int) -> dict[str, str | None]:
+        style = self.config.links_style
+        origin = {"relative": "", "foreign": self.config.foreign_base_url.rstrip("/")}.get(style)
+        has_next = skip + limit < total
+        links: dict[str, str | None] = {
+            "self": _page_url(request, skip, origin),
+            "next": _page_url(request, skip + limit, origin) if has_next else None,
+            "previous": _page_url(request, max(0, skip - limit), origin) if skip > 0 else None,
         }
-        return Response.json(200, {"totalSessions": total, "sessions": page, "links": links})
+        if style == "empty":
+            links["next"] = ""
+        elif style == "missing":
+            del links["next"]
+        return links
 
     def session(self, request: Request) -> Response:
         api_key, refused = self._guard(request)
@@ -199,5 +223,9 @@ class RaygunApp:
         where = decode_session_id(value)
         if where is None or where[0] != generator.app_index or not generator.exists(where[1], where[2], now_ms):
             return _json_error(404, f"Session {value} not found.")
-        return Response.json(200, {"session": generator.detail(where[1], where[2], now_ms, request.base_url)})
+        return Response.json(200, {"session": self._variant(generator.detail(where[1], where[2], now_ms, request.base_url))})
+
+    def _variant(self, record: dict[str, Any]) -> dict[str, Any]:
+        c = self.config
+        return apply_variants(record, status_case=c.status_case, naive_datetimes=c.naive_datetimes, float_integers=c.float_integers, datetime_dates=c.datetime_dates)
 

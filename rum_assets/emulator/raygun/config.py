@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from rum_assets.emulator.raygun.data import MAX_SESSIONS_PER_DAY
 
@@ -39,11 +40,30 @@ class RaygunEmulatorConfig:
     """Raygun's session keys last 15 minutes."""
     daily_call_limit: int = 50
     """Calls per application per UTC day of ``clock`` (0 = unlimited); then 429 with Retry-After to midnight."""
+    limit_retry_after: bool = True
+    """Whether the call-limit 429 carries ``Retry-After`` (seconds to midnight); the seed does not say."""
     count_authenticate: bool = True
     """Whether authenticate calls count against the limit (Raygun's documentation leaves it open)."""
     clock: Callable[[], datetime] = _utc_now
     """Aware UTC "now": which sessions exist, which are active, key expiry and the call-limit day."""
     seed: str = "rum-assets"
+    links_style: Literal["absolute", "relative", "empty", "missing", "foreign"] = "absolute"
+    """How the sessions list writes ``links.next`` (the seed only says "API URL"): an absolute URL, a
+    path and query without the origin, an empty string, no ``next`` key at all, or an absolute URL on
+    ``foreign_base_url`` (another origin, which must never receive the session key)."""
+    foreign_base_url: str = "https://foreign.example.invalid"
+    authenticate_methods: tuple[str, ...] = ("GET", "POST")
+    """Methods authenticate answers (the seed lists GET, its example uses POST); others are refused."""
+    authenticate_refusal_status: int = 405
+    """How a refused authenticate method is answered: 405 (with ``Allow``) or 404."""
+    status_case: Literal["lower", "upper", "title"] = "lower"
+    """The case of a session's ``status`` (the seed shows "active"/"ended" only in prose)."""
+    naive_datetimes: bool = False
+    """Write date-times without the trailing ``Z`` (the seed says they are UTC)."""
+    float_integers: bool = False
+    """Write integer fields as JSON floats (``12.0``), as some serialisers do."""
+    datetime_dates: bool = False
+    """Write the user's ``firstSeen``/``lastSeen`` as plain dates (``2026-11-20``)."""
 
     def __post_init__(self) -> None:
         if not self.applications:
@@ -56,3 +76,11 @@ class RaygunEmulatorConfig:
             raise ValueError("session_key_ttl_seconds must be positive")
         if self.daily_call_limit < 0:
             raise ValueError("daily_call_limit must be 0 (unlimited) or positive")
+        if not {m.upper() for m in self.authenticate_methods} <= {"GET", "POST"} or not self.authenticate_methods:
+            raise ValueError("authenticate_methods must be a non-empty subset of GET and POST")
+        if self.authenticate_refusal_status not in (404, 405):
+            raise ValueError("authenticate_refusal_status must be 404 or 405")
+        if self.status_case not in ("lower", "upper", "title"):
+            raise ValueError(f"unknown status_case {self.status_case!r}")
+        if self.links_style not in ("absolute", "relative", "empty", "missing", "foreign"):
+            raise ValueError(f"unknown links_style {self.links_style!r}")
