@@ -1,4 +1,4 @@
-"""The Raygun emulator checked against the seed (/work/shared/seeds/000_*), over real HTTP."""
+"""The Raygun emulator checked against the vendor's v1 documentation (docs/vendors.md), over real HTTP."""
 
 from __future__ import annotations
 
