@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: demo test ui emulator bench check-defs clean
+.PHONY: demo test test-fast lint format ui emulator bench check-defs clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -23,6 +23,19 @@ demo: .venv/.synced
 ## Run the whole test suite.
 test: .venv/.synced
 	.venv/bin/python -m pytest
+
+## The tests without the slow end-to-end ones (live deployment, daemon, browser): seconds, not minutes.
+test-fast: .venv/.synced
+	.venv/bin/python -m pytest -m "not slow"
+
+## Lint and formatting check (ruff); CI runs it before the tests.
+lint: .venv/.synced
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: .venv/.synced
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
 
 ## The Dagster UI (http://127.0.0.1:3000) on the demo data, with the emulator serving both vendors.
 ui: .venv/.synced

@@ -26,3 +26,12 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
         if variable not in (env_vars.DUCKDB_PATH, env_vars.STATE_DIR):
             monkeypatch.delenv(variable.name, raising=False)
     yield
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything under ``ui/`` (a live Dagster deployment, a browser, a daemon) is ``slow``:
+    ``make test-fast`` leaves it out; ``make test`` and CI run it."""
+    ui = PROJECT_ROOT / "rum_assets_tests" / "ui"
+    for item in items:
+        if ui in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.slow)
