@@ -37,6 +37,13 @@ class ReveneraApp:
     def product(self, product_id: str) -> ProductData:
         return self.products[product_id]
 
+    def expected_export_rows(self, kind: str, product_id: str, day: date) -> int:
+        """Data rows (not text lines: a quoted newline spans two) of the product's ``kind`` export
+        (``raw``, ``exc`` or ``cust``) for ``day``, whatever the CSV layout."""
+        if kind not in ("raw", "exc", "cust"):
+            raise ValueError(f"kind must be raw, exc or cust, got {kind!r}")
+        return len(self.products[product_id].export_rows(kind, day))
+
     def today(self) -> date:
         return self.config.clock().astimezone(UTC).date()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 
 def _utc_now() -> datetime:
@@ -35,8 +36,37 @@ class ReveneraEmulatorConfig:
     seed: str = "rum-assets"
     """Every generated value is a pure function of (seed, product id, client, day)."""
 
+    # -- export CSV layout (the vendor documents none of it; each is a way a real file might look) --
+    export_header_style: Literal["keys", "friendly"] = "keys"
+    """Header row: the column keys (``timestamp``, ``clientId``, ...) or human names (``Event Timestamp``,
+    ``Client ID``, ...; the custom-event names are the reference's getLastLines ``fieldNames``)."""
+    export_column_order: Literal["default", "reversed"] = "default"
+    export_extra_columns: tuple[str, ...] = ()
+    """Undocumented columns appended under exactly these headers, with a deterministic number per row."""
+    export_missing_columns: tuple[str, ...] = ()
+    """Known column keys left out of every export that has them."""
+    export_bom: bool = False
+    """Start each CSV with the UTF-8 byte order mark."""
+    export_encoding: Literal["utf-8", "latin-1"] = "utf-8"
+    """The rows always carry Latin-1 letters (e.g. "Zürich"), so the encoding shows in the bytes."""
+    export_quoted_newlines: bool = False
+    """With it, stack traces and non-empty event data hold a line break inside a quoted field;
+    without it, no value has one (stack traces are joined on one line)."""
+    export_raw_timestamp_header: str | None = None
+    """Header of the raw-events timestamp column, overriding the header style (e.g. "eventTimestamp")."""
+
     def __post_init__(self) -> None:
         if not 0 <= self.export_ready_hour <= 23:
             raise ValueError("export_ready_hour must be an hour of the day (0-23)")
         if self.clients_per_product < 0 or self.retention_days < 1 or self.session_ttl_seconds <= 0:
             raise ValueError("clients_per_product must be >= 0, retention_days >= 1, session_ttl_seconds > 0")
+        choices = {
+            "export_header_style": ("keys", "friendly"),
+            "export_column_order": ("default", "reversed"),
+            "export_encoding": ("utf-8", "latin-1"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if self.export_bom and self.export_encoding != "utf-8":
+            raise ValueError("export_bom is the UTF-8 byte order mark: it needs export_encoding 'utf-8'")
