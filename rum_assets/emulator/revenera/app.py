@@ -22,6 +22,9 @@ from rum_assets.emulator.revenera.paths import ROUTES, pattern
 from rum_assets.emulator.revenera.validation import BadRequest, body_object
 from rum_assets.emulator.server import Request, Response, Route
 
+EXPORT_ROUTES = ("raw_list", "raw_url", "exceptions_list", "exceptions_url", "custom_list", "custom_url")
+"""listFiles and getDownloadUrl of the three exports: the routes a product without the add-on refuses."""
+
 ProductHandler = Callable[[ProductData, dict[str, Any], date, Request], Any]
 
 
@@ -67,6 +70,17 @@ class ReveneraApp:
 
         return self.sessions.guarded(route)
 
+    def _export_addon(self, handler: ProductHandler) -> ProductHandler:
+        """An export route that refuses products configured without the export add-on."""
+
+        def guarded(product: ProductData, body: dict[str, Any], today: date, request: Request) -> Any:
+            status = self.config.products_without_exports.get(product.product_id)
+            if status is not None:
+                return Response.json(status, {"message": f"Product {product.product_id} does not have the data export add-on"})
+            return handler(product, body, today, request)
+
+        return guarded
+
     def routes(self) -> Iterable[Route]:
         retention = self.config.retention_days
         data: dict[str, ProductHandler] = {
@@ -93,5 +107,7 @@ class ReveneraApp:
         yield Route("POST", pattern("login"), self.sessions.headers_only(self.sessions.login))
         yield Route("POST", pattern("logout"), self.sessions.headers_only(self.sessions.logout))
         yield Route("GET", pattern("download"), lambda request: self.exports.download(request.path_params["token"]))
+        for name in EXPORT_ROUTES:
+            data[name] = self._export_addon(data[name])
         for name, handler in data.items():
             yield Route(ROUTES[name].method, pattern(name), self._product_route(handler))

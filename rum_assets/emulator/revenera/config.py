@@ -36,6 +36,13 @@ class ReveneraEmulatorConfig:
     seed: str = "rum-assets"
     """Every generated value is a pure function of (seed, product id, client, day)."""
 
+    export_growing_days: int = 0
+    """The newest N final days of each export listing are still being rewritten: their listed size
+    grows with the clock (two listings 30 minutes apart differ); older files keep a fixed size."""
+    products_without_exports: dict[str, int] = field(default_factory=dict)
+    """product id -> 403 or 404: the product lacks the export add-on, so every export listFiles and
+    getDownloadUrl of it answers that status (reports still work)."""
+
     # -- export CSV layout (the vendor documents none of it; each is a way a real file might look) --
     export_header_style: Literal["keys", "friendly"] = "keys"
     """Header row: the column keys (``timestamp``, ``clientId``, ...) or human names (``Event Timestamp``,
@@ -60,6 +67,11 @@ class ReveneraEmulatorConfig:
             raise ValueError("export_ready_hour must be an hour of the day (0-23)")
         if self.clients_per_product < 0 or self.retention_days < 1 or self.session_ttl_seconds <= 0:
             raise ValueError("clients_per_product must be >= 0, retention_days >= 1, session_ttl_seconds > 0")
+        if self.export_growing_days < 0:
+            raise ValueError("export_growing_days must be >= 0")
+        for pid, status in self.products_without_exports.items():
+            if pid not in self.products or status not in (403, 404):
+                raise ValueError(f"products_without_exports: {pid!r} -> {status!r} must map a configured product id to 403 or 404")
         choices = {
             "export_header_style": ("keys", "friendly"),
             "export_column_order": ("default", "reversed"),

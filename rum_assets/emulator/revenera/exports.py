@@ -16,7 +16,9 @@
   one CSV named like the file without ``.zip``, laid out as the config says (``csv_layout``; by
   default the header row is the column keys). Zips are built deterministically (fixed member
   timestamp) in memory per request.
-* Sizes in listings are estimates from the client count and a per-day hash (listing must not build files).
+* Sizes in listings are estimates from the client count and a per-day hash (listing must not build
+  files). The newest ``export_growing_days`` final days of a listing grow with the clock; older files
+  have a fixed size.
 """
 
 from __future__ import annotations
@@ -89,15 +91,34 @@ class Exports:
 
     # -- listings -------------------------------------------------------------------------------
 
+    def _growing_share(self, day: date, rank: int) -> float | None:
+        """Share of its final size a listing shows for a final day ranked ``rank`` (0 = newest listed),
+        or None when its size is fixed.
+
+        The newest ``export_growing_days`` listed days are still being rewritten: they show half their
+        size plus a share that grows with the minutes since the day ended, reaching the full size only
+        after the growth window ((N + 1) days), by when the day has left the newest N anyway."""
+        if rank >= self.config.export_growing_days:
+            return None
+        minutes = (self._now() - datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)).total_seconds() / 60
+        window = (self.config.export_growing_days + 1) * 24 * 60
+        return 0.5 + 0.5 * min(1.0, max(0.0, minutes / window))
+
+    @staticmethod
+    def _listed(size_kb: float, share: float | None) -> float:
+        """Fixed sizes keep 3 decimals (byte resolution); growing ones 6, so that even a tiny file's
+        growth over half an hour shows in the listing."""
+        return round(size_kb, 3) if share is None else round(size_kb * share, 6)
+
     def list_raw(self, product: ProductData) -> dict[str, Any]:
+        final_days = [day for day in self._retained_days() if self.is_final(day)]
         files = [
             {
                 "fileName": file_name(product.product_id, "raw", day),
                 "fileDate": day.isoformat(),
-                "compressedSizeKB": round(self._size_kb(product, "raw", [day]) / COMPRESSION["raw"], 3),
+                "compressedSizeKB": self._listed(self._size_kb(product, "raw", [day]) / COMPRESSION["raw"], self._growing_share(day, rank)),
             }
-            for day in self._retained_days()
-            if self.is_final(day)
+            for rank, day in enumerate(final_days)
         ]
         return {"fileList": files}
 
@@ -108,7 +129,15 @@ class Exports:
             size = self._size_kb(product, kind, [day])
             name = file_name(product.product_id, kind, day)
             if self.is_final(day):
-                daily.append({"fileName": name, "uncompressedSizeKB": size, "compressedSizeKB": round(size / COMPRESSION[kind], 3), "fileDate": day.isoformat()})
+                share = self._growing_share(day, len(daily))
+                daily.append(
+                    {
+                        "fileName": name,
+                        "uncompressedSizeKB": self._listed(size, share),
+                        "compressedSizeKB": self._listed(size / COMPRESSION[kind], share),
+                        "fileDate": day.isoformat(),
+                    }
+                )
             else:
                 open_files.append({"fileName": name, "uncompressedSizeKB": size, "fileDate": day.isoformat(), "isAvailable": day == today})
         monthly = []
