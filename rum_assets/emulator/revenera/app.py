@@ -7,6 +7,7 @@ id in the path (404), then a JSON-object body for POSTs (400). ``/download/<toke
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, date
@@ -34,6 +35,12 @@ class ReveneraApp:
         self.sessions = SessionStore(self.config)
         self.exports = Exports(self.config)
         self.products = {pid: ProductData(self.config.seed, pid, self.config.clients_per_product) for pid in self.config.products}
+        data_routes = {name for name, route in ROUTES.items() if "{pid}" in route.path}
+        unknown = sorted(set(self.config.v2_failure_endpoints) - data_routes)
+        if unknown:
+            raise ValueError(f"v2_failure_endpoints: {unknown} are not data routes (known: {sorted(data_routes)})")
+        self._v2_failures_pending = set(self.config.v2_failure_endpoints)
+        self._v2_lock = threading.Lock()
         self.received: deque[tuple[str, Any]] = deque(maxlen=10_000)
         """(path, parsed body) of recent data requests, for tests that check what a client sent."""
 
@@ -50,7 +57,16 @@ class ReveneraApp:
     def today(self) -> date:
         return self.config.clock().astimezone(UTC).date()
 
-    def _product_route(self, handler: ProductHandler) -> Callable[[Request], Response]:
+    def _v2_failure(self, name: str) -> Response | None:
+        """The once-only v2-style failure body configured for route ``name``, if still pending."""
+        with self._v2_lock:
+            if name not in self._v2_failures_pending:
+                return None
+            self._v2_failures_pending.discard(name)
+        reason = f"Request to {ROUTES[name].path} could not be processed (emulated v2-style failure)"
+        return Response.json(200, {"status": "SYNTAX ERROR", "reason": reason})
+
+    def _product_route(self, name: str, handler: ProductHandler) -> Callable[[Request], Response]:
         def route(request: Request) -> Response:
             product = self.products.get(request.path_params["pid"])
             if product is None:
@@ -66,7 +82,10 @@ class ReveneraApp:
                 answer = handler(product, body, self.today(), request)
             except BadRequest as exc:
                 return Response.json(400, {"message": str(exc)})
-            return answer if isinstance(answer, Response) else Response.json(200, answer)
+            response = answer if isinstance(answer, Response) else Response.json(200, answer)
+            if response.status == 200:
+                return self._v2_failure(name) or response
+            return response
 
         return self.sessions.guarded(route)
 
@@ -110,4 +129,4 @@ class ReveneraApp:
         for name in EXPORT_ROUTES:
             data[name] = self._export_addon(data[name])
         for name, handler in data.items():
-            yield Route(ROUTES[name].method, pattern(name), self._product_route(handler))
+            yield Route(ROUTES[name].method, pattern(name), self._product_route(name, handler))

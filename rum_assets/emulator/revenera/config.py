@@ -43,6 +43,14 @@ class ReveneraEmulatorConfig:
     """product id -> 403 or 404: the product lacks the export add-on, so every export listFiles and
     getDownloadUrl of it answers that status (reports still work)."""
 
+    failure_shape: Literal["status", "v2_body", "redirect", "forbidden"] = "status"
+    """How a data route answers a missing, invalid or expired session: ``status`` 401 (the v3 docs);
+    ``v2_body`` 200 with ``{"status": "AUTH ERROR", "reason": ...}`` (the v2 API's body-signalled
+    failure); ``redirect`` 302 to ``<base>/login`` (v2 GET without auth); ``forbidden`` 403 (v2 expired session)."""
+    v2_failure_endpoints: tuple[str, ...] = ()
+    """Route names (see ``paths.ROUTES``) whose next successful answer is replaced, once, by a 200
+    ``{"status": "SYNTAX ERROR", "reason": ...}`` body, as the v2 API reported failures."""
+
     # -- export CSV layout (the vendor documents none of it; each is a way a real file might look) --
     export_header_style: Literal["keys", "friendly"] = "keys"
     """Header row: the column keys (``timestamp``, ``clientId``, ...) or human names (``Event Timestamp``,
@@ -73,6 +81,7 @@ class ReveneraEmulatorConfig:
             if pid not in self.products or status not in (403, 404):
                 raise ValueError(f"products_without_exports: {pid!r} -> {status!r} must map a configured product id to 403 or 404")
         choices = {
+            "failure_shape": ("status", "v2_body", "redirect", "forbidden"),
             "export_header_style": ("keys", "friendly"),
             "export_column_order": ("default", "reversed"),
             "export_encoding": ("utf-8", "latin-1"),
