@@ -1,8 +1,11 @@
 """The Revenera Usage Intelligence Reporting API v3 emulator: routes wired to auth, reports, exports.
 
 Every ``/v3/*`` route checks ``Origin`` (403) and the ``RUI-Client``/``RUI-Client-Version`` headers
-(400) first; data routes then need a live ``RUI-Session-Token`` cookie (401), then a known product
-id in the path (404), then a JSON-object body for POSTs (400). ``/download/<token>`` needs nothing.
+(400) first; data routes then need a live ``RUI-Session-Token`` cookie (401, or the configured
+``failure_shape``), then a known product id in the path (404), then a JSON-object body for POSTs
+(400); export listings and URLs then refuse products configured without the add-on (403/404). A
+route named in ``v2_failure_endpoints`` swaps its first 200 for a v2-style ``{status, reason}`` body.
+``/download/<token>`` needs nothing.
 """
 
 from __future__ import annotations
