@@ -10,6 +10,8 @@ from rum_assets.freshness import freshness_checks_and_sensor
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS
 from rum_assets.revenera.resource import DEFAULT_BASE_URL as REVENERA_DEFAULT_BASE_URL
+from rum_assets.revenera.client import CLIENT_NAME as REVENERA_CLIENT_NAME
+from rum_assets.revenera.client import CLIENT_VERSION as REVENERA_CLIENT_VERSION
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.sensors import build_export_sensor
 from rum_assets.raygun.sensors import build_budget_backfill_sensor, build_late_sessions_sensor
@@ -41,13 +43,17 @@ def _revenera_resource() -> ReveneraResource:
         base_url=settings.env("REVENERA_BASE_URL", REVENERA_DEFAULT_BASE_URL),
         segment_property=settings.env("REVENERA_SEGMENT_PROPERTY", "") or None,
         days_until_declared_lost=settings.env_int("REVENERA_DAYS_UNTIL_DECLARED_LOST", 30),
+        client_name=settings.env("REVENERA_CLIENT_NAME", REVENERA_CLIENT_NAME),
+        client_version=settings.env("REVENERA_CLIENT_VERSION", REVENERA_CLIENT_VERSION),
+        path_overrides=settings.env("REVENERA_PATH_OVERRIDES", ""),
+        export_kinds=settings.env("REVENERA_EXPORT_KINDS", "raw,exc,cust"),
     )
 
 
 raygun_assets = [raygun_sessions, raygun_session_details]
 raygun_job, raygun_schedule = daily_job_and_schedule("raygun", [a.key for a in raygun_assets], hour=2, minute=15)
 # The export assets are left to the export sensor: their files are final only the morning after.
-revenera_report_keys = [a.key for a in REVENERA_DAILY_ASSETS[:3]]
+revenera_report_keys = [a.key for a in REVENERA_DAILY_ASSETS[:4]]
 revenera_job, revenera_schedule = daily_job_and_schedule("revenera", revenera_report_keys, hour=2, minute=45)
 daily_assets = [*raygun_assets, *REVENERA_DAILY_ASSETS]
 freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily_assets)

@@ -96,6 +96,7 @@ def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefin
         metadata["revenera/files"] = dg.MetadataValue.json({pid: f["file"] for pid, f in figures.items()})
         metadata["revenera/file_sizes"] = dg.MetadataValue.json({pid: f["size"] for pid, f in figures.items()})
         metadata["revenera/new_columns"] = dg.MetadataValue.json(new_columns)
+        metadata["revenera/encodings"] = dg.MetadataValue.json({pid: f["encoding"] for pid, f in figures.items()})
         if new_columns:
             context.log.info("Revenera %s: new export columns, each added as a text column: %s", name, json.dumps(new_columns))
         missing = {pid: f["missing"] for pid, f in figures.items() if f["missing"]}
