@@ -16,6 +16,8 @@ PLAN = [
     ("warehouse_write", [100_000, 1_000_000]),
     ("raygun_sessions_asset", [10_000, 100_000]),
     ("hand_wired_sessions", [10_000, 100_000]),
+    ("revenera_export_load", [1_000_000]),
+    ("revenera_export_floor", [1_000_000]),
 ]
 QUICK_PLAN = [(name, sizes[:1]) for name, sizes in PLAN]
 

@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench import revenera_export
+
 DAY = date(2026, 11, 1)
 
 
@@ -121,6 +123,8 @@ SCENARIOS: dict[str, Callable[[int, Path], dict[str, Any]]] = {
     "warehouse_write": warehouse_write,
     "raygun_sessions_asset": raygun_sessions_asset,
     "hand_wired_sessions": hand_wired_sessions,
+    "revenera_export_load": revenera_export.revenera_export_load,
+    "revenera_export_floor": revenera_export.revenera_export_floor,
 }
 
 

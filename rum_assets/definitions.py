@@ -47,6 +47,10 @@ def revenera_resource() -> ReveneraResource:
         base_url=settings.text(env_vars.REVENERA_BASE_URL),
         segment_property=settings.optional_text(env_vars.REVENERA_SEGMENT_PROPERTY),
         days_until_declared_lost=settings.whole_number(env_vars.REVENERA_DAYS_UNTIL_DECLARED_LOST),
+        client_name=settings.text(env_vars.REVENERA_CLIENT_NAME),
+        client_version=settings.text(env_vars.REVENERA_CLIENT_VERSION),
+        path_overrides=settings.text(env_vars.REVENERA_PATH_OVERRIDES),
+        export_kinds=settings.text(env_vars.REVENERA_EXPORT_KINDS),
     )
 
 
@@ -70,7 +74,7 @@ def defs() -> dg.Definitions:
         sensors=[
             build_budget_backfill_sensor(partitions=partitions),
             build_late_sessions_sensor(partitions=partitions),
-            build_export_sensor(),
+            build_export_sensor(partitions=partitions),
             freshness_sensor,
         ],
         resources={

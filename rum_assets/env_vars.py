@@ -54,6 +54,12 @@ REVENERA_SEGMENT_PROPERTY = EnvVariable("REVENERA_SEGMENT_PROPERTY", "property t
 REVENERA_DAYS_UNTIL_DECLARED_LOST = EnvVariable(
     "REVENERA_DAYS_UNTIL_DECLARED_LOST", "inactive days before a client counts as lost", "30"
 )
+REVENERA_CLIENT_NAME = EnvVariable("REVENERA_CLIENT_NAME", "`RUI-Client` header (the vendor's examples send `Postman`)", "Postman")
+REVENERA_CLIENT_VERSION = EnvVariable("REVENERA_CLIENT_VERSION", "`RUI-Client-Version` header", "0.0.1")
+REVENERA_PATH_OVERRIDES = EnvVariable(
+    "REVENERA_PATH_OVERRIDES", "JSON object: endpoint name -> path template with `{pid}`, for paths the real API serves elsewhere"
+)
+REVENERA_EXPORT_KINDS = EnvVariable("REVENERA_EXPORT_KINDS", "export files to load: comma list of `raw`, `exc`, `cust`", "raw,exc,cust")
 
 PII_MODE = EnvVariable("RUM_ASSETS_PII_MODE", "user email, names, identifier, IP, city, region, URL query: `keep`, `hash` (salted SHA-256) or `drop`", "hash")
 PII_SALT = EnvVariable("RUM_ASSETS_PII_SALT", "salt for hashed PII (set it in production)", "rum_assets", secret=True)

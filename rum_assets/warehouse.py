@@ -304,3 +304,59 @@ def preview_markdown(
     if frame.empty:
         return "_no rows for this partition_"
     return frame.to_markdown(index=False)
+
+
+def replace_partition_from_query(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    select_sql: str,
+    partition: date | None,
+    scope: Mapping[str, Any] | None = None,
+    params: list[Any] | None = None,
+) -> int:
+    """Replace one partition (of one scope) with the rows of a query, in one transaction.
+
+    For loads DuckDB reads itself (e.g. ``read_csv``), with no staging through Python. The query's
+    columns are matched by name; table columns it lacks are NULL. Columns the definition has gained
+    are added first, and a column without a DuckDB comment gets its description as one, so columns
+    added for one file keep what they are (e.g. the header they came from). Nothing is deduplicated:
+    the query must not repeat a key. On any failure the partition keeps its previous rows.
+    """
+    ensure_table(conn, table)
+    comments = dict(
+        conn.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+            [table.schema, table.name],
+        ).fetchall()
+    )
+    for column in table.all_columns:
+        if not comments.get(column.name) and column.description:
+            text = column.description.replace("'", "''")
+            conn.execute(f'COMMENT ON COLUMN {table.qualified_name}."{column.name}" IS \'{text}\'')
+    where, scope_params = scope_filter(table, partition, scope or {})
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(f"DELETE FROM {table.qualified_name} WHERE {where}", scope_params)
+        result = conn.execute(f"INSERT INTO {table.qualified_name} BY NAME {select_sql}", params or []).fetchone()
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return int(result[0]) if result else 0
+
+
+def table_with_existing_columns(conn: duckdb.DuckDBPyConnection, table: Table) -> Table:
+    """The definition plus the columns DuckDB has that it lacks (added for earlier data), described by
+    their DuckDB comment, so schemas and previews show every column."""
+    known = set(table.column_names)
+    from dataclasses import replace
+
+    extra = [
+        Column(name, data_type, comment or "not in the table definition")
+        for name, data_type, comment in conn.execute(
+            "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+            [table.schema, table.name],
+        ).fetchall()
+        if name not in known
+    ]
+    return replace(table, columns=(*table.columns, *extra)) if extra else table

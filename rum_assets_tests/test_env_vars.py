@@ -13,14 +13,18 @@ NAME = re.compile(r"\b(?:RAYGUN|REVENERA|RUM_ASSETS)_[A-Z0-9_]*[A-Z0-9]\b")
 
 
 def _names_in_code() -> set[str]:
-    """Variable-like names inside the string literals of the package (identifiers are not variables)."""
-    names: set[str] = set()
+    """Variable-like names inside the string literals of the package, less Python names that a string
+    happens to mention (``__all__`` lists, for instance); env_vars.py's own constants don't count as such."""
+    in_strings: set[str] = set()
+    identifiers: set[str] = set()
     for path in (PROJECT_ROOT / "rum_assets").rglob("*.py"):
         with path.open("rb") as source:
             for token in tokenize.tokenize(source.readline):
                 if token.type in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)):
-                    names |= set(NAME.findall(token.string))
-    return names
+                    in_strings |= set(NAME.findall(token.string))
+                elif token.type == tokenize.NAME and path.name != "env_vars.py":
+                    identifiers.add(token.string)
+    return in_strings - identifiers
 
 
 def _names_in_readme_table() -> set[str]:

@@ -1,158 +1,34 @@
 """Revenera assets: metadata, the day's reports and the day's export files, per configured product."""
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, timedelta
-from pathlib import Path
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from rum_assets.errors import NotFoundError, PayloadError, VendorError
-from rum_assets.partitions import daily_partitions, partition_day
-from rum_assets.quality import actual_table_schema, previous_column_schema, standard_check_results, standard_check_specs
-from rum_assets.revenera.client import ReveneraClient, temporary_download_dir
-from rum_assets.revenera.exports import EXPORT_KINDS, csv_header, iter_csv_batches
-from rum_assets.revenera.models import SegmentedCounts, StatusCounts
-from rum_assets.revenera.resource import ReveneraResource
-from rum_assets.revenera.tables import (
-    CLIENT_PROFILES,
-    EVENT_CATALOG,
-    EVENT_USAGE,
-    EXPORT_COLUMNS,
-    EXPORT_REQUIRED,
-    EXPORT_TABLES,
-    PRODUCT_PROPERTIES,
-    USER_ACTIVITY,
+from rum_assets.errors import PayloadError
+from rum_assets.revenera import names
+from rum_assets.quality import ROW_COUNT_MATCHES_VENDOR
+from rum_assets.revenera.asset_base import (
+    daily_asset_kwargs,
+    load_day,
+    metadata_asset_kwargs,
+    replace_metadata_table,
 )
-from rum_assets.warehouse import StagedRows, Table, count_partition, preview_markdown, replace_partition, staged_rows
+from rum_assets.revenera.client import ReveneraClient
+from rum_assets.revenera.export_assets import revenera_custom_events, revenera_exceptions, revenera_raw_events
+from rum_assets.revenera.models import SegmentedCounts, StatusCounts
+from rum_assets.revenera.more_assets import revenera_license_keys, revenera_usage_distribution
+from rum_assets.revenera.resource import ReveneraResource
+from rum_assets.revenera.tables import CLIENT_PROFILES, EVENT_CATALOG, EVENT_USAGE, PRODUCT_PROPERTIES, USER_ACTIVITY
+from rum_assets.warehouse import StagedRows
 
-GROUP = "revenera"
-OWNERS = ["team:data-engineering"]
-KINDS = {"python", "duckdb"}
-POOL = "revenera_api"
-ROW_COUNT_MATCHES_VENDOR = "row_count_matches_vendor_total"
-
-BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=1)
-"""One day per run: every report is requested for one day and each (product, day) is written
-atomically, so a day the vendor refuses (beyond its ~90 days of history, or not exported yet)
-fails alone. Revenera publishes no rate limit; the ``revenera_api`` pool keeps us to one
-conversation at a time."""
-
-FRESHNESS_POLICY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=36), warn_window=timedelta(hours=28))
-
-Filler = Callable[[ReveneraClient, str, date, StagedRows], Mapping[str, Any]]
-"""Stages one product's rows for one day; returns that product's extra figures for the metadata."""
-
-
-def _daily_asset_kwargs(name: str, table: Table, description: str, extra_checks: Sequence[dg.AssetCheckSpec] = ()) -> dict[str, Any]:
-    key = dg.AssetKey(["revenera", name])
-    return {
-        "key": key,
-        "partitions_def": daily_partitions,
-        "group_name": GROUP,
-        "owners": OWNERS,
-        "kinds": KINDS,
-        "pool": POOL,
-        "description": description,
-        "metadata": {"dagster/column_schema": table.table_schema(), "dagster/table_name": table.qualified_name},
-        "backfill_policy": BACKFILL_POLICY,
-        "freshness_policy": FRESHNESS_POLICY,
-        "check_specs": [*standard_check_specs(key, table), *extra_checks],
-    }
-
-
-def load_day(
-    context: dg.AssetExecutionContext,
-    revenera: ReveneraResource,
-    duckdb: DuckDBResource,
-    table: Table,
-    fill: Filler,
-    preview_columns: list[str],
-) -> tuple[dict[str, Any], list[dg.AssetCheckResult], dict[str, Mapping[str, Any]]]:
-    """Fetch and write one day for every product, each (product, day) in its own transaction.
-
-    A product that fails does not stop the others; the run fails afterwards naming every product
-    that failed, and their earlier rows for the day stay as they were.
-    """
-    day = partition_day(context)
-    figures: dict[str, Mapping[str, Any]] = {}
-    failures: list[str] = []
-    previous_schema = previous_column_schema(context)
-    with revenera.get_client(context.log) as client:
-        for product_id in revenera.products():
-            with staged_rows(table, context.run.run_id) as staged:
-                try:
-                    extra = fill(client, product_id, day, staged)
-                except VendorError as exc:
-                    failures.append(str(exc))
-                    context.log.error(str(exc))
-                    continue
-                with duckdb.get_connection() as conn:
-                    written = replace_partition(conn, staged, day, {"product_id": product_id})[table.qualified_name]
-                figures[product_id] = {"rows": written, **extra}
-                context.log.info("Revenera %s %s: wrote %d rows to %s", product_id, day, written, table.qualified_name)
-        calls = client.calls_made
-    if failures:
-        raise dg.Failure(
-            description=f"Revenera {table.qualified_name} for {day}: {len(failures)} of {len(revenera.products())} products failed: " + " | ".join(failures),
-            metadata={"products_written": len(figures)},
-        )
-    with duckdb.get_connection() as conn:
-        schema = actual_table_schema(conn, table)
-        checks = standard_check_results(conn, table, day, schema, previous_schema)
-        total = count_partition(conn, table, day)
-        preview = preview_markdown(conn, table, day, columns=preview_columns)
-    metadata: dict[str, Any] = {
-        "dagster/row_count": total,
-        "dagster/column_schema": schema,
-        "revenera/api_calls_used": calls,
-        "revenera/rows_by_product": dg.MetadataValue.json({pid: f["rows"] for pid, f in figures.items()}),
-        "preview": dg.MetadataValue.md(preview),
-    }
-    return metadata, checks, figures
-
-
-# -- unpartitioned metadata --------------------------------------------------------------------
-
-
-def _replace_metadata_table(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource, table: Table, rows_of: Callable[[ReveneraClient, str], list[dict[str, Any]]]) -> dg.MaterializeResult:
-    counts: dict[str, int] = {}
-    with revenera.get_client(context.log) as client:
-        for product_id in revenera.products():
-            with staged_rows(table, context.run.run_id) as staged:
-                staged.add_all(rows_of(client, product_id))
-                with duckdb.get_connection() as conn:
-                    counts[product_id] = replace_partition(conn, staged, None, {"product_id": product_id})[table.qualified_name]
-        calls = client.calls_made
-    with duckdb.get_connection() as conn:
-        preview = preview_markdown(conn, table, None)
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": sum(counts.values()),
-            "dagster/column_schema": table.table_schema(),
-            "revenera/api_calls_used": calls,
-            "revenera/rows_by_product": dg.MetadataValue.json(counts),
-            "preview": dg.MetadataValue.md(preview),
-        }
-    )
-
-
-def _metadata_asset_kwargs(name: str, table: Table, description: str) -> dict[str, Any]:
-    return {
-        "key": dg.AssetKey(["revenera", name]),
-        "group_name": GROUP,
-        "owners": OWNERS,
-        "kinds": KINDS,
-        "pool": POOL,
-        "description": description,
-        "metadata": {"dagster/column_schema": table.table_schema(), "dagster/table_name": table.qualified_name},
-    }
+__all__ = ["REVENERA_DAILY_ASSETS", "REVENERA_METADATA_ASSETS"]
 
 
 @dg.asset(
-    **_metadata_asset_kwargs(
+    **metadata_asset_kwargs(
         "product_properties",
         PRODUCT_PROPERTIES,
         "The properties each configured product's reports can filter and segment by (name, friendly name, "
@@ -172,11 +48,11 @@ def revenera_product_properties(context: dg.AssetExecutionContext, revenera: Rev
             for p in category.properties
         ]
 
-    return _replace_metadata_table(context, revenera, duckdb, PRODUCT_PROPERTIES, rows)
+    return replace_metadata_table(context, revenera, duckdb, PRODUCT_PROPERTIES, rows)
 
 
 @dg.asset(
-    **_metadata_asset_kwargs(
+    **metadata_asset_kwargs(
         "event_catalog",
         EVENT_CATALOG,
         "Every event each configured product tracks, by category, with its tracking level (ADVANCED, BASIC "
@@ -195,14 +71,14 @@ def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: Revenera
             for event in category.category_event_names
         ]
 
-    return _replace_metadata_table(context, revenera, duckdb, EVENT_CATALOG, rows)
+    return replace_metadata_table(context, revenera, duckdb, EVENT_CATALOG, rows)
 
 
 # -- daily reports -----------------------------------------------------------------------------
 
 
 @dg.asset(
-    **_daily_asset_kwargs(
+    **daily_asset_kwargs(
         "user_activity",
         USER_ACTIVITY,
         "New, active and lost clients of each configured product for the UTC day, from the generic "
@@ -218,13 +94,13 @@ def revenera_user_activity(context: dg.AssetExecutionContext, revenera: Revenera
         staged.add(_activity_row(product_id, day, "(none)", "(all)", totals))
         if revenera.segment_property:
             segmented = client.user_activity(product_id, day, segment_property=revenera.segment_property, **options).result[day]
-            if isinstance(segmented, SegmentedCounts):
-                for segment, counts in segmented.level1.items():
-                    staged.add(_activity_row(product_id, day, revenera.segment_property, segment, counts.totals))
+            assert isinstance(segmented, SegmentedCounts)  # the client refuses an unsegmented answer
+            for segment, counts in segmented.level1.items():
+                staged.add(_activity_row(product_id, day, revenera.segment_property, segment, counts.totals))
         return {"active_users": totals.active or 0}
 
     metadata, checks, figures = load_day(context, revenera, duckdb, USER_ACTIVITY, fill, ["product_id", "segment", "new_users", "active_users", "lost_users"])
-    metadata["revenera/active_users"] = sum(int(f["active_users"]) for f in figures.values())
+    metadata[names.ACTIVE_USERS] = sum(int(f["active_users"]) for f in figures.values())
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
 
@@ -236,12 +112,14 @@ def _activity_row(product_id: str, day: date, segment_property: str, segment: st
 
 
 @dg.asset(
-    **_daily_asset_kwargs(
+    **daily_asset_kwargs(
         "event_usage",
         EVENT_USAGE,
-        "How often each tracked event was used on the UTC day, per configured product: event count, clients "
-        "that used it, active clients that never did, and the average per user, from the advanced event "
-        "tracking `fullReport` for that one day.",
+        "How often each tracked event was used on the UTC day, per configured product. Events the catalog "
+        "(`event-tracking`) marks ADVANCED come from the advanced `fullReport`, asked for those events by "
+        "name (count, clients that used it, active clients that never did, average per user); BASIC events "
+        "from the basic event `timeline` (count only). Combination entries the vendor returns (`combiLabel`) "
+        "are kept under category `(combination)`.",
     )
 )
 def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -250,16 +128,22 @@ def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraRe
         for event in usage:
             staged.add(
                 {
-                    "product_id": product_id, "partition_date": day, "event_category": event.category or "",
-                    "event_name": event.name, "event_count": event.event_counts, "unique_users": event.unique_users_used_at_least_once,
+                    "product_id": product_id, "partition_date": day,
+                    "event_category": COMBINATION if event.combi_label is not None else event.category or "",
+                    "event_name": event.combi_label if event.combi_label is not None else event.name,
+                    "tracking": event.tracking, "is_combination": event.combi_label is not None,
+                    "event_count": event.event_counts, "unique_users": event.unique_users_used_at_least_once,
                     "users_never_used": event.unique_users_never_used, "avg_count_per_user": event.average_event_count_per_user_at_least_once,
                 }
             )
-        return {"events": sum(e.event_counts for e in usage)}
+        return {"events": sum(e.event_counts for e in usage if e.combi_label is None)}
 
-    metadata, checks, figures = load_day(context, revenera, duckdb, EVENT_USAGE, fill, ["product_id", "event_category", "event_name", "event_count", "unique_users"])
-    metadata["revenera/event_count"] = sum(int(f["events"]) for f in figures.values())
+    metadata, checks, figures = load_day(context, revenera, duckdb, EVENT_USAGE, fill, ["product_id", "event_category", "event_name", "tracking", "event_count", "unique_users"])
+    metadata[names.EVENT_COUNT] = sum(int(f["events"]) for f in figures.values())
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
+
+
+COMBINATION = "(combination)"
 
 
 CLIENT_PROPERTIES = ["ram", "cpuCores", "dateInstalled"]
@@ -278,7 +162,7 @@ def _text(value: Any) -> str | None:
 
 
 @dg.asset(
-    **_daily_asset_kwargs(
+    **daily_asset_kwargs(
         "client_profiles",
         CLIENT_PROFILES,
         "Every client of each configured product that was active on the UTC day, with that day's product "
@@ -331,79 +215,9 @@ def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: Revene
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
 
-# -- daily export files ------------------------------------------------------------------------
-
-
-def _export_filler(kind: str) -> Filler:
-    table = EXPORT_TABLES[kind]
-    mapping = EXPORT_COLUMNS[kind]
-
-    def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
-        file_name = client.final_export_file(kind, product_id, day)
-        if file_name is None:
-            raise NotFoundError(
-                "Revenera", f"{EXPORT_KINDS[kind]} export of product {product_id}",
-                "the day's file is not final yet (or is past retention); the export sensor requests the day once it is",
-                day=day,
-            )
-        with temporary_download_dir() as directory:
-            path = client.download_export(kind, product_id, file_name, Path(directory), day)
-            header = csv_header(path)
-            missing = [c for c in EXPORT_REQUIRED[kind] if c not in header]
-            if missing:
-                raise PayloadError("Revenera", f"export file {file_name}", f"columns {missing} are missing from the CSV header {header[:12]}", day=day)
-            position = 0
-            for batch in iter_csv_batches(path):
-                for row in batch:
-                    position += 1
-                    staged.add(
-                        {
-                            "product_id": product_id, "partition_date": day, "row_number": position,
-                            **{column: _text(row.get(source)) for source, column in mapping.items()},
-                        }
-                    )
-        return {"file": file_name, "unknown_columns": sorted(set(header) - set(mapping))}
-
-    return fill
-
-
-def _build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefinition:
-    table = EXPORT_TABLES[kind]
-    fill = _export_filler(kind)
-
-    @dg.asset(**_daily_asset_kwargs(name, table, description))
-    def export_asset(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        metadata, checks, figures = load_day(context, revenera, duckdb, table, fill, [c.name for c in table.columns[2:8]])
-        metadata["revenera/files"] = dg.MetadataValue.json({pid: f["file"] for pid, f in figures.items()})
-        unknown = sorted({c for f in figures.values() for c in f["unknown_columns"]})
-        if unknown:
-            context.log.info("Revenera %s: export columns not loaded: %s", name, json.dumps(unknown))
-            metadata["revenera/columns_not_loaded"] = dg.MetadataValue.json(unknown)
-        return dg.MaterializeResult(metadata=metadata, check_results=checks)
-
-    return export_asset
-
-
-revenera_raw_events = _build_export_asset(
-    "raw",
-    "raw_events",
-    "Every row of each configured product's raw-events export for the UTC day (one row per event: client, "
-    "session, category, name, data, version, platform, country). The file is final the morning after; "
-    "it is downloaded through a one-time URL, streamed to disk and loaded in batches.",
-)
-revenera_exceptions = _build_export_asset(
-    "exc",
-    "exceptions",
-    "Every row of each configured product's exception-tracking export for the UTC day (class, method, "
-    "message, stack trace, client, version). Loaded once the vendor marks the day's file final.",
-)
-revenera_custom_events = _build_export_asset(
-    "cust",
-    "custom_events",
-    "Every row of each configured product's custom-event-tracking export for the UTC day (category, name, "
-    "data, client, version, country). Loaded once the vendor marks the day's file final.",
-)
-
-REVENERA_DAILY_ASSETS = [revenera_user_activity, revenera_event_usage, revenera_client_profiles, revenera_raw_events, revenera_exceptions, revenera_custom_events]
-REVENERA_METADATA_ASSETS = [revenera_product_properties, revenera_event_catalog]
-EXPORT_ASSET_KEYS = {"raw": revenera_raw_events.key, "exc": revenera_exceptions.key, "cust": revenera_custom_events.key}
+REVENERA_DAILY_ASSETS = [
+    revenera_user_activity, revenera_event_usage, revenera_client_profiles, revenera_usage_distribution,
+    revenera_raw_events, revenera_exceptions, revenera_custom_events,
+]
+"""The reports first (the daily schedule takes the first four), then the export files (the sensor's)."""
+REVENERA_METADATA_ASSETS = [revenera_product_properties, revenera_event_catalog, revenera_license_keys]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 
 class ReveneraModel(BaseModel):
@@ -80,8 +80,13 @@ class DateRangeReport(ReveneraModel):
 
 
 class EventUsage(ReveneraModel):
-    category: str | None
-    name: str
+    """One entry of the advanced full report: an event (``category``/``name``) or a combination of
+    events (``combiLabel``, no name). Entries from the basic timeline carry a count only."""
+
+    category: str | None = None
+    name: str | None = None
+    combi_label: str | None = Field(None, alias="combiLabel")
+    tracking: str = "ADVANCED"
     event_counts: int = Field(alias="eventCounts")
     unique_users_used_at_least_once: int | None = Field(None, alias="uniqueUsersUsedAtLeastOnce")
     unique_users_never_used: int | None = Field(None, alias="uniqueUsersNeverUsed")
@@ -90,6 +95,65 @@ class EventUsage(ReveneraModel):
 
 class EventUsageReport(ReveneraModel):
     result: list[EventUsage] = _result()
+
+    @model_validator(mode="after")
+    def _named(self) -> EventUsageReport:
+        for n, entry in enumerate(self.result):
+            if entry.name is None and entry.combi_label is None:
+                raise ValueError(f"result.{n} has neither a name nor a combiLabel")
+        return self
+
+
+class TimelineValue(ReveneraModel):
+    category: str | None = None
+    name: str | None = None
+    combi_label: str | None = Field(None, alias="combiLabel")
+    value: float
+
+
+class EventTimeline(ReveneraModel):
+    """Basic event timeline: ``{"result": {"<period start>": [{category, name, value}]}}``."""
+
+    result: dict[date, list[TimelineValue]] = _result()
+
+
+class ActiveDaysBucket(ReveneraModel):
+    users: int | None = None
+    sessions: dict[str, int] = Field(default_factory=dict)
+    runtime: dict[str, int] = Field(default_factory=dict)
+
+
+class UsageDistributionResult(ReveneraModel):
+    active_days: dict[str, ActiveDaysBucket] = Field(default_factory=dict, alias="activeDays")
+    sessions: dict[str, int] = Field(default_factory=dict)
+    runtime: dict[str, int] = Field(default_factory=dict)
+
+
+class UsageDistribution(ReveneraModel):
+    """``{"result": {"activeDays": {"<n>": {"users", "sessions": {bucket: n}, "runtime": {bucket: n}}}}}``;
+    top-level ``sessions``/``runtime`` histograms are read too when the vendor sends them."""
+
+    result: UsageDistributionResult = _result()
+
+
+class LicenseKey(ReveneraModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
+    license_key: str = Field(alias="licenseKey")
+    license_type: str | None = Field(None, alias="licenseType")
+    status: str | None = None
+    allowed: bool | None = None
+    blocked: bool | None = None
+    activated: bool | None = None
+    expired: bool | None = None
+    expiry_date: date | None = Field(None, validation_alias=AliasChoices("expiryDate", "expirationDate", "dateExpires"))
+    date_created: date | None = Field(None, validation_alias=AliasChoices("dateCreated", "createdDate", "dateAdded"))
+    clients_allowed: int | None = Field(None, validation_alias=AliasChoices("allowedClients", "clientsAllowed", "maxClients"))
+    clients_using: int | None = Field(None, validation_alias=AliasChoices("clientCount", "clientsUsing", "activeClients", "numClients"))
+
+
+class LicenseKeyList(ReveneraModel):
+    result: list[LicenseKey] = _result()
 
 
 class ClientPage(ReveneraModel):
@@ -111,6 +175,7 @@ class RawFileList(ReveneraModel):
 class TrackingFile(ReveneraModel):
     file_name: str = Field(alias="fileName")
     file_date: date = Field(alias="fileDate")
+    compressed_size_kb: float | None = Field(None, alias="compressedSizeKB")
     uncompressed_size_kb: float | None = Field(None, alias="uncompressedSizeKB")
     is_available: bool | None = Field(None, alias="isAvailable")
 

@@ -11,7 +11,9 @@ import dagster as dg
 from pydantic import Field
 
 from rum_assets.http import RetryPolicy
-from rum_assets.revenera.client import ReveneraClient
+from rum_assets.revenera.client import CLIENT_NAME, CLIENT_VERSION, ReveneraClient
+from rum_assets.revenera.exports import EXPORT_KINDS
+from rum_assets.revenera.paths import PATH_OVERRIDES_ENV, parse_path_overrides
 
 DEFAULT_BASE_URL = "https://analytics-api.revenera.com"
 
@@ -38,12 +40,32 @@ class ReveneraResource(dg.ConfigurableResource):
     max_attempts: int = Field(default=5, ge=1, description="Attempts per request, retries of 5xx and timeouts included.")
     max_retry_after_seconds: float = Field(default=120, ge=0, description="Longest Retry-After we wait for.")
     timeout_seconds: float = Field(default=60, gt=0, description="Per-request timeout (large reports are slow).")
+    client_name: str = Field(default=CLIENT_NAME, description="RUI-Client header (REVENERA_CLIENT_NAME); default the vendor's example.")
+    client_version: str = Field(default=CLIENT_VERSION, description="RUI-Client-Version header (REVENERA_CLIENT_VERSION).")
+    path_overrides: str = Field(
+        default="",
+        description=f"{PATH_OVERRIDES_ENV}: JSON object endpoint name -> path template with {{pid}}, for inferred paths the real API serves elsewhere.",
+    )
+    export_kinds: str = Field(default="raw,exc,cust", description="REVENERA_EXPORT_KINDS: comma list of the export files to load (raw, exc, cust).")
 
     def products(self) -> list[str]:
         ids = [p.strip() for p in self.product_ids.split(",") if p.strip()]
         if not ids:
             raise dg.Failure("REVENERA_PRODUCT_IDS names no product: set it to a comma-separated list of product ids")
         return ids
+
+    def enabled_export_kinds(self) -> list[str]:
+        kinds = [k.strip() for k in self.export_kinds.split(",") if k.strip()]
+        unknown = sorted(set(kinds) - set(EXPORT_KINDS))
+        if unknown:
+            raise dg.Failure(f"REVENERA_EXPORT_KINDS names unknown export kinds {unknown}: use a comma list of {', '.join(EXPORT_KINDS)}")
+        return kinds
+
+    def overrides(self) -> dict[str, str]:
+        try:
+            return parse_path_overrides(self.path_overrides)
+        except ValueError as exc:
+            raise dg.Failure(str(exc)) from None
 
     @contextmanager
     def get_client(self, logger: logging.Logger | None = None) -> Iterator[ReveneraClient]:
@@ -57,6 +79,9 @@ class ReveneraResource(dg.ConfigurableResource):
                 timeout_seconds=self.timeout_seconds,
             ),
             logger=logger,
+            client_name=self.client_name,
+            client_version=self.client_version,
+            path_overrides=self.overrides(),
         )
         try:
             yield client

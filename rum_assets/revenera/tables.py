@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from rum_assets.warehouse import Column, Table
 
 SCHEMA = "revenera"
@@ -56,8 +59,10 @@ EVENT_USAGE = Table(
     description="Usage of each tracked event per product and day.",
     columns=(
         _PRODUCT, _PARTITION,
-        Column("event_category", "VARCHAR", "Event category", nullable=False),
-        Column("event_name", "VARCHAR", "Event name", nullable=False),
+        Column("event_category", "VARCHAR", "Event category ('' when none, '(combination)' for combinations)", nullable=False),
+        Column("event_name", "VARCHAR", "Event name (the combination's label for a combination)", nullable=False),
+        Column("tracking", "VARCHAR", "ADVANCED (from the advanced full report) or BASIC (count only, from the basic timeline)"),
+        Column("is_combination", "BOOLEAN", "A combination of events (vendor combiLabel); category is '(combination)'"),
         Column("event_count", "BIGINT", "Times the event occurred"),
         Column("unique_users", "BIGINT", "Clients that used the event at least once"),
         Column("users_never_used", "BIGINT", "Active clients that never used it"),
@@ -82,75 +87,138 @@ CLIENT_PROFILES = Table(
     ),
 )
 
-RAW_EVENTS = Table(
-    schema=SCHEMA, name="raw_events", key_columns=("row_number",), **_PER_DAY,  # type: ignore[arg-type]
-    description="Rows of the day's raw-events export file: one row per event.",
+USAGE_DISTRIBUTION = Table(
+    schema=SCHEMA, name="usage_distribution", key_columns=("active_days", "measure", "bucket"), **_PER_DAY,  # type: ignore[arg-type]
+    description="The vendor's engagement histogram for one day: clients per bucket of active days, and within it per bucket of sessions and runtime.",
     columns=(
-        _PRODUCT, _PARTITION, _ROW,
-        Column("event_time", "TIMESTAMP", "When the event happened (UTC)"),
-        Column("client_id", "VARCHAR", "Revenera client id"),
-        Column("session_id", "VARCHAR", "Session id"),
-        Column("event_category", "VARCHAR", "Event category"),
-        Column("event_name", "VARCHAR", "Event name"),
-        Column("event_data", "VARCHAR", "Event data"),
-        Column("prod_version", "VARCHAR", "Product version"),
-        Column("prod_edition", "VARCHAR", "Edition"),
-        Column("license_type", "VARCHAR", "License type"),
-        Column("os_platform", "VARCHAR", "Operating system platform"),
-        Column("country", "VARCHAR", "Country"),
+        _PRODUCT, _PARTITION,
+        Column("active_days", "VARCHAR", "Active-days bucket as the vendor labels it (a one-day range: '1'); '(all)' for a histogram not split by it", nullable=False),
+        Column("measure", "VARCHAR", "users (clients in the active-days bucket), sessions or runtime", nullable=False),
+        Column("bucket", "VARCHAR", "Sessions or runtime bucket label as the vendor sends it (e.g. '≤ 1', '0:06 - 0:15'); '(all)' for users", nullable=False),
+        Column("clients", "BIGINT", "Clients in the bucket"),
     ),
 )
 
-EXCEPTIONS = Table(
-    schema=SCHEMA, name="exceptions", key_columns=("row_number",), **_PER_DAY,  # type: ignore[arg-type]
-    description="Rows of the day's exception-tracking export file: one row per exception.",
+LICENSE_KEYS = Table(
+    schema=SCHEMA, name="license_keys", partition_column=None, key_columns=("license_key",), scope_columns=("product_id",),
+    description="The license key registry of each product, read only (listKeys).",
     columns=(
-        _PRODUCT, _PARTITION, _ROW,
-        Column("event_time", "TIMESTAMP", "When the exception happened (UTC)"),
-        Column("client_id", "VARCHAR", "Revenera client id"),
-        Column("prod_version", "VARCHAR", "Product version"),
-        Column("class_name", "VARCHAR", "Class that threw"),
-        Column("method_name", "VARCHAR", "Method that threw"),
-        Column("exception_message", "VARCHAR", "Exception message"),
-        Column("stack_trace", "VARCHAR", "Stack trace"),
+        _PRODUCT,
+        Column("license_key", "VARCHAR", "License key", nullable=False),
+        Column("license_type", "VARCHAR", "License type (e.g. trial, purchased)"),
+        Column("status", "VARCHAR", "The vendor's status, or derived: blocked, expired, activated, allowed or not allowed"),
+        Column("allowed", "BOOLEAN", "Key allowed"),
+        Column("blocked", "BOOLEAN", "Key blocked"),
+        Column("activated", "BOOLEAN", "Key activated"),
+        Column("expired", "BOOLEAN", "Key expired"),
+        Column("expiry_date", "DATE", "Expiry date"),
+        Column("date_created", "DATE", "When the key was added to the registry (when the vendor sends it)"),
+        Column("clients_allowed", "BIGINT", "Clients the key may be used on (when the vendor sends it)"),
+        Column("clients_using", "BIGINT", "Clients using the key (when the vendor sends it)"),
+        Column("vendor_fields", "JSON", "The whole entry as the vendor sent it (its fields are not documented)"),
     ),
 )
 
-CUSTOM_EVENTS = Table(
-    schema=SCHEMA, name="custom_events", key_columns=("row_number",), **_PER_DAY,  # type: ignore[arg-type]
-    description="Rows of the day's custom-event-tracking export file: one row per custom event.",
-    columns=(
-        _PRODUCT, _PARTITION, _ROW,
-        Column("event_time", "TIMESTAMP", "When the event happened (UTC)"),
-        Column("client_id", "VARCHAR", "Revenera client id"),
-        Column("prod_version", "VARCHAR", "Product version"),
-        Column("prod_edition", "VARCHAR", "Edition"),
-        Column("license_type", "VARCHAR", "License type"),
-        Column("country", "VARCHAR", "Country"),
-        Column("event_category", "VARCHAR", "Custom event category"),
-        Column("event_name", "VARCHAR", "Custom event name"),
-        Column("event_data", "VARCHAR", "Custom event data"),
-    ),
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """A column we know in an export file: its typed warehouse column and the headers it goes by."""
+
+    column: Column
+    headers: tuple[str, ...]
+    """The vendor's key (as in getLastLines ``fieldNames``) first, then friendly names and variants."""
+
+
+def _known(name: str, sql_type: str, description: str, *headers: str) -> ExportColumn:
+    return ExportColumn(Column(name, sql_type, description), headers)
+
+
+_TIME = _known("event_time", "TIMESTAMP", "When it happened (UTC)", "timestamp", "Timestamp", "eventTimestamp", "Event Timestamp", "eventTime", "Event Time")
+_CLIENT = _known("client_id", "VARCHAR", "Revenera client id", "clientId", "Client ID")
+_VERSION = _known("prod_version", "VARCHAR", "Product version", "prodVersion", "Version", "Product Version")
+_EDITION = _known("prod_edition", "VARCHAR", "Edition", "prodEdition", "Edition", "Product Edition")
+_LICENSE = _known("license_type", "VARCHAR", "License type", "licenseType", "License Type")
+_PLATFORM = _known("os_platform", "VARCHAR", "Operating system platform", "osPlatform", "os.platform", "OS Platform")
+_COUNTRY = _known("country", "VARCHAR", "Country", "country", "geography.country", "Country")
+_CATEGORY = _known("event_category", "VARCHAR", "Event category", "eventCategory", "event.category", "Event Category")
+_NAME = _known("event_name", "VARCHAR", "Event name", "eventName", "event.name", "Event Name", "Event Type")
+_DATA = _known("event_data", "VARCHAR", "Event data", "eventData", "event.data", "Event Data")
+_SYSTEM = (
+    _known("prod_build", "VARCHAR", "Product build", "prodBuild", "Build"),
+    _known("prod_language", "VARCHAR", "Product language", "prodLanguage", "Language"),
+    _known("key_allowed", "BOOLEAN", "License key allowed", "licenseStatus.allowed", "Key Allowed", "licenseStatus.whitelisted"),
+    _known("key_blocked", "BOOLEAN", "License key blocked", "licenseStatus.blocked", "Key Blocked", "licenseStatus.blacklisted"),
+    _known("key_activated", "BOOLEAN", "License key activated", "licenseStatus.activated", "Key Activated"),
+    _known("key_expired", "BOOLEAN", "License key expired", "licenseStatus.expired", "Key Expired"),
+    _known("os_version", "VARCHAR", "Operating system type", "os.version", "OS Type"),
+    _known("os_word_length", "VARCHAR", "Operating system architecture", "osWordLength", "OS Architecture"),
+    _known("os_language", "VARCHAR", "Operating system language", "osLanguage", "OS Language"),
+    _known("cpu_type", "VARCHAR", "CPU type", "cpuType", "CPU Type"),
+    _known("cpu_cores", "BIGINT", "CPU cores", "cpuCores", "CPU Cores"),
+    _known("ram", "BIGINT", "RAM", "ram", "RAM"),
+    _known("display_count", "BIGINT", "Number of monitors", "displayCount", "Number of Monitors"),
+    _known("resolution", "VARCHAR", "Screen resolution", "resolution", "Screen Resolution"),
+    _known("dot_net_version", "VARCHAR", ".NET versions", "dotNetVersion", ".NET Versions"),
+    _known("gpu_model", "VARCHAR", "GPU", "gpu.model", "GPU"),
+    _known("form_factor", "VARCHAR", "Computer type", "formFactor", "Computer Type"),
+    _known("us_state", "VARCHAR", "US state", "geography.usState", "US State"),
 )
 
-EXPORT_COLUMNS: dict[str, dict[str, str]] = {
-    "raw": {
-        "timestamp": "event_time", "clientId": "client_id", "sessionId": "session_id", "eventCategory": "event_category",
-        "eventName": "event_name", "eventData": "event_data", "prodVersion": "prod_version", "prodEdition": "prod_edition",
-        "licenseType": "license_type", "osPlatform": "os_platform", "country": "country",
-    },
-    "exc": {
-        "timestamp": "event_time", "clientId": "client_id", "prodVersion": "prod_version", "className": "class_name",
-        "methodName": "method_name", "exceptionMessage": "exception_message", "stackTrace": "stack_trace",
-    },
-    "cust": {
-        "timestamp": "event_time", "clientId": "client_id", "prodVersion": "prod_version", "prodEdition": "prod_edition",
-        "licenseType": "license_type", "geography.country": "country", "event.category": "event_category",
-        "event.name": "event_name", "event.data": "event_data",
-    },
+EXPORT_KNOWN_COLUMNS: dict[str, tuple[ExportColumn, ...]] = {
+    "raw": (
+        _TIME, _CLIENT, _known("session_id", "VARCHAR", "Session id", "sessionId", "Session ID"),
+        _CATEGORY, _NAME, _DATA, _VERSION, _EDITION, _LICENSE, _PLATFORM, _COUNTRY,
+    ),
+    "exc": (
+        _TIME, _CLIENT, _VERSION, _EDITION, _LICENSE, _PLATFORM, _COUNTRY,
+        _known("class_name", "VARCHAR", "Class that threw", "className", "Class", "Class Name"),
+        _known("method_name", "VARCHAR", "Method that threw", "methodName", "Method", "Method Name"),
+        _known("exception_message", "VARCHAR", "Exception message", "exceptionMessage", "Message", "Exception Message"),
+        _known("stack_trace", "VARCHAR", "Stack trace", "stackTrace", "Stack Trace"),
+        *_SYSTEM,
+    ),
+    "cust": (_TIME, _CLIENT, _VERSION, _EDITION, _LICENSE, _PLATFORM, _COUNTRY, *_SYSTEM, _CATEGORY, _NAME, _DATA),
 }
-"""Export CSV header → column. The vendor does not document the raw-event columns; these are the ones
-the emulator writes (and the getLastLines field names for custom events). Unknown columns are logged
-and skipped; a missing one is an error naming it."""
+"""Columns we type, per export kind. The vendor documents the custom-event columns (getLastLines
+``fieldNames``: keys and friendly names, not which of the two the CSV header uses) and says the
+exception export shares its product and system columns; the raw-event columns are not documented.
+A header matches a column when it equals one of its headers after :func:`normalise_header`. Any
+other header still lands, as its own text column (see ``rum_assets.revenera.csv_load``)."""
+
+
+_OPTIONAL = {
+    "raw": set(),
+    "exc": {c.column.name for c in _SYSTEM},
+    "cust": {"os_platform"},
+}
+EXPORT_EXPECTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    kind: tuple(c.column.name for c in columns if c.column.name not in _OPTIONAL[kind]) for kind, columns in EXPORT_KNOWN_COLUMNS.items()
+}
+"""Known columns a file of the kind should have (absent: NULL and a warning). The others are typed
+when present: the exception export's system columns (said to match the custom events', not seen),
+and the platform on custom events (not in its documented field list)."""
+
+
+def normalise_header(header: str) -> str:
+    """Case-insensitive, without spaces, underscores, dots or dashes: ``Event Timestamp`` == ``eventTimestamp``."""
+    return re.sub(r"[\s_.\-]+", "", header).lower()
+
+
+EXPORT_HEADER_LOOKUP: dict[str, dict[str, ExportColumn]] = {
+    kind: {normalise_header(h): known for known in columns for h in (*known.headers, known.column.name)}
+    for kind, columns in EXPORT_KNOWN_COLUMNS.items()
+}
+
+
+def _export_table(name: str, kind: str, description: str) -> Table:
+    return Table(
+        schema=SCHEMA, name=name, key_columns=("row_number",), **_PER_DAY,  # type: ignore[arg-type]
+        description=description,
+        columns=(_PRODUCT, _PARTITION, _ROW, *(known.column for known in EXPORT_KNOWN_COLUMNS[kind])),
+    )
+
+
+RAW_EVENTS = _export_table("raw_events", "raw", "Rows of the day's raw-events export file: one row per event, every column of the file.")
+EXCEPTIONS = _export_table("exceptions", "exc", "Rows of the day's exception-tracking export file: one row per exception, every column of the file.")
+CUSTOM_EVENTS = _export_table("custom_events", "cust", "Rows of the day's custom-event-tracking export file: one row per custom event, every column of the file.")
 EXPORT_TABLES = {"raw": RAW_EVENTS, "exc": EXCEPTIONS, "cust": CUSTOM_EVENTS}
-EXPORT_REQUIRED = {"raw": ("timestamp", "clientId"), "exc": ("timestamp", "clientId"), "cust": ("timestamp", "clientId")}

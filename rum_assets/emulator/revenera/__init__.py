@@ -1,7 +1,8 @@
 """The Revenera Usage Intelligence Reporting API v3 emulator.
 
 ``ReveneraApp(ReveneraEmulatorConfig(...))`` plugs into :class:`rum_assets.emulator.server.EmulatorServer`.
-The ``expected_*`` functions say what the reports must answer (for tests).
+The ``expected_*`` functions (and ``ReveneraApp.expected_export_rows``) say what the reports and
+exports must answer (for tests).
 """
 
 from rum_assets.emulator.revenera.app import ReveneraApp

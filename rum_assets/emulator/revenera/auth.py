@@ -11,7 +11,8 @@ Decisions where the documentation is silent (each a guess from the reference, ke
   credentials (401); success is 200 with a new ``RUI-Session-Token`` (HttpOnly, Max-Age = the
   session TTL) and a fresh ``RUI-Csrf``. Several sessions per user may live at once;
 - the CSRF cookie's value is not checked against anything at login (the vendor's rule is unknown);
-- data routes need a live session cookie (401 otherwise). A CSRF header is not required
+- data routes need a live session cookie; without one they answer as ``failure_shape`` says (401 by
+  default; or a v2-style 200 ``{"status": "AUTH ERROR", "reason"}``, a 302 to ``/login``, a 403). A CSRF header is not required
   (reveneraR sends none); when ``X-CSRF-Token`` or ``RUI-Csrf`` is sent it must equal the cookie (403);
 - ``POST /v3/auth/logout`` (body ignored) ends the session of the cookie sent, if any, and always
   answers 204 with both cookies expired (``Max-Age=0``). The "all sessions" mode is not emulated.
@@ -123,13 +124,23 @@ class SessionStore:
             if refused is not None:
                 return refused
             if self.user_of(request) is None:
-                return Response.json(401, {"message": "Not authenticated"})
+                return self.unauthenticated(request)
             sent = request.header("x-csrf-token") or request.header("rui-csrf")
             if sent is not None and sent != request.cookies.get(CSRF_COOKIE):
                 return Response.json(403, {"message": "CSRF token mismatch"})
             return handler(request)
 
         return wrapper
+
+    def unauthenticated(self, request: Request) -> Response:
+        shape = self.config.failure_shape
+        if shape == "v2_body":
+            return Response.json(200, {"status": "AUTH ERROR", "reason": "Session is invalid or has expired; log in again"})
+        if shape == "redirect":
+            return Response.empty(302, [("Location", f"{request.base_url}/login")])
+        if shape == "forbidden":
+            return Response.json(403, {"message": "Session is invalid or has expired"})
+        return Response.json(401, {"message": "Not authenticated"})
 
     def headers_only(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
         def wrapper(request: Request) -> Response:

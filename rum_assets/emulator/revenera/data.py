@@ -58,10 +58,15 @@ EVENT_CATALOG: dict[str, list[str]] = {
 }
 ALL_EVENTS: list[tuple[str, str]] = [(c, n) for c, names in EVENT_CATALOG.items() for n in names]
 EXCEPTIONS = [
-    ("com.demo.io.FileStore", "write", "java.io.IOException: disk full"),
-    ("com.demo.ui.Canvas", "render", "java.lang.NullPointerException"),
-    ("com.demo.sync.Client", "push", "java.net.SocketTimeoutException: Read timed out"),
+    ("com.demo.io.FileStore", "write", "java.io.IOException: disk full (Datenträger voll)"),
+    ("com.demo.ui.Canvas", "render", "java.lang.NullPointerException: Zeichenfläche"),
+    ("com.demo.sync.Client", "push", "java.net.SocketTimeoutException: Read timed out (délai dépassé)"),
 ]
+"""Messages carry non-ASCII Latin-1 letters, as localized JVMs write them, so every exception row
+tells a UTF-8 file from a Latin-1 one."""
+PLACES = ["Zürich", "Café Central", "São Paulo", "Montréal", "Malmö"]
+"""Event data of the first event of each client-day: non-ASCII but Latin-1 encodable, so any export
+with a row tells its encoding, and the text decodes to the same values in both encodings."""
 EXCEPTION_SHARE = 0.08
 """Share of active client-days with one exception."""
 CUSTOM_EVENTS = [("Onboarding", "Step Completed"), ("Billing", "Plan Viewed"), ("Search", "Query")]
@@ -106,6 +111,12 @@ RAW_COLUMNS = [
 ]
 """Columns of the raw-events export. The vendor does not document them; these are ours, one row per
 event, chosen to carry the report dimensions (``timestamp`` is UTC ``YYYY-MM-DDTHH:MM:SS``)."""
+RAW_FIELD_NAMES = {
+    "timestamp": "Event Timestamp", "clientId": "Client ID", "sessionId": "Session ID", "eventCategory": "Event Category",
+    "eventName": "Event Name", "eventData": "Event Data", "prodVersion": "Version", "prodEdition": "Edition",
+    "licenseType": "License Type", "osPlatform": "OS Platform", "country": "Country",
+}
+"""Human header names of the raw columns (the emulator's own; the vendor documents none)."""
 EXCEPTION_COLUMNS = [
     "timestamp", "clientId", "prodVersion", "prodEdition", "licenseType", "osPlatform", "country",
     "className", "methodName", "exceptionMessage", "stackTrace",
@@ -345,7 +356,7 @@ class ProductData:
                     "sessionId": session,
                     "eventCategory": category,
                     "eventName": name,
-                    "eventData": "" if d[5 + 4 * n] < 180 else str(d[6 + 4 * n] % 100),
+                    "eventData": _pick(PLACES, d[7]) if n == 0 else "" if d[5 + 4 * n] < 180 else str(d[6 + 4 * n] % 100),
                     "prodVersion": version,
                     "prodEdition": client.edition,
                     "licenseType": client.license_type,
@@ -419,7 +430,7 @@ class ProductData:
                     "geography.usState": client.us_state,
                     "event.category": category,
                     "event.name": name,
-                    "event.data": str(n),
+                    "event.data": _pick(PLACES, d[4]) if n == 0 else str(n),
                 }
             )
         return rows

@@ -13,14 +13,16 @@
   expired or future files are 404; a raw file not final yet is 404 (it is not listed); an open
   exception/custom file is 409 (it is listed, but cannot be downloaded).
 * ``GET /download/<token>`` (no auth): the zip once (200 ``application/zip``), then 403. The zip holds
-  one CSV named like the file without ``.zip``; its header row is the column keys. Zips are built
-  deterministically (fixed member timestamp) in memory per request.
-* Sizes in listings are estimates from the client count and a per-day hash (listing must not build files).
+  one CSV named like the file without ``.zip``, laid out as the config says (``csv_layout``; by
+  default the header row is the column keys). Zips are built deterministically (fixed member
+  timestamp) in memory per request.
+* Sizes in listings are estimates from the client count and a per-day hash (listing must not build
+  files). The newest ``export_growing_days`` final days of a listing grow with the clock; older files
+  have a fixed size.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import secrets
@@ -30,16 +32,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from rum_assets.emulator.revenera.config import ReveneraEmulatorConfig
+from rum_assets.emulator.revenera.csv_layout import CsvLayout
 from rum_assets.emulator.revenera.data import (
     ACTIVE_PROBABILITY,
-    CUSTOM_COLUMNS,
     CUSTOM_FIELD_NAMES,
     CUSTOM_SHARE,
-    EXCEPTION_COLUMNS,
     EXCEPTION_FIELD_NAMES,
     EXCEPTION_SHARE,
     MAX_EVENTS_PER_DAY,
-    RAW_COLUMNS,
     ProductData,
     unit,
 )
@@ -47,7 +47,6 @@ from rum_assets.emulator.revenera.validation import BadRequest
 from rum_assets.emulator.server import Response
 
 KINDS = ("raw", "exc", "cust")
-COLUMNS = {"raw": RAW_COLUMNS, "exc": EXCEPTION_COLUMNS, "cust": CUSTOM_COLUMNS}
 FIELD_NAMES = {"exc": EXCEPTION_FIELD_NAMES, "cust": CUSTOM_FIELD_NAMES}
 ROWS_PER_ACTIVE_CLIENT = {"raw": (1 + MAX_EVENTS_PER_DAY) / 2, "exc": EXCEPTION_SHARE, "cust": CUSTOM_SHARE * 2}
 KB_PER_ROW = {"raw": 0.11, "exc": 0.23, "cust": 0.19}
@@ -66,6 +65,7 @@ def file_name(product_id: str, kind: str, first: date, last: date | None = None)
 class Exports:
     def __init__(self, config: ReveneraEmulatorConfig) -> None:
         self.config = config
+        self.layout = CsvLayout.from_config(config)
         self._tokens: dict[str, tuple[ProductData, str, date, date, str] | None] = {}
         """Token -> the file it serves; None once used (a used token is 403, an unknown one 404)."""
         self._lock = threading.Lock()
@@ -91,15 +91,34 @@ class Exports:
 
     # -- listings -------------------------------------------------------------------------------
 
+    def _growing_share(self, day: date, rank: int) -> float | None:
+        """Share of its final size a listing shows for a final day ranked ``rank`` (0 = newest listed),
+        or None when its size is fixed.
+
+        The newest ``export_growing_days`` listed days are still being rewritten: they show half their
+        size plus a share that grows with the minutes since the day ended, reaching the full size only
+        after the growth window ((N + 1) days), by when the day has left the newest N anyway."""
+        if rank >= self.config.export_growing_days:
+            return None
+        minutes = (self._now() - datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)).total_seconds() / 60
+        window = (self.config.export_growing_days + 1) * 24 * 60
+        return 0.5 + 0.5 * min(1.0, max(0.0, minutes / window))
+
+    @staticmethod
+    def _listed(size_kb: float, share: float | None) -> float:
+        """Fixed sizes keep 3 decimals (byte resolution); growing ones 6, so that even a tiny file's
+        growth over half an hour shows in the listing."""
+        return round(size_kb, 3) if share is None else round(size_kb * share, 6)
+
     def list_raw(self, product: ProductData) -> dict[str, Any]:
+        final_days = [day for day in self._retained_days() if self.is_final(day)]
         files = [
             {
                 "fileName": file_name(product.product_id, "raw", day),
                 "fileDate": day.isoformat(),
-                "compressedSizeKB": round(self._size_kb(product, "raw", [day]) / COMPRESSION["raw"], 3),
+                "compressedSizeKB": self._listed(self._size_kb(product, "raw", [day]) / COMPRESSION["raw"], self._growing_share(day, rank)),
             }
-            for day in self._retained_days()
-            if self.is_final(day)
+            for rank, day in enumerate(final_days)
         ]
         return {"fileList": files}
 
@@ -110,7 +129,15 @@ class Exports:
             size = self._size_kb(product, kind, [day])
             name = file_name(product.product_id, kind, day)
             if self.is_final(day):
-                daily.append({"fileName": name, "uncompressedSizeKB": size, "compressedSizeKB": round(size / COMPRESSION[kind], 3), "fileDate": day.isoformat()})
+                share = self._growing_share(day, len(daily))
+                daily.append(
+                    {
+                        "fileName": name,
+                        "uncompressedSizeKB": self._listed(size, share),
+                        "compressedSizeKB": self._listed(size / COMPRESSION[kind], share),
+                        "fileDate": day.isoformat(),
+                    }
+                )
             else:
                 open_files.append({"fileName": name, "uncompressedSizeKB": size, "fileDate": day.isoformat(), "isAvailable": day == today})
         monthly = []
@@ -178,7 +205,7 @@ class Exports:
         if entry is None:
             return Response.json(403, {"message": "This download URL has already been used"})
         product, kind, first, last, name = entry
-        body = build_zip(product, kind, first, last, name)
+        body = build_zip(product, kind, first, last, name, self.layout)
         return Response(200, body, [("Content-Type", "application/zip"), ("Content-Disposition", f'attachment; filename="{name}"')])
 
     # -- last lines -----------------------------------------------------------------------------
@@ -199,19 +226,14 @@ class Exports:
         return {"fieldNames": dict(FIELD_NAMES[kind]), "results": [{k: str(v) for k, v in row.items()} for row in rows[-count:]]}
 
 
-def build_zip(product: ProductData, kind: str, first: date, last: date, name: str) -> bytes:
+def build_zip(product: ProductData, kind: str, first: date, last: date, name: str, layout: CsvLayout | None = None) -> bytes:
     """The export zip of ``first`` .. ``last``: one CSV, same bytes every time."""
-    text = io.StringIO(newline="")
-    writer = csv.DictWriter(text, fieldnames=COLUMNS[kind], lineterminator="\r\n")
-    writer.writeheader()
-    day = first
-    while day <= last:
-        writer.writerows(product.export_rows(kind, day))
-        day += timedelta(days=1)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    content = (layout or CsvLayout()).encode(kind, (row for day in days for row in product.export_rows(kind, day)))
     member = zipfile.ZipInfo(name[: -len(".zip")] + ".csv", date_time=(last.year, last.month, last.day, 23, 59, 58))
     member.compress_type = zipfile.ZIP_DEFLATED
     member.external_attr = 0o644 << 16
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(member, text.getvalue().encode("utf-8"))
+        archive.writestr(member, content)
     return buffer.getvalue()
