@@ -16,6 +16,7 @@ PLAN = [
     ("warehouse_write", [100_000, 1_000_000]),
     ("raygun_sessions_asset", [10_000, 100_000]),
     ("hand_wired_sessions", [10_000, 100_000]),
+    ("faults", [50]),
 ]
 QUICK_PLAN = [(name, sizes[:1]) for name, sizes in PLAN]
 
@@ -49,6 +50,8 @@ def main() -> int:
                 f"{float(figures['peak_rss_mib']):>10.0f}{figures.get('api_calls', ''):>8}",  # type: ignore[arg-type]
                 flush=True,
             )
+            if "ratio" in figures:
+                print(f"{'':<24}faulty/clean time ratio {figures['ratio']} (clean {figures['clean_seconds']} s, injected {figures['faults_injected']})")
     return 1 if failed else 0
 
 

@@ -30,6 +30,7 @@ def _raygun_resource() -> RaygunResource:
         state_dir=settings.state_dir(),
         pii_mode=settings.pii_mode(),
         pii_salt=settings.env("RUM_ASSETS_PII_SALT", "rum_assets"),
+        retry_base_delay_seconds=settings.retry_base_delay_seconds(),
     )
 
 
@@ -41,6 +42,7 @@ def _revenera_resource() -> ReveneraResource:
         base_url=settings.env("REVENERA_BASE_URL", REVENERA_DEFAULT_BASE_URL),
         segment_property=settings.env("REVENERA_SEGMENT_PROPERTY", "") or None,
         days_until_declared_lost=settings.env_int("REVENERA_DAYS_UNTIL_DECLARED_LOST", 30),
+        retry_base_delay_seconds=settings.retry_base_delay_seconds(),
     )
 
 

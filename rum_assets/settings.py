@@ -24,6 +24,18 @@ def env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from exc
 
 
+def retry_base_delay_seconds() -> float:
+    """``RUM_ASSETS_RETRY_BASE_DELAY_SECONDS``: the first retry backoff ceiling (default 0.5; tests shorten it)."""
+    value = env("RUM_ASSETS_RETRY_BASE_DELAY_SECONDS", "0.5")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise ValueError(f"RUM_ASSETS_RETRY_BASE_DELAY_SECONDS must be a number of seconds, not {value!r}")
+    return seconds
+
+
 def pii_mode() -> Literal["keep", "hash", "drop"]:
     value = env("RUM_ASSETS_PII_MODE", "hash").lower()
     if value not in ("keep", "hash", "drop"):
