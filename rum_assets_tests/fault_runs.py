@@ -47,18 +47,24 @@ def all_assets() -> tuple[list[dg.AssetsDefinition], list[dg.AssetsDefinition]]:
 
 
 def materialize_days(
-    days: Iterable[date], resources: dict[str, Any], instance: dg.DagsterInstance, *, raise_on_error: bool = True
+    days: Iterable[date],
+    resources: dict[str, Any],
+    instance: dg.DagsterInstance,
+    *,
+    raise_on_error: bool = True,
+    run_config: dict[str, Any] | None = None,
 ) -> list[dg.ExecuteInProcessResult]:
-    """Every unpartitioned asset once, then every daily asset for each day."""
+    """Every unpartitioned asset once, then every daily asset for each day (console log: errors only, unless ``run_config`` says)."""
+    run_config = QUIET if run_config is None else run_config
     unpartitioned, daily = all_assets()
     results = [
         dg.materialize(
-            unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance, run_config=QUIET, raise_on_error=raise_on_error
+            unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance, run_config=run_config, raise_on_error=raise_on_error
         )
     ]
     for day in days:
         results.append(
-            dg.materialize(daily, partition_key=day.isoformat(), resources=resources, instance=instance, run_config=QUIET, raise_on_error=raise_on_error)
+            dg.materialize(daily, partition_key=day.isoformat(), resources=resources, instance=instance, run_config=run_config, raise_on_error=raise_on_error)
         )
     return results
 
