@@ -18,6 +18,7 @@ PLAN = [
     ("hand_wired_sessions", [10_000, 100_000]),
     ("revenera_export_load", [1_000_000]),
     ("revenera_export_floor", [1_000_000]),
+    ("faults", [50]),
 ]
 QUICK_PLAN = [(name, sizes[:1]) for name, sizes in PLAN]
 
@@ -51,6 +52,8 @@ def main() -> int:
                 f"{float(figures['peak_rss_mib']):>10.0f}{figures.get('api_calls', ''):>8}",  # type: ignore[arg-type]
                 flush=True,
             )
+            if "ratio" in figures:
+                print(f"{'':<24}faulty/clean time ratio {figures['ratio']} (clean {figures['clean_seconds']} s, injected {figures['faults_injected']})")
     return 1 if failed else 0
 
 

@@ -119,12 +119,20 @@ def hand_wired_sessions(size: int, workdir: Path) -> dict[str, Any]:
     return {"rows": rows, "seconds": seconds}
 
 
+def faults(size: int, workdir: Path) -> dict[str, Any]:
+    """Every asset, three days, fault-free and then through 20% injected faults (see bench/faults.py)."""
+    from bench.faults import faults as clean_and_faulty
+
+    return clean_and_faulty(size, workdir)
+
+
 SCENARIOS: dict[str, Callable[[int, Path], dict[str, Any]]] = {
     "warehouse_write": warehouse_write,
     "raygun_sessions_asset": raygun_sessions_asset,
     "hand_wired_sessions": hand_wired_sessions,
     "revenera_export_load": revenera_export.revenera_export_load,
     "revenera_export_floor": revenera_export.revenera_export_floor,
+    "faults": faults,
 }
 
 

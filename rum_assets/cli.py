@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rum_assets.notices import accept_chosen_notices
 from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
+from rum_assets.emulator.faults import FAULT_KINDS, parse_fault_kinds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,39 @@ def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
         "--raygun-call-limit", type=int, default=EmulatorSettings.raygun_call_limit, help="Raygun calls per app per UTC day (0: unlimited)"
     )
     parser.add_argument("--clients-per-product", type=int, default=EmulatorSettings.clients_per_product, help="Revenera clients per product")
+    faults = parser.add_argument_group("fault injection (rehearse an outage)")
+    faults.add_argument("--fault-rate", type=_fault_rate, default=EmulatorSettings.fault_rate, help="share of requests, 0..1, that get a random fault (default 0: none)")
+    faults.add_argument("--fault-seed", type=int, default=EmulatorSettings.fault_seed, help="seed of the fault sequence (the same seed repeats it)")
+    faults.add_argument(
+        "--fault-kinds",
+        type=_fault_kinds,
+        default=EmulatorSettings.fault_kinds,
+        help=f"comma-separated kinds, or all (default): {','.join(FAULT_KINDS)}",
+    )
+    faults.add_argument("--fault-delay", type=float, default=EmulatorSettings.fault_delay_seconds, help="seconds a slow answer is held (default 1)")
+    faults.add_argument(
+        "--fault-paths",
+        type=lambda text: tuple(p.strip() for p in text.split(",") if p.strip()),
+        default=EmulatorSettings.fault_path_prefixes,
+        help="comma-separated path prefixes faults apply to (default /: every route)",
+    )
+
+
+def _fault_rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text!r}")
+    return rate
+
+
+def _fault_kinds(text: str) -> tuple[str, ...]:
+    try:
+        return parse_fault_kinds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _settings(args: argparse.Namespace) -> EmulatorSettings:
@@ -42,12 +76,19 @@ def _settings(args: argparse.Namespace) -> EmulatorSettings:
         sessions_per_day=args.sessions_per_day,
         raygun_call_limit=args.raygun_call_limit,
         clients_per_product=args.clients_per_product,
+        fault_rate=args.fault_rate,
+        fault_seed=args.fault_seed,
+        fault_kinds=args.fault_kinds,
+        fault_delay_seconds=args.fault_delay,
+        fault_path_prefixes=args.fault_paths,
     )
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
     server = start_emulator(_settings(args), host=args.host, port=args.port, background=False)
     print(f"Emulating Raygun and Revenera at {server.base_url} (Ctrl-C to stop). Point the project at it with:")
+    if args.fault_rate > 0:
+        print(f"  (injecting random faults into {args.fault_rate:.0%} of requests, seed {args.fault_seed}: {','.join(args.fault_kinds)})")
     for name, value in emulator_env(server.base_url, _settings(args)).items():
         print(f"  export {name}={value}")
     try:

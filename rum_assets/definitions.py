@@ -36,6 +36,7 @@ def raygun_resource() -> RaygunResource:
         state_dir=settings.state_dir(),
         pii_mode=settings.pii_mode(),
         pii_salt=settings.secret_or_default(env_vars.PII_SALT),  # type: ignore[arg-type]
+        retry_base_delay_seconds=settings.retry_base_delay_seconds(),
     )
 
 
@@ -51,6 +52,7 @@ def revenera_resource() -> ReveneraResource:
         client_version=settings.text(env_vars.REVENERA_CLIENT_VERSION),
         path_overrides=settings.text(env_vars.REVENERA_PATH_OVERRIDES),
         export_kinds=settings.text(env_vars.REVENERA_EXPORT_KINDS),
+        retry_base_delay_seconds=settings.retry_base_delay_seconds(),
     )
 
 

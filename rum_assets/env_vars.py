@@ -67,6 +67,9 @@ DUCKDB_PATH = EnvVariable("RUM_ASSETS_DUCKDB", "the DuckDB file", "data/rum_asse
 STATE_DIR = EnvVariable("RUM_ASSETS_STATE_DIR", "the call-budget ledger shared by all processes", "data/state")
 START_DATE = EnvVariable("RUM_ASSETS_START_DATE", "first daily partition (UTC)", "2026-09-01")
 DUCKDB_MEMORY_LIMIT = EnvVariable("RUM_ASSETS_DUCKDB_MEMORY_LIMIT", "DuckDB memory before it spills to disk", "256MB")
+RETRY_BASE_DELAY_SECONDS = EnvVariable(
+    "RUM_ASSETS_RETRY_BASE_DELAY_SECONDS", "first retry backoff ceiling in seconds; doubles per retry (full jitter)", "0.5"
+)
 AUTOMATION_STOPPED = EnvVariable("RUM_ASSETS_AUTOMATION_STOPPED", "`1` deploys every schedule and sensor stopped", "0")
 FRESHNESS_DEADLINE_CRON = EnvVariable(
     "RUM_ASSETS_FRESHNESS_DEADLINE_CRON", "when yesterday's partitions must exist (UTC cron)", "0 6 * * *"

@@ -40,6 +40,18 @@ def share(variable: EnvVariable) -> float:
     return number
 
 
+def retry_base_delay_seconds() -> float:
+    """The first retry backoff ceiling (it doubles per retry); tests shorten it."""
+    value = env_vars.RETRY_BASE_DELAY_SECONDS.read()
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise ValueError(f"{env_vars.RETRY_BASE_DELAY_SECONDS.name} must be a number of seconds, not {value!r}")
+    return seconds
+
+
 def pii_mode() -> Literal["keep", "hash", "drop"]:
     value = env_vars.PII_MODE.read().lower()
     if value not in ("keep", "hash", "drop"):

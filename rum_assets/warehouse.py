@@ -146,21 +146,37 @@ class StagedRows:
             raise ValueError(f"{self.table.qualified_name}: row has columns not in the table: {sorted(unknown)}")
         if any(row.get(key) is None for key in self._keys):
             self.null_key_rows += 1
-        self._file.write(json.dumps({**row, **self._lineage}, default=_json_default))
-        self._file.write("\n")
+        line = json.dumps({**row, **self._lineage}, default=_json_default)
+        try:
+            self._file.write(line + "\n")
+        except OSError as exc:
+            raise self._staging_error(exc) from exc
         self.count += 1
 
     def add_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
         for row in rows:
             self.add(row)
 
+    def _staging_error(self, exc: OSError) -> OSError:
+        """The write error, naming the table and the staging file (e.g. a full disk in ``TMPDIR``)."""
+        return OSError(exc.errno, f"staging rows of {self.table.qualified_name} in {self.path} failed: {exc.strerror or exc}")
+
     def finish(self) -> None:
         if not self._file.closed:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError as exc:
+                raise self._staging_error(exc) from exc
 
     def discard(self) -> None:
-        self.finish()
-        self.path.unlink(missing_ok=True)
+        """Remove the staged file, even when closing it fails (a full disk fails the last flush too)."""
+        try:
+            self.finish()
+        except OSError:
+            if not self._file.closed:
+                raise
+        finally:
+            self.path.unlink(missing_ok=True)
 
     def read_sql(self) -> str:
         """A ``SELECT`` over the staged file with the table's column types."""

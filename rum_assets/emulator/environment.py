@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rum_assets import env_vars
+from rum_assets.emulator.faults import FAULT_KINDS, FaultKind, FaultPlan, RandomFaults
 from rum_assets.emulator.server import EmulatorServer
 
 DEMO_RAYGUN_API_KEY = "demo-raygun-api-key"
@@ -21,6 +22,22 @@ class EmulatorSettings:
     raygun_call_limit: int = 600
     """The demo plays an enterprise plan; the vendor's default (and the resource's) is 50."""
     clients_per_product: int = 2000
+    fault_rate: float = 0.0
+    """Share of requests (0..1) that get a random fault: rehearse an outage (see ``RandomFaults``)."""
+    fault_seed: int = 0
+    fault_kinds: tuple[FaultKind, ...] = FAULT_KINDS
+    fault_delay_seconds: float = 1.0
+    """How long a ``slow`` fault holds its answer."""
+    fault_path_prefixes: tuple[str, ...] = ("/",)
+
+    def random_faults(self) -> RandomFaults:
+        return RandomFaults(
+            rate=self.fault_rate,
+            seed=self.fault_seed,
+            kinds=self.fault_kinds,
+            path_prefixes=self.fault_path_prefixes,
+            delay_seconds=self.fault_delay_seconds,
+        )
 
 
 def build_apps(settings: EmulatorSettings) -> list[object]:
@@ -34,7 +51,8 @@ def build_apps(settings: EmulatorSettings) -> list[object]:
 
 
 def start_emulator(settings: EmulatorSettings, host: str = "127.0.0.1", port: int = 0, *, background: bool = True) -> EmulatorServer:
-    server = EmulatorServer(build_apps(settings), host=host, port=port)  # type: ignore[arg-type]
+    faults = FaultPlan(settings.random_faults())
+    server = EmulatorServer(build_apps(settings), host=host, port=port, faults=faults)  # type: ignore[arg-type]
     if background:
         server.start()
     return server

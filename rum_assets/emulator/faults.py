@@ -1,16 +1,23 @@
 """Injected faults and latency for the emulators.
 
-Tests and the benchmark add rules to a server's ``FaultPlan``; each rule matches requests by method
-and path prefix and answers in place of the vendor app (a status with an optional ``Retry-After``,
-a dropped connection, a malformed body) for a bounded number of requests, or only delays them.
+Two ways to break a server on purpose, both held by its ``FaultPlan``:
+
+- rules: tests add a ``FaultRule`` matching requests by method and path prefix that answers in
+  place of the vendor app (a status with an optional ``Retry-After``, a dropped connection, a
+  malformed body) for a bounded number of requests, or only delays them;
+- ``RandomFaults``: a seeded outage rehearsal where every request independently may get a 429,
+  a 5xx, a dropped connection (before or after the app acted), a truncated body or a slow answer
+  (``rum-assets emulator --fault-rate 0.2``).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import random
+from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from rum_assets.emulator.server import Request, Response
@@ -32,15 +39,128 @@ class FaultRule:
     """``drop`` closes the connection without an answer (a dropped connection for the client)."""
 
 
+FaultKind = Literal[
+    "429-retry-after", "429-bare", "500", "502", "503", "504", "drop-before", "drop-after", "truncate", "slow"
+]
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+STATUS_OF: dict[str, int] = {"429-retry-after": 429, "429-bare": 429, "500": 500, "502": 502, "503": 503, "504": 504}
+RAYGUN_V1_PREFIX = "/api/v1/pulse"
+DEFAULT_EXCLUSIONS: tuple[tuple[str, tuple[FaultKind, ...]], ...] = ((RAYGUN_V1_PREFIX, ("429-bare",)),)
+"""A Raygun v1 429 without ``Retry-After`` means the application's daily call budget is spent, and
+the client stops at once on it (retrying cannot help before the UTC day ends). A random one there
+would not rehearse a transient outage but end the day's load, so it is left out by default; list it
+in ``exclusions=()`` to rehearse a spent budget."""
+
+
+@dataclass(frozen=True)
+class RandomFaults:
+    """Seeded random faults: each matching request independently gets one fault with probability ``rate``.
+
+    The kinds, equally likely among those enabled for the path:
+
+    - ``429-retry-after``: 429 with ``Retry-After: <retry_after_seconds>``; ``429-bare``: 429 without it;
+    - ``500``/``502``/``503``/``504``: that status, no ``Retry-After``;
+    - ``drop-before``: the connection is closed before the vendor app sees the request;
+    - ``drop-after``: the app handles the request (its state changes: a session key is issued, a
+      one-time download URL is used up) and then the connection is closed without an answer;
+    - ``truncate``: the app's answer is sent with its full ``Content-Length`` but only half its body,
+      then the connection is closed (an answer without a body is dropped instead, like ``drop-after``);
+    - ``slow``: the app answers normally after ``delay_seconds``.
+
+    Every route is eligible by default, authentication and one-time downloads included: a real
+    outage does not spare them, and the clients recover (a new login, a fresh download URL per
+    attempt). ``exclusions`` removes kinds per path prefix (see ``DEFAULT_EXCLUSIONS``).
+    The same seed and the same sequence of requests give the same faults.
+    """
+
+    rate: float = 0.0
+    seed: int = 0
+    kinds: tuple[FaultKind, ...] = FAULT_KINDS
+    path_prefixes: tuple[str, ...] = ("/",)
+    delay_seconds: float = 1.0
+    retry_after_seconds: int = 1
+    exclusions: tuple[tuple[str, tuple[FaultKind, ...]], ...] = DEFAULT_EXCLUSIONS
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError(f"fault rate must be between 0 and 1, not {self.rate}")
+        unknown = sorted(set(self.kinds) - set(FAULT_KINDS))
+        if unknown:
+            raise ValueError(f"unknown fault kinds {unknown}; known: {', '.join(FAULT_KINDS)}")
+        if self.delay_seconds < 0:
+            raise ValueError(f"fault delay must not be negative, not {self.delay_seconds}")
+
+    def kinds_for(self, path: str) -> tuple[FaultKind, ...]:
+        if not any(path.startswith(prefix) for prefix in self.path_prefixes):
+            return ()
+        excluded = {kind for prefix, kinds in self.exclusions if path.startswith(prefix) for kind in kinds}
+        return tuple(kind for kind in self.kinds if kind not in excluded)
+
+
+def parse_fault_kinds(text: str) -> tuple[FaultKind, ...]:
+    """``"all"`` or a comma-separated list of kinds (for the command line)."""
+    if text.strip().lower() in ("", "all"):
+        return FAULT_KINDS
+    kinds = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(set(kinds) - set(FAULT_KINDS))
+    if unknown:
+        raise ValueError(f"unknown fault kinds {unknown}; known: {', '.join(FAULT_KINDS)}")
+    return kinds  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class InjectedFault:
+    index: int
+    """Position of the request among all requests the server received (0-based)."""
+    method: str
+    path: str
+    kind: FaultKind
+
+
 class DroppedConnection(Exception):
     """Raised by the plan to make the server close the connection without answering."""
 
 
 class FaultPlan:
-    def __init__(self) -> None:
+    def __init__(self, random_faults: RandomFaults | None = None) -> None:
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
         self.latency_seconds = 0.0
+        self.set_random(random_faults or RandomFaults())
+
+    def set_random(self, random_faults: RandomFaults) -> None:
+        """Start (or restart, with a fresh seeded sequence) random fault injection."""
+        with self._lock:
+            self.random = random_faults
+            self._rng = random.Random(random_faults.seed)
+            self._requests_seen = 0
+            self.injected: list[InjectedFault] = []
+            self.injected_counts: Counter[str] = Counter()
+
+    def draw(self, request: Request) -> FaultKind | None:
+        """The random fault this request gets, if any (two draws per request, whatever the path)."""
+        with self._lock:
+            index = self._requests_seen
+            self._requests_seen += 1
+            hit, pick = self._rng.random(), self._rng.random()
+            kinds = self.random.kinds_for(request.path) if self.random.rate > 0 else ()
+            if not kinds or hit >= self.random.rate:
+                return None
+            kind = kinds[int(pick * len(kinds))]
+            self.injected_counts[kind] += 1
+            if len(self.injected) < 100_000:
+                self.injected.append(InjectedFault(index, request.method, request.path, kind))
+            return kind
+
+    def random_response(self, kind: FaultKind) -> Response | None:
+        """The answer a status fault sends instead of the app's (None for the other kinds)."""
+        from rum_assets.emulator.server import Response
+
+        status = STATUS_OF.get(kind)
+        if status is None:
+            return None
+        headers = [("Retry-After", str(self.random.retry_after_seconds))] if kind == "429-retry-after" else []
+        return Response.json(status, {"message": f"injected fault: HTTP {status}"}, headers)
 
     def add(self, rule: FaultRule) -> FaultRule:
         with self._lock:

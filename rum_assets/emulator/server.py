@@ -12,6 +12,7 @@ import json
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -141,24 +142,48 @@ class _Handler(BaseHTTPRequestHandler):
             base_url=f"http://{host}",
         )
         self.server.count_request(request)
+        faults = self.server.faults
         try:
-            response = self.server.faults.intercept(request)
+            response = faults.intercept(request)
         except DroppedConnection:
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+            self._drop()
             return
+        fault = faults.draw(request) if response is None else None
+        if fault == "slow":
+            time.sleep(faults.random.delay_seconds)
+        elif fault == "drop-before":
+            self._drop()
+            return
+        elif fault is not None:
+            response = faults.random_response(fault)
         if response is None:
             try:
                 response = self.server.router.dispatch(request)
             except Exception as exc:  # an emulator bug must show up as a 500, not a hung client
                 response = Response.json(500, {"message": f"emulator error: {type(exc).__name__}: {exc}"})
+        if fault == "drop-after" or (fault == "truncate" and not response.body):
+            self._drop()
+            return
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
+        if fault == "truncate":
+            self.send_header("Connection", "close")
         self.end_headers()
         if response.body and self.command != "HEAD":
-            self.wfile.write(response.body)
+            self.wfile.write(response.body[: len(response.body) // 2] if fault == "truncate" else response.body)
+        if fault == "truncate":
+            self.wfile.flush()
+            self._drop()
+
+    def _drop(self) -> None:
+        """Close the connection without (the rest of) an answer."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 

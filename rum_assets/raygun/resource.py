@@ -46,6 +46,7 @@ class RaygunResource(dg.ConfigurableResource):
     )
     page_size: int = Field(default=500, ge=1, le=500, description="Sessions per page (the API's maximum is 500).")
     max_attempts: int = Field(default=5, ge=1, description="Attempts per request, retries of 5xx and timeouts included.")
+    retry_base_delay_seconds: float = Field(default=0.5, ge=0, description="First backoff ceiling; it doubles per retry (full jitter).")
     max_retry_after_seconds: float = Field(
         default=120, ge=0, description="Longest Retry-After we wait for; a longer one fails the run with the reset time."
     )
@@ -80,6 +81,7 @@ class RaygunResource(dg.ConfigurableResource):
             ledger=self.ledger(),
             policy=RetryPolicy(
                 max_attempts=self.max_attempts,
+                base_delay_seconds=self.retry_base_delay_seconds,
                 max_retry_after_seconds=self.max_retry_after_seconds,
                 timeout_seconds=self.timeout_seconds,
             ),

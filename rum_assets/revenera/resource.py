@@ -38,6 +38,7 @@ class ReveneraResource(dg.ConfigurableResource):
         default="dateLastSeen", description="Count a lost client on its last-seen day or on the day it is declared lost."
     )
     max_attempts: int = Field(default=5, ge=1, description="Attempts per request, retries of 5xx and timeouts included.")
+    retry_base_delay_seconds: float = Field(default=0.5, ge=0, description="First backoff ceiling; it doubles per retry (full jitter).")
     max_retry_after_seconds: float = Field(default=120, ge=0, description="Longest Retry-After we wait for.")
     timeout_seconds: float = Field(default=60, gt=0, description="Per-request timeout (large reports are slow).")
     client_name: str = Field(default=CLIENT_NAME, description="RUI-Client header (REVENERA_CLIENT_NAME); default the vendor's example.")
@@ -75,6 +76,7 @@ class ReveneraResource(dg.ConfigurableResource):
             self.password,
             policy=RetryPolicy(
                 max_attempts=self.max_attempts,
+                base_delay_seconds=self.retry_base_delay_seconds,
                 max_retry_after_seconds=self.max_retry_after_seconds,
                 timeout_seconds=self.timeout_seconds,
             ),

@@ -1,0 +1,46 @@
+"""Three days of every daily asset of both vendors land the same through 20% injected faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
+from rum_assets.emulator.faults import RandomFaults
+from rum_assets_tests.fault_runs import build_resources, materialize_days, recent_days, table_contents
+
+SETTINGS = EmulatorSettings(sessions_per_day=15, raygun_call_limit=0, clients_per_product=25)
+FAULTS = RandomFaults(rate=0.2, seed=20261201, delay_seconds=0.2)
+
+
+def test_every_asset_lands_the_same_through_random_faults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    days = recent_days(3)
+    server = start_emulator(SETTINGS)
+    try:
+        for name, value in emulator_env(server.base_url, SETTINGS).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("RUM_ASSETS_RETRY_BASE_DELAY_SECONDS", "0.05")
+
+        monkeypatch.setenv("RUM_ASSETS_STATE_DIR", str(tmp_path / "clean_state"))
+        materialize_days(days, build_resources(tmp_path / "clean.duckdb"), dg.DagsterInstance.ephemeral())
+        clean_requests = sum(server.requests_by_path.values())
+
+        server.faults.set_random(FAULTS)
+        monkeypatch.setenv("RUM_ASSETS_STATE_DIR", str(tmp_path / "faulty_state"))
+        materialize_days(days, build_resources(tmp_path / "faulty.duckdb"), dg.DagsterInstance.ephemeral())
+    finally:
+        server.stop()
+
+    injected = server.faults.injected_counts
+    assert sum(injected.values()) >= 20, injected
+    assert {"drop-after", "truncate", "429-retry-after", "drop-before"} <= set(injected), injected
+    assert sum(server.requests_by_path.values()) - clean_requests > clean_requests
+
+    clean, faulty = table_contents(tmp_path / "clean.duckdb"), table_contents(tmp_path / "faulty.duckdb")
+    assert set(clean) == set(faulty)
+    assert {"raygun.sessions", "raygun.session_details", "revenera.user_activity"} <= set(clean)
+    for table, rows in clean.items():
+        assert rows, f"{table} is empty in the fault-free run"
+        assert faulty[table] == rows, f"{table} differs after faults: {len(faulty[table])} rows vs {len(rows)}"
