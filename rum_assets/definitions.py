@@ -9,6 +9,7 @@ from rum_assets import settings
 from rum_assets.freshness import freshness_checks_and_sensor
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS
+from rum_assets.run_health import build_dead_run_sensor, worker_recording_in_process_executor
 from rum_assets.revenera.resource import DEFAULT_BASE_URL as REVENERA_DEFAULT_BASE_URL
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.sensors import build_export_sensor
@@ -54,13 +55,14 @@ freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily_assets)
 
 defs = dg.Definitions(
     # A run's steps are few and sequential (sessions, then details); a process per step would spend
-    # seconds loading the code location for each. Pools still limit steps across runs.
-    executor=dg.in_process_executor,
+    # seconds loading the code location for each. Pools still limit steps across runs. The executor
+    # also records the run's worker process and clears runs whose worker died (rum_assets.run_health).
+    executor=worker_recording_in_process_executor,
     assets=[*raygun_assets, *REVENERA_METADATA_ASSETS, *REVENERA_DAILY_ASSETS],
     asset_checks=[*freshness_checks],
     jobs=[raygun_job, revenera_job],
     schedules=[raygun_schedule, revenera_schedule],
-    sensors=[build_budget_backfill_sensor(), build_late_sessions_sensor(), build_export_sensor(), freshness_sensor],
+    sensors=[build_budget_backfill_sensor(), build_late_sessions_sensor(), build_export_sensor(), freshness_sensor, build_dead_run_sensor()],
     resources={
         "raygun": _raygun_resource(),
         "revenera": _revenera_resource(),
