@@ -16,6 +16,7 @@ from rum_assets.revenera.client import ReveneraClient, temporary_download_dir
 from rum_assets.revenera.exports import EXPORT_KINDS, csv_header, iter_csv_batches
 from rum_assets.revenera.models import SegmentedCounts, StatusCounts
 from rum_assets.revenera.resource import ReveneraResource
+from rum_assets.retries import VENDOR_RETRY_POLICY, any_retryable, without_retry_on_contract_errors
 from rum_assets.revenera.tables import (
     CLIENT_PROFILES,
     EVENT_CATALOG,
@@ -59,6 +60,7 @@ def _daily_asset_kwargs(name: str, table: Table, description: str, extra_checks:
         "metadata": {"dagster/column_schema": table.table_schema(), "dagster/table_name": table.qualified_name},
         "backfill_policy": BACKFILL_POLICY,
         "freshness_policy": FRESHNESS_POLICY,
+        "retry_policy": VENDOR_RETRY_POLICY,
         "check_specs": [*standard_check_specs(key, table), *extra_checks],
     }
 
@@ -78,7 +80,7 @@ def load_day(
     """
     day = partition_day(context)
     figures: dict[str, Mapping[str, Any]] = {}
-    failures: list[str] = []
+    failures: list[VendorError] = []
     previous_schema = previous_column_schema(context)
     with revenera.get_client(context.log) as client:
         for product_id in revenera.products():
@@ -86,7 +88,7 @@ def load_day(
                 try:
                     extra = fill(client, product_id, day, staged)
                 except VendorError as exc:
-                    failures.append(str(exc))
+                    failures.append(exc)
                     context.log.error(str(exc))
                     continue
                 with duckdb.get_connection() as conn:
@@ -96,8 +98,9 @@ def load_day(
         calls = client.calls_made
     if failures:
         raise dg.Failure(
-            description=f"Revenera {table.qualified_name} for {day}: {len(failures)} of {len(revenera.products())} products failed: " + " | ".join(failures),
+            description=f"Revenera {table.qualified_name} for {day}: {len(failures)} of {len(revenera.products())} products failed: " + " | ".join(map(str, failures)),
             metadata={"products_written": len(figures)},
+            allow_retries=any_retryable(failures),
         )
     with duckdb.get_connection() as conn:
         schema = actual_table_schema(conn, table)
@@ -210,6 +213,7 @@ def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: Revenera
         "(`segment = '(all)'`) and, when `segment_property` is set, one row per value of that property.",
     )
 )
+@without_retry_on_contract_errors
 def revenera_user_activity(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         options = {"days_until_declared_lost": revenera.days_until_declared_lost, "date_reported_lost": revenera.date_reported_lost}
@@ -244,6 +248,7 @@ def _activity_row(product_id: str, day: date, segment_property: str, segment: st
         "tracking `fullReport` for that one day.",
     )
 )
+@without_retry_on_contract_errors
 def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         usage = client.event_usage(product_id, day)
@@ -293,6 +298,7 @@ def _text(value: Any) -> str | None:
         ],
     )
 )
+@without_retry_on_contract_errors
 def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         pages = 0
@@ -372,6 +378,7 @@ def _build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefi
     fill = _export_filler(kind)
 
     @dg.asset(**_daily_asset_kwargs(name, table, description))
+    @without_retry_on_contract_errors
     def export_asset(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
         metadata, checks, figures = load_day(context, revenera, duckdb, table, fill, [c.name for c in table.columns[2:8]])
         metadata["revenera/files"] = dg.MetadataValue.json({pid: f["file"] for pid, f in figures.items()})
