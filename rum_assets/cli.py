@@ -1,4 +1,4 @@
-"""Console commands: ``rum-assets emulator``, ``rum-assets demo`` and ``rum-assets ui``."""
+"""Console commands: ``rum-assets emulator``, ``demo``, ``ui`` and ``clear-dead-runs``."""
 
 from __future__ import annotations
 
@@ -109,6 +109,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(days, _settings(args))
 
 
+def cmd_clear_dead_runs(args: argparse.Namespace) -> int:
+    """Mark failed the runs whose worker process on this machine is gone, and free their pool slots."""
+    import dagster as dg
+
+    from rum_assets.run_health import clear_dead_runs
+
+    ensure_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        cleared = clear_dead_runs(instance)
+    for run in cleared:
+        print(f"Run {run.run_id} ({run.job_name}, was {run.previous_status}) marked failed: {run.message}")
+    print(f"{len(cleared)} runs with a dead worker on this machine; pool slots of ended runs freed.")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     """Start the emulator and ``dagster dev`` on the demo's data, so the UI can launch runs too."""
     home = ensure_dagster_home()
@@ -151,6 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ui.add_argument("--emulator-port", type=int, default=8765)
     _add_emulator_options(ui)
     ui.set_defaults(func=cmd_ui)
+
+    clear = commands.add_parser(
+        "clear-dead-runs", help="mark failed the runs whose worker process on this machine is gone, and free their pool slots"
+    )
+    clear.set_defaults(func=cmd_clear_dead_runs)
 
     args = parser.parse_args(argv)
     accept_chosen_notices()

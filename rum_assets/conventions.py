@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 
 from rum_assets.partitions import daily_partitions
+from rum_assets.retries import VENDOR_RETRY_POLICY
 
 OWNERS = ["team:data-engineering"]
 KINDS = {"python", "duckdb"}
@@ -37,6 +38,7 @@ def daily_asset_kwargs(vendor: str) -> dict[str, Any]:
         "partitions_def": daily_partitions,
         "backfill_policy": DAILY_BACKFILL_POLICY,
         "freshness_policy": DAILY_FRESHNESS_POLICY,
+        "retry_policy": VENDOR_RETRY_POLICY,
     }
 
 

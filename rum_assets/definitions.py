@@ -21,6 +21,7 @@ from rum_assets.revenera import names as revenera_names
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.sensors import build_export_sensor
+from rum_assets.run_health import build_dead_run_sensor, worker_recording_in_process_executor
 from rum_assets.schedules import daily_job_and_schedule
 
 
@@ -67,8 +68,9 @@ def defs() -> dg.Definitions:
     freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily_assets)
     return dg.Definitions(
         # A run's steps are few and sequential (sessions, then details); a process per step would spend
-        # seconds loading the code location for each. Pools still limit steps across runs.
-        executor=dg.in_process_executor,
+        # seconds loading the code location for each. Pools still limit steps across runs. The executor
+        # also records the run's worker process and clears runs whose worker died (rum_assets.run_health).
+        executor=worker_recording_in_process_executor,
         assets=[*raygun_assets, *REVENERA_METADATA_ASSETS, *revenera_daily],
         asset_checks=[*freshness_checks],
         jobs=[raygun_job, revenera_job],
@@ -78,6 +80,7 @@ def defs() -> dg.Definitions:
             build_late_sessions_sensor(partitions=partitions),
             build_export_sensor(partitions=partitions),
             freshness_sensor,
+            build_dead_run_sensor(),
         ],
         resources={
             "raygun": raygun_resource(),

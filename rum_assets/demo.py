@@ -14,6 +14,7 @@ from rum_assets import settings
 from rum_assets.definitions import defs
 from rum_assets.raygun import names as raygun_names
 from rum_assets.revenera import names as revenera_names
+from rum_assets.run_health import WorkerIdentity, clear_dead_runs
 from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
 
 
@@ -25,6 +26,11 @@ def _materialize_all(days: list[date]) -> dict[str, dict[str, int]]:
     """Materialize every asset: unpartitioned ones once, daily ones for each day. Returns calls per day."""
     definitions = defs()  # loaded now, so it reads the environment that points at the emulator
     instance = dg.DagsterInstance.get()
+    # A run killed earlier keeps its pool slots, and the demo's steps would wait on them forever.
+    for cleared in clear_dead_runs(instance):
+        print(f"Marked run {cleared.run_id} failed: {cleared.message}", flush=True)
+    # dg.materialize runs its own executor, so the demo records its runs' worker (this process) itself.
+    worker = WorkerIdentity.current().tags()
     assets = list(definitions.assets or [])
     resources = dict(definitions.resources or {})
     unpartitioned = [a for a in assets if isinstance(a, dg.AssetsDefinition) and a.partitions_def is None]
@@ -32,10 +38,10 @@ def _materialize_all(days: list[date]) -> dict[str, dict[str, int]]:
     calls: dict[str, dict[str, int]] = defaultdict(dict)
     if unpartitioned:
         print(f"Materializing {len(unpartitioned)} unpartitioned assets ...", flush=True)
-        dg.materialize(unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance, run_config=QUIET)
+        dg.materialize(unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance, run_config=QUIET, tags=worker)
     for day in days:
         print(f"Materializing {day} ...", flush=True)
-        result = dg.materialize(daily, partition_key=day.isoformat(), resources=resources, instance=instance, run_config=QUIET)
+        result = dg.materialize(daily, partition_key=day.isoformat(), resources=resources, instance=instance, run_config=QUIET, tags=worker)
         for event in result.get_asset_materialization_events():
             materialization = event.step_materialization_data.materialization
             for vendor, key in (("raygun", raygun_names.API_CALLS_USED), ("revenera", revenera_names.API_CALLS_USED)):

@@ -18,6 +18,7 @@ from rum_assets.quality import (
 from rum_assets.raygun import names
 from rum_assets.raygun.client import RaygunClient
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.retries import any_retryable, without_retry_on_contract_errors
 from rum_assets.raygun.tables import DETAIL_TABLES, PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS, SESSIONS, detail_rows, session_row
 from rum_assets.warehouse import count_partition, ensure_table, preview_markdown, replace_partition, staged_rows
 
@@ -58,6 +59,7 @@ def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, 
         ),
     ],
 )
+@without_retry_on_contract_errors
 def raygun_sessions(
     context: dg.AssetExecutionContext, raygun: RaygunResource, duckdb: DuckDBResource
 ) -> dg.MaterializeResult:
@@ -172,6 +174,7 @@ def _detail_budget(raygun: RaygunResource, client: RaygunClient, wanted: int) ->
         ),
     ],
 )
+@without_retry_on_contract_errors
 def raygun_session_details(
     context: dg.AssetExecutionContext,
     config: SessionDetailsConfig,
@@ -211,7 +214,7 @@ def raygun_session_details(
                     stopped_by_budget = True
                     break
                 except (PayloadError, VendorHTTPError) as exc:
-                    broken.append(str(exc))
+                    broken.append(exc)
                     continue
                 detail_row, view_rows, error_rows = detail_rows(detail, day, datetime.now(UTC), raygun.pii_policy())
                 details.add(detail_row)
@@ -234,8 +237,9 @@ def raygun_session_details(
         raise dg.Failure(
             description=(
                 f"Raygun {day}: {len(broken)} session details could not be read ({fetched} others were stored): "
-                + "; ".join(broken[:5])
+                + "; ".join(str(error) for error in broken[:5])
             ),
+            allow_retries=any_retryable(broken),
             metadata={names.DETAILS_FETCHED: fetched, names.DETAILS_FAILED: len(broken)},
         )
     coverage = held / listed_sessions if listed_sessions else 1.0

@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from rum_assets.errors import PayloadError
+from rum_assets.retries import without_retry_on_contract_errors
 from rum_assets.revenera import names
 from rum_assets.quality import ROW_COUNT_MATCHES_VENDOR
 from rum_assets.revenera.asset_base import (
@@ -86,6 +87,7 @@ def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: Revenera
         "(`segment = '(all)'`) and, when `segment_property` is set, one row per value of that property.",
     )
 )
+@without_retry_on_contract_errors
 def revenera_user_activity(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         options = {"days_until_declared_lost": revenera.days_until_declared_lost, "date_reported_lost": revenera.date_reported_lost}
@@ -122,6 +124,7 @@ def _activity_row(product_id: str, day: date, segment_property: str, segment: st
         "are kept under category `(combination)`.",
     )
 )
+@without_retry_on_contract_errors
 def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         usage = client.event_usage(product_id, day)
@@ -177,6 +180,7 @@ def _text(value: Any) -> str | None:
         ],
     )
 )
+@without_retry_on_contract_errors
 def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         pages = 0

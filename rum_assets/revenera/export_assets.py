@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from rum_assets.errors import NotFoundError
 from rum_assets.quality import previous_column_schema
+from rum_assets.retries import without_retry_on_contract_errors
 from rum_assets.revenera import names
 from rum_assets.revenera.asset_base import daily_asset_kwargs, summarise_day, write_products
 from rum_assets.revenera.client import ReveneraClient, temporary_download_dir
@@ -79,10 +80,11 @@ def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefin
     )
 
     @dg.asset(**daily_asset_kwargs(name, table, description, [complete]))
+    @without_retry_on_contract_errors
     def export_asset(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
         enabled = revenera.enabled_export_kinds()
         if kind not in enabled:
-            raise dg.Failure(f"Revenera {name}: the {EXPORT_KINDS[kind]} export ({kind!r}) is disabled: REVENERA_EXPORT_KINDS is {','.join(enabled) or '(empty)'}; add {kind} to load it")
+            raise dg.Failure(f"Revenera {name}: the {EXPORT_KINDS[kind]} export ({kind!r}) is disabled: REVENERA_EXPORT_KINDS is {','.join(enabled) or '(empty)'}; add {kind} to load it", allow_retries=False)
         previous_schema = previous_column_schema(context)
         vouched = vouched_sizes(context.run.tags)
 

@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from rum_assets.retries import without_retry_on_contract_errors
 from rum_assets.revenera import names
 from rum_assets.revenera.asset_base import daily_asset_kwargs, load_day, metadata_asset_kwargs, replace_metadata_table
 from rum_assets.revenera.client import ReveneraClient
@@ -41,6 +42,7 @@ def distribution_rows(product_id: str, day: date, report: UsageDistribution) -> 
         "(`usageDistribution`). Bucket labels are kept as the vendor sends them.",
     )
 )
+@without_retry_on_contract_errors
 def revenera_usage_distribution(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         rows = distribution_rows(product_id, day, client.usage_distribution(product_id, day))

@@ -52,7 +52,7 @@ class ReveneraResource(dg.ConfigurableResource):
     def products(self) -> list[str]:
         ids = [p.strip() for p in self.product_ids.split(",") if p.strip()]
         if not ids:
-            raise dg.Failure("REVENERA_PRODUCT_IDS names no product: set it to a comma-separated list of product ids")
+            raise dg.Failure("REVENERA_PRODUCT_IDS names no product: set it to a comma-separated list of product ids", allow_retries=False)
         return ids
 
     def enabled_export_kinds(self) -> list[str]:

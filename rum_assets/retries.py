@@ -1,0 +1,66 @@
+"""Step retries for transient vendor failures, and none for failures that a retry cannot fix.
+
+The clients already retry a single request (5xx, timeouts, Retry-After) a few times within seconds.
+``VENDOR_RETRY_POLICY`` retries the whole step minutes later, for what outlasts that: a vendor down
+for a few minutes, a rate limit that resets soon, a dropped connection. Dagster retries a step
+under a RetryPolicy on ANY exception, so the assets are wrapped in ``non_retryable_errors``: refused
+credentials, a response that breaks the documented contract, an unknown id or a file not yet
+published, and a spent daily call budget fail the step at once (``dg.Failure(allow_retries=False)``),
+because the same request minutes later would fail the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+import dagster as dg
+
+from rum_assets.errors import AuthenticationError, CallBudgetExhaustedError, NotFoundError, PayloadError, VendorError
+
+VENDOR_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=20, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+"""Up to 3 more attempts, 20 s, 60 s and 140 s after each failure (each +/- up to 20 s of jitter, so
+that steps waiting on the same outage do not return at the same instant): about 4 minutes in all."""
+
+NON_RETRYABLE: dict[type[VendorError], str] = {
+    AuthenticationError: "the credentials were refused; fix them and run again",
+    PayloadError: "the vendor's answer broke its documented contract; a retry would get the same answer",
+    NotFoundError: "the vendor does not know it (or, for an export, has not published it yet; the export sensor asks again)",
+    CallBudgetExhaustedError: "the day's call budget is spent; the budget backfill sensor runs the day again once it resets",
+}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def non_retryable_errors() -> Iterator[None]:
+    """Turn errors a retry cannot fix into a ``dg.Failure`` that the step's RetryPolicy does not retry."""
+    try:
+        yield
+    except tuple(NON_RETRYABLE) as exc:
+        reason = next(text for kind, text in NON_RETRYABLE.items() if isinstance(exc, kind))
+        raise dg.Failure(
+            description=f"{exc} (not retried: {reason})",
+            metadata={"error_type": type(exc).__name__},
+            allow_retries=False,
+        ) from exc
+
+
+def without_retry_on_contract_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Decorator form of ``non_retryable_errors`` for an asset function (place it under ``@dg.asset``)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with non_retryable_errors():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def any_retryable(errors: Sequence[Exception]) -> bool:
+    """For a step that collects errors (one per product or session) and fails once at the end: retry
+    only if a retry could fix at least one of them."""
+    return any(not isinstance(error, tuple(NON_RETRYABLE)) for error in errors)

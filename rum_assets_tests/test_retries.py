@@ -1,0 +1,72 @@
+"""Step retries: a transient vendor failure is retried by the assets' RetryPolicy, refused credentials are not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
+from rum_assets.emulator.faults import FaultRule
+from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
+from rum_assets.emulator.server import EmulatorServer
+from rum_assets.raygun.assets import raygun_sessions
+from rum_assets.raygun.resource import RaygunResource
+from rum_assets.retries import VENDOR_RETRY_POLICY
+
+DAY = datetime.now(UTC).date() - timedelta(days=2)
+SESSIONS_PATH = "/api/v1/pulse/sessions"
+
+
+def _materialize(server: EmulatorServer, tmp_path: Path, api_key: str = DEMO_RAYGUN_API_KEY) -> dg.ExecuteInProcessResult:
+    resources: dict[str, Any] = {
+        "raygun": RaygunResource(
+            api_key=api_key,
+            client_id=DEMO_RAYGUN_CLIENT_ID,
+            client_secret=DEMO_RAYGUN_CLIENT_SECRET,
+            base_url=server.base_url,
+            daily_call_limit=0,
+            max_attempts=2,
+            state_dir=str(tmp_path / "state"),
+        ),
+        "duckdb": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
+    }
+    return dg.materialize([raygun_sessions], partition_key=DAY.isoformat(), resources=resources, raise_on_error=False)
+
+
+def _retries(result: dg.ExecuteInProcessResult) -> int:
+    return len([event for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY])
+
+
+def test_every_daily_asset_has_the_vendor_retry_policy() -> None:
+    from rum_assets.definitions import daily_assets
+
+    for asset in daily_assets:
+        assert asset.node_def.retry_policy == VENDOR_RETRY_POLICY, asset.key  # type: ignore[union-attr]
+
+
+def test_a_vendor_down_longer_than_the_clients_retries_is_retried_by_the_step(tmp_path: Path) -> None:
+    with EmulatorServer([RaygunApp(RaygunEmulatorConfig(sessions_per_day=20, daily_call_limit=0))]) as server:
+        server.faults.add(FaultRule(SESSIONS_PATH, status=503, times=2))  # both of the client's attempts
+        result = _materialize(server, tmp_path)
+
+    assert result.success
+    assert _retries(result) == 1
+
+
+def test_refused_credentials_fail_at_once_without_retry(tmp_path: Path) -> None:
+    with EmulatorServer([RaygunApp(RaygunEmulatorConfig(sessions_per_day=20, daily_call_limit=0))]) as server:
+        result = _materialize(server, tmp_path, api_key="not-the-demo-key")
+        calls = dict(server.requests_by_path)
+
+    assert not result.success
+    assert _retries(result) == 0
+    failure = result.get_step_failure_events()[0].step_failure_data
+    assert failure.user_failure_data is not None and failure.user_failure_data.metadata["error_type"].value == "AuthenticationError"
+    message = failure.error.message  # type: ignore[union-attr]
+    assert "Raygun" in message and "not retried: the credentials were refused" in message, message
+    assert "not-the-demo-key" not in message
+    assert sum(calls.values()) == 1, calls  # one login attempt, refused; no step retry
