@@ -60,7 +60,12 @@ def without_retry_on_contract_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def is_retryable(error: Exception) -> bool:
+    """Whether a retry of the step minutes later could fix ``error``."""
+    return not isinstance(error, tuple(NON_RETRYABLE))
+
+
 def any_retryable(errors: Sequence[Exception]) -> bool:
     """For a step that collects errors (one per product or session) and fails once at the end: retry
     only if a retry could fix at least one of them."""
-    return any(not isinstance(error, tuple(NON_RETRYABLE)) for error in errors)
+    return any(is_retryable(error) for error in errors)

@@ -13,7 +13,7 @@ from rum_assets.errors import VendorError
 from rum_assets import conventions
 from rum_assets.partitions import partition_day
 from rum_assets.quality import actual_table_schema, previous_column_schema, standard_check_results, standard_check_specs
-from rum_assets.retries import any_retryable
+from rum_assets.retries import is_retryable
 from rum_assets.revenera import names
 from rum_assets.revenera.client import ReveneraClient
 from rum_assets.revenera.resource import ReveneraResource
@@ -62,22 +62,24 @@ def write_products(
     day = partition_day(context)
     chosen = list(products) if products is not None else revenera.products()
     figures: dict[str, Mapping[str, Any]] = {}
-    failures: list[VendorError] = []
+    failures: list[tuple[str, bool]] = []
+    """(message, retryable) per failed product: exceptions themselves would keep their frames, and the
+    warehouse connections in them, alive after the step."""
     with revenera.get_client(context.log) as client:
         for product_id in chosen:
             try:
                 figures[product_id] = write(client, product_id, day)
             except VendorError as exc:
-                failures.append(exc)
+                failures.append((str(exc), is_retryable(exc)))
                 context.log.error(str(exc))
                 continue
             context.log.info("Revenera %s %s: wrote %d rows to %s", product_id, day, figures[product_id]["rows"], table.qualified_name)
         calls = client.calls_made
     if failures:
         raise dg.Failure(
-            description=f"Revenera {table.qualified_name} for {day}: {len(failures)} of {len(chosen)} products failed: " + " | ".join(map(str, failures)),
+            description=f"Revenera {table.qualified_name} for {day}: {len(failures)} of {len(chosen)} products failed: " + " | ".join(message for message, _ in failures),
             metadata={"products_written": len(figures)},
-            allow_retries=any_retryable(failures),
+            allow_retries=any(retryable for _, retryable in failures),
         )
     return figures, calls
 
