@@ -24,13 +24,15 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from rum_assets.emulator.raygun_v3.activity import Activity
 from rum_assets.emulator.raygun_v3.catalog import Catalog
 from rum_assets.emulator.raygun_v3.config import ApplicationSpec, RaygunV3EmulatorConfig
 from rum_assets.emulator.raygun_v3.limits import RateLimiter, bearer_token, known_token
 from rum_assets.emulator.raygun_v3.listing import Paging, ordered, parse_paging
+from rum_assets.emulator.raygun_v3.metrics import AGGREGATIONS, PAGE_METRICS, TIMING, Metrics, parse_query
 from rum_assets.emulator.raygun_v3.problems import Invalid, NotFound, problem
 from rum_assets.emulator.raygun_v3.sessions import SessionSource, decode_identifier
-from rum_assets.emulator.raygun_v3.timeutil import day_number, floor_ms
+from rum_assets.emulator.raygun_v3.timeutil import day_number, day_start_ms, floor_ms
 from rum_assets.emulator.raygun_v3.window import SessionWindow
 from rum_assets.emulator.server import Request, Response, Route
 
@@ -63,6 +65,7 @@ class RaygunV3App:
             app.identifier: SessionSource(c.seed, app, index, self._per_day(app.identifier), c.heavy_session_rate, self.catalogs[app.identifier])
             for index, app in enumerate(c.applications)
         }
+        self.metrics = {identifier: Metrics(c.seed, identifier, Activity(source)) for identifier, source in self.sources.items()}
         self._limiter = RateLimiter(lambda: {"1s": c.per_second_limit, "1m": c.per_minute_limit, "1d": c.per_day_limit})
         self._routes: list[tuple[str, str, Endpoint, str | None]] = [
             ("GET", f"{PREFIX}/applications", self.applications, "applications:read"),
@@ -71,6 +74,9 @@ class RaygunV3App:
             ("GET", f"{PREFIX}/applications/{_APP}/pages", self.pages, "rum.pages:read"),
             ("GET", f"{PREFIX}/applications/{_APP}/customers", self.customers, "customers:read"),
             ("GET", f"{PREFIX}/applications/{_APP}/error-groups", self.error_groups, None),
+            ("POST", f"{PREFIX}/metrics/{_APP}/pages/time-series", self.page_time_series, "metrics:pages"),
+            ("POST", f"{PREFIX}/metrics/{_APP}/pages/histogram", self.page_histogram, "metrics:pages"),
+            ("POST", f"{PREFIX}/metrics/{_APP}/errors/time-series", self.error_time_series, "metrics:errors"),
         ]
 
     def _per_day(self, identifier: str) -> Callable[[date], int]:
@@ -227,6 +233,28 @@ class RaygunV3App:
         paging = parse_paging(request, ERROR_GROUP_ORDER)
         now_ms = floor_ms(self.now())
         return _page([group.record(app, now_ms) for group in self.catalogs[app.identifier].error_groups], paging)
+
+    def _metric_window(self, app: ApplicationSpec) -> tuple[Metrics, int, int]:
+        window = self.window(app.identifier)
+        return self.metrics[app.identifier], window.now_ms, day_start_ms(window.first_day)
+
+    def page_time_series(self, request: Request, app: ApplicationSpec | None) -> Response:
+        assert app is not None
+        query = parse_query(request, PAGE_METRICS, AGGREGATIONS, series=True)
+        metrics, now_ms, first_ms = self._metric_window(app)
+        return Response.json(200, metrics.page_series(query, now_ms, first_ms))
+
+    def page_histogram(self, request: Request, app: ApplicationSpec | None) -> Response:
+        assert app is not None
+        query = parse_query(request, tuple(TIMING), AGGREGATIONS, series=False)
+        metrics, now_ms, first_ms = self._metric_window(app)
+        return Response.json(200, metrics.histogram(query, now_ms, first_ms))
+
+    def error_time_series(self, request: Request, app: ApplicationSpec | None) -> Response:
+        assert app is not None
+        query = parse_query(request, ("errorInstances",), ("count",), series=True)
+        metrics, now_ms, first_ms = self._metric_window(app)
+        return Response.json(200, metrics.error_series(query, now_ms, first_ms))
 
 
 def _page(rows: list[dict[str, Any]], paging: Paging) -> Response:
