@@ -115,3 +115,30 @@ class CallBudgetLedger:
                 " ON CONFLICT (scope, day) DO UPDATE SET used = MAX(used, excluded.used)",
                 (self.scope, day, self.daily_limit),
             )
+
+
+def raise_used_to_at_least(ledger: CallBudgetLedger, used: int) -> int:
+    """The vendor says ``used`` calls are spent today: never count fewer. Returns the calls added.
+
+    For vendors that report what remains (Raygun v3's ``X-Rate-Limit-Remaining``): another process
+    or machine sharing the credentials may have spent calls this ledger never saw.
+    """
+    if ledger.daily_limit <= 0:
+        return 0
+    used = min(max(0, used), ledger.daily_limit)
+    day = ledger.today().isoformat()
+    conn = ledger._connect()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        row = conn.execute("SELECT used FROM call_budget WHERE scope = ? AND day = ?", (ledger.scope, day)).fetchone()
+        before = int(row[0]) if row else 0
+        if used > before:
+            conn.execute(
+                "INSERT INTO call_budget (scope, day, used) VALUES (?, ?, ?)"
+                " ON CONFLICT (scope, day) DO UPDATE SET used = MAX(used, excluded.used)",
+                (ledger.scope, day, used),
+            )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return max(0, used - before)

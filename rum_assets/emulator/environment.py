@@ -42,10 +42,12 @@ class EmulatorSettings:
 
 def build_apps(settings: EmulatorSettings) -> list[object]:
     from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
+    from rum_assets.emulator.raygun_v3 import RaygunV3App, RaygunV3EmulatorConfig
     from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
 
     return [
         RaygunApp(RaygunEmulatorConfig(sessions_per_day=settings.sessions_per_day, daily_call_limit=settings.raygun_call_limit)),
+        RaygunV3App(RaygunV3EmulatorConfig(sessions_per_day=settings.sessions_per_day)),  # base URL <emulator>/v3
         ReveneraApp(ReveneraEmulatorConfig(clients_per_product=settings.clients_per_product)),
     ]
 

@@ -1,0 +1,11 @@
+"""The Raygun API v3 emulator (applications, RUM sessions, pages, customers, error groups, metrics).
+
+Mounted under ``/v3``: give a client the base URL ``<emulator>/v3`` where the real one is
+``https://api.raygun.com/v3``. ``app`` documents the order of checks and every guess where the vendor
+reference is silent.
+"""
+
+from rum_assets.emulator.raygun_v3.app import RaygunV3App
+from rum_assets.emulator.raygun_v3.config import ALL_SCOPES, DEMO_TOKEN, ApplicationSpec, RaygunV3EmulatorConfig
+
+__all__ = ["ALL_SCOPES", "DEMO_TOKEN", "ApplicationSpec", "RaygunV3App", "RaygunV3EmulatorConfig"]

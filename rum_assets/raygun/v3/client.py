@@ -1,0 +1,295 @@
+"""A client for the Raygun v3 API (personal access token, bare-array lists). No Dagster inside.
+
+Usable from a plain shell::
+
+    with RaygunV3Client("https://api.raygun.com/v3", token, ledger=token_ledger(path, token)) as raygun:
+        apps = raygun.list_applications()
+        found = DayFinder(raygun, apps[0].identifier).find(date(2026, 11, 20))
+
+Every call (retries included) is reserved in the optional shared ledger first and paced by the
+client-side limiter (10/s, 600/min); see :mod:`rum_assets.raygun.v3.transport`. Lists page with
+``count``/``offset`` at most 500 at a time and stop at a short page, within ``max_pages``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time as dtime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, RootModel
+
+from rum_assets.budget import CallBudgetLedger
+from rum_assets.errors import AuthenticationError, PayloadError
+from rum_assets.http import CallContext, RetryPolicy
+from rum_assets.payloads import parse_response
+from rum_assets.raygun.v3.details import DetailOutcome, fetch_concurrently
+from rum_assets.raygun.v3.models import (
+    DEFAULT_AGGREGATIONS,
+    PAGE_METRICS,
+    Aggregation,
+    Application,
+    ApplicationList,
+    Customer,
+    CustomerList,
+    ErrorGroup,
+    ErrorGroupList,
+    Granularity,
+    Page,
+    PageList,
+    Session,
+    SessionDetail,
+    SessionList,
+    TimeSeries,
+    TimeSeriesList,
+)
+from rum_assets.raygun.v3.problems import VENDOR, error_for
+from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter
+from rum_assets.raygun.v3.transport import Transport
+
+MAX_PAGE_SIZE = 500
+DAILY_CALL_LIMIT = 10_000
+MAX_PAGES = 10_000
+"""A hard bound on one list: 5,000,000 rows at the maximum page size."""
+DEFAULT_BASE_URL = "https://api.raygun.com/v3"
+DEFAULT_ERROR_GROUPS_PATH = "/applications/{app}/error-groups"
+"""The reference does not name the error-group list; override it with ``error_groups_path``."""
+
+SCOPES = {
+    "applications": "applications:read",
+    "sessions": "rum.sessions:read",
+    "pages": "rum.pages:read",
+    "customers": "customers:read",
+    "metrics/pages": "metrics:pages",
+    "metrics/errors": "metrics:errors",
+}
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+def token_scope(token: str) -> str:
+    """The ledger scope of a token: limits are per token, and the ledger never stores the token."""
+    return "raygun-v3:" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
+
+
+def token_ledger(path: Path | str, token: str, *, daily_limit: int = DAILY_CALL_LIMIT, clock: Callable[[], datetime] | None = None) -> CallBudgetLedger:
+    kwargs = {"clock": clock} if clock is not None else {}
+    return CallBudgetLedger(path, token_scope(token), daily_limit, vendor=VENDOR, **kwargs)
+
+
+def day_range(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, dtime(0), tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class RaygunV3Client:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        ledger: CallBudgetLedger | None = None,
+        policy: RetryPolicy | None = None,
+        limiter: SlidingWindowLimiter | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        max_pages: int = MAX_PAGES,
+        error_groups_path: str = DEFAULT_ERROR_GROUPS_PATH,
+        error_groups_scope: str | None = None,
+        max_connections: int = 16,
+        logger: logging.Logger | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+        if not token:
+            raise AuthenticationError(VENDOR, "GET /applications", "no personal access token configured (RAYGUN_V3_TOKEN)")
+        if "{app}" not in error_groups_path:
+            raise ValueError(f"error_groups_path must contain '{{app}}', not {error_groups_path!r}")
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.page_size = page_size
+        self.max_pages = max_pages
+        self.error_groups_path = error_groups_path
+        self.error_groups_scope = error_groups_scope
+        self.log = logger or logging.getLogger("rum_assets.raygun.v3")
+        self.clock = clock
+        self._http = httpx.Client(
+            headers={"Accept": "application/json", "User-Agent": "rum_assets", "Authorization": f"Bearer {token}"},
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        )
+        self.transport = Transport(
+            self._http,
+            policy=policy or RetryPolicy(),
+            ledger=ledger,
+            limiter=limiter if limiter is not None else SlidingWindowLimiter(sleep=sleep),
+            logger=self.log,
+            clock=clock,
+            sleep=sleep,
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> RaygunV3Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def ledger(self) -> CallBudgetLedger | None:
+        return self.transport.ledger
+
+    @property
+    def calls_made(self) -> int:
+        return self.transport.calls_made
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        return (self._token,)
+
+    # -- one request ---------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[ItemT],
+        *,
+        scope: str | None,
+        day: date | None,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        what: str | None = None,
+    ) -> ItemT:
+        context = CallContext(VENDOR, f"{method} {path}", day, self._secrets)
+        kwargs: dict[str, Any] = {"params": params} if params else {}
+        if body is not None:
+            kwargs["json"] = body
+        response = self.transport.request(method, self.base_url + path, context, **kwargs)
+        if response.status_code != 200:
+            raise error_for(response, context.endpoint, day=day, known_scope=scope, secrets=self._secrets, what=what)
+        return parse_response(model, response, context)
+
+    def _list_page(
+        self, path: str, model: type[RootModel[list[ItemT]]], *, scope: str | None, day: date | None, count: int, offset: int, orderby: str | None = None
+    ) -> list[ItemT]:
+        if not 1 <= count <= MAX_PAGE_SIZE:
+            raise ValueError(f"count must be between 1 and {MAX_PAGE_SIZE}, not {count}")
+        params: dict[str, Any] = {"count": count, "offset": offset}
+        if orderby:
+            params["orderby"] = orderby
+        return self._call("GET", path, model, scope=scope, day=day, params=params).root  # type: ignore[return-value]
+
+    def _iter_list(
+        self, path: str, model: type[RootModel[list[ItemT]]], *, scope: str | None, day: date | None = None, orderby: str | None = None
+    ) -> Iterator[list[ItemT]]:
+        """Pages of a list, each without identifiers already seen, until a short page."""
+        seen: set[str] = set()
+        offset = 0
+        for _ in range(self.max_pages):
+            page = self._list_page(path, model, scope=scope, day=day, count=self.page_size, offset=offset, orderby=orderby)
+            fresh = [item for item in page if getattr(item, "identifier", None) not in seen]
+            seen.update(getattr(item, "identifier", "") for item in fresh)
+            if fresh:
+                yield fresh
+            if len(page) < self.page_size:
+                return
+            offset += len(page)
+        self.log.warning("Raygun v3 %s: stopped after %d pages (max_pages) although the last page was full", path, self.max_pages)
+
+    # -- applications --------------------------------------------------------------------------
+
+    def list_applications(self) -> list[Application]:
+        """Every application the token can read (their ``apiKey`` is dropped on parsing)."""
+        return [app for page in self._iter_list("/applications", ApplicationList, scope=SCOPES["applications"]) for app in page]
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _app_path(app: str, tail: str = "") -> str:
+        return f"/applications/{quote(app, safe='')}{tail}"
+
+    def list_sessions(self, app: str, *, count: int, offset: int = 0, orderby: str = "startedAt", day: date | None = None) -> list[Session]:
+        """One page of the session list (one call). Always order by an immutable field."""
+        return self._list_page(self._app_path(app, "/sessions"), SessionList, scope=SCOPES["sessions"], day=day, count=count, offset=offset, orderby=orderby)
+
+    def iter_sessions(self, app: str, *, orderby: str = "startedAt") -> Iterator[list[Session]]:
+        return self._iter_list(self._app_path(app, "/sessions"), SessionList, scope=SCOPES["sessions"], orderby=orderby)
+
+    def get_session(self, app: str, session_id: str, *, day: date | None = None) -> SessionDetail:
+        path = self._app_path(app, f"/sessions/{quote(session_id, safe='')}")
+        detail = self._call(
+            "GET", path, SessionDetail, scope=SCOPES["sessions"], day=day, params={"include": "pageViews,errors"}, what=f"session {session_id}"
+        )
+        if detail.identifier != session_id:
+            raise PayloadError(VENDOR, f"GET {path}", f"field 'identifier' is {detail.identifier!r}, expected {session_id!r}", day=day)
+        return detail
+
+    def fetch_session_details(self, app: str, ids: Sequence[str], *, max_in_flight: int = 8, day: date | None = None) -> Iterator[DetailOutcome]:
+        """Details of ``ids`` fetched concurrently, yielded in the order given; see :mod:`details`."""
+        return fetch_concurrently(lambda session_id: self.get_session(app, session_id, day=day), ids, max_in_flight=max_in_flight)
+
+    # -- pages, customers, error groups --------------------------------------------------------
+
+    def iter_pages(self, app: str) -> Iterator[list[Page]]:
+        return self._iter_list(self._app_path(app, "/pages"), PageList, scope=SCOPES["pages"], orderby="identifier")
+
+    def iter_customers(self, app: str, *, seen_since: datetime | None = None) -> Iterator[list[Customer]]:
+        """Customers newest-seen first, stopping at the first one last seen before ``seen_since``.
+
+        ``lastSeenAt`` changes while we page, but in descending order a customer seen again only
+        moves to the top: the rows after shift down and show up twice (dropped), none is skipped.
+        """
+        for page in self._iter_list(self._app_path(app, "/customers"), CustomerList, scope=SCOPES["customers"], orderby="lastSeenAt desc"):
+            if seen_since is None:
+                yield page
+                continue
+            kept = [customer for customer in page if customer.last_seen_at >= seen_since]
+            if kept:
+                yield kept
+            if len(kept) < len(page):
+                return
+
+    def iter_error_groups(self, app: str) -> Iterator[list[ErrorGroup]]:
+        path = self.error_groups_path.format(app=quote(app, safe=""))
+        return self._iter_list(path, ErrorGroupList, scope=self.error_groups_scope)
+
+    # -- metrics -------------------------------------------------------------------------------
+
+    def page_metrics(
+        self,
+        app: str,
+        day: date,
+        *,
+        metrics: Iterable[str] = PAGE_METRICS,
+        aggregations: Iterable[Aggregation] = DEFAULT_AGGREGATIONS,
+        granularity: Granularity = "1d",
+    ) -> list[TimeSeries]:
+        """Every page metric for one UTC day, one call per aggregation (the body takes one)."""
+        start, end = day_range(day)
+        path = f"/metrics/{quote(app, safe='')}/pages/time-series"
+        series: list[TimeSeries] = []
+        for aggregation in aggregations:
+            body = {"start": _iso(start), "end": _iso(end), "granularity": granularity, "aggregation": aggregation, "metrics": list(metrics)}
+            series.extend(self._call("POST", path, TimeSeriesList, scope=SCOPES["metrics/pages"], day=day, body=body).root)
+        return series
+
+    def error_metrics(self, app: str, day: date, *, granularity: Granularity = "1d") -> list[TimeSeries]:
+        start, end = day_range(day)
+        path = f"/metrics/{quote(app, safe='')}/errors/time-series"
+        body = {"start": _iso(start), "end": _iso(end), "granularity": granularity, "aggregation": "count", "metrics": ["errorInstances"]}
+        return self._call("POST", path, TimeSeriesList, scope=SCOPES["metrics/errors"], day=day, body=body).root

@@ -1,0 +1,104 @@
+"""Raygun v3 error answers (RFC 7807 problem details) turned into the project's errors."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import httpx
+from pydantic import ValidationError
+
+from rum_assets.errors import AuthenticationError, NotFoundError, VendorError, VendorHTTPError
+from rum_assets.http import body_snippet
+from rum_assets.raygun.v3.models import Problem
+
+VENDOR = "Raygun v3"
+REQUEST_ID_HEADER = "X-Raygun-RequestId"
+SCOPE_PATTERN = re.compile(r"\b((?:rum\.)?[a-z]+(?:\.[a-z]+)?:[a-z]+)\b")
+
+
+class MissingScopeError(AuthenticationError):
+    """The token is valid but lacks the scope an endpoint needs (HTTP 403)."""
+
+    def __init__(self, endpoint: str, problem: str, *, scope: str | None, **kwargs: object) -> None:
+        self.scope = scope
+        super().__init__(VENDOR, endpoint, problem, **kwargs)  # type: ignore[arg-type]
+
+
+def parse_problem(response: httpx.Response) -> Problem | None:
+    try:
+        payload = response.json()
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    try:
+        return Problem.model_validate(payload)
+    except ValidationError:
+        return None
+
+
+def describe(response: httpx.Response) -> str:
+    """The problem's title and detail, field errors and the request id, on one line."""
+    problem = parse_problem(response)
+    if problem is None:
+        text = body_snippet(response) or response.reason_phrase or "no body"
+    else:
+        parts = [part for part in (problem.title, problem.detail) if part]
+        text = ": ".join(parts) if parts else body_snippet(response)
+        if problem.errors:
+            fields = "; ".join(f"{name}: {', '.join(messages)}" for name, messages in problem.errors.items())
+            text += f" [{fields}]"
+        if problem.trace_id:
+            text += f" (traceId {problem.trace_id})"
+    request_id = response.headers.get(REQUEST_ID_HEADER)
+    if request_id:
+        text += f" ({REQUEST_ID_HEADER} {request_id})"
+    return text
+
+
+def scope_named_in(response: httpx.Response) -> str | None:
+    problem = parse_problem(response)
+    for text in (problem.detail, problem.title) if problem else ():
+        if text:
+            match = SCOPE_PATTERN.search(text)
+            if match:
+                return match.group(1)
+    return None
+
+
+def error_for(
+    response: httpx.Response,
+    endpoint: str,
+    *,
+    day: date | None,
+    known_scope: str | None,
+    secrets: tuple[str, ...],
+    what: str | None = None,
+) -> VendorError:
+    """The error to raise for a non-2xx answer that retries did not resolve."""
+    status = response.status_code
+    problem = describe(response)
+    if status == 401:
+        return AuthenticationError(
+            VENDOR,
+            endpoint,
+            f"the personal access token is missing, expired or revoked: check RAYGUN_V3_TOKEN ({problem})",
+            day=day,
+            status=status,
+            secrets=secrets,
+        )
+    if status == 403:
+        scope = scope_named_in(response) or known_scope
+        needed = f"the scope '{scope}'" if scope else "a scope this endpoint needs (the reference does not name it)"
+        return MissingScopeError(
+            endpoint,
+            f"the token lacks {needed}: create a token with it ({problem})",
+            scope=scope,
+            day=day,
+            status=status,
+            secrets=secrets,
+        )
+    if status == 404:
+        return NotFoundError(VENDOR, endpoint, f"{what or 'the resource'} is unknown ({problem})", day=day, status=status, secrets=secrets)
+    return VendorHTTPError(VENDOR, endpoint, problem, day=day, status=status, secrets=secrets)

@@ -1,0 +1,220 @@
+"""The Raygun v3 emulator's pages, customers, error groups and metrics, over real HTTP."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from rum_assets.emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3EmulatorConfig
+from rum_assets_tests.emulator.test_raygun_v3_emulator import (
+    BOOL,
+    LIMITS_OFF,
+    MOBILE,
+    NO_RUM,
+    NOW,
+    NULL,
+    STR,
+    WEB,
+    assert_problem,
+    conforms,
+    served,
+    small,
+    walk,
+)
+from rum_assets_tests.fakes import FakeClock
+
+WEB_PAGE = {"identifier": STR, "applicationIdentifier": STR, "uri": STR, "type": STR, "lastSeenAt": STR}
+MOBILE_PAGE = {"identifier": STR, "applicationIdentifier": STR, "name": STR, "type": STR, "lastSeenAt": STR}
+CUSTOMER = {
+    "identifier": STR, "applicationIdentifier": STR, "externalIdentifier": STR, "emailAddress": (STR, NULL), "firstName": (STR, NULL),
+    "fullName": (STR, NULL), "isAnonymous": BOOL, "firstSeenAt": STR, "lastSeenAt": STR,
+}  # fmt: skip
+ERROR_GROUP = {"identifier": STR, "applicationIdentifier": STR, "message": STR, "status": STR, "createdAt": STR, "lastOccurredAt": STR}
+TIMING = ["loadTime", "firstPaint", "firstContentfulPaint", "firstInputDelay", "largestContentfulPaint", "cumulativeLayoutShift", "interactionToNextPaint"]
+AGGREGATIONS = ["count", "average", "median", "sum", "min", "max", "p95", "p99"]
+
+
+def _details(client: httpx.Client, sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [client.get(f"/applications/{WEB}/sessions/{s['identifier']}", params={"include": "pageViews,errors"}).json() for s in sessions]
+
+
+def _series(client: httpx.Client, path: str, body: dict[str, Any], status: int = 200) -> list[dict[str, Any]]:
+    response = client.post(path, json=body)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+# -- pages, customers, error groups -------------------------------------------------------------
+
+
+def test_web_and_mobile_pages_have_their_variant_fields() -> None:
+    with served(small()) as (_, client):
+        web = walk(client, f"/applications/{WEB}/pages", 7)
+        mobile = walk(client, f"/applications/{MOBILE}/pages", 500)
+        assert client.get(f"/applications/{NO_RUM}/pages").json() == []
+        newest = client.get(f"/applications/{WEB}/pages", params={"orderby": "lastSeenAt desc", "count": 500}).json()
+        assert_problem(client.get(f"/applications/{MOBILE}/pages", params={"orderby": "uri"}), 422, field="orderby")
+    for page in web:
+        conforms(page, WEB_PAGE, "web page")
+        assert page["type"] == "web" and page["uri"].startswith("https://") and page["applicationIdentifier"] == WEB
+    for page in mobile:
+        conforms(page, MOBILE_PAGE, "mobile page")
+        assert page["type"] == "mobile" and page["applicationIdentifier"] == MOBILE
+    assert len({p["identifier"] for p in web}) == len(web) > 7
+    assert [p["lastSeenAt"] for p in newest] == sorted((p["lastSeenAt"] for p in web), reverse=True)
+    assert all(p["lastSeenAt"] <= "2026-11-21T09:30:00.000Z" for p in web)
+
+
+def test_customers_page_by_lastseenat_and_own_every_session() -> None:
+    with served(small(customers_per_application=130)) as (_, client):
+        customers = walk(client, f"/applications/{WEB}/customers", 50)
+        ascending = walk(client, f"/applications/{WEB}/customers", 50, orderby="lastSeenAt")
+        descending = walk(client, f"/applications/{WEB}/customers", 50, orderby="lastSeenAt desc")
+        sessions = walk(client, f"/applications/{WEB}/sessions", 500)
+    assert len(customers) == 130
+    for customer in customers:
+        conforms(customer, CUSTOMER, "customer")
+        assert customer["firstSeenAt"] <= customer["lastSeenAt"]
+        assert (customer["emailAddress"] is None) == customer["isAnonymous"]
+    assert [c["lastSeenAt"] for c in ascending] == sorted(c["lastSeenAt"] for c in customers)
+    assert descending == ascending[::-1]
+    assert {s["customerIdentifier"] for s in sessions} <= {c["identifier"] for c in customers}
+
+
+def test_error_groups_cover_every_session_error() -> None:
+    with served(small(sessions_per_day=30)) as (_, client):
+        groups = walk(client, f"/applications/{WEB}/error-groups", 3)
+        details = _details(client, walk(client, f"/applications/{WEB}/sessions", 500))
+        latest = client.get(f"/applications/{WEB}/error-groups", params={"orderby": "lastOccurredAt desc"}).json()
+    for group in groups:
+        conforms(group, ERROR_GROUP, "error group")
+        assert group["status"] in {"active", "resolved", "ignored"}
+    referenced = {e["errorGroupIdentifier"] for d in details for e in d["errors"]}
+    assert referenced and referenced <= {g["identifier"] for g in groups}
+    assert [g["lastOccurredAt"] for g in latest] == sorted((g["lastOccurredAt"] for g in groups), reverse=True)
+
+
+def test_error_groups_scope_is_configurable() -> None:
+    config = small(tokens={"t": frozenset({"customers:read"})}, error_groups_scope="crash.errorgroups:read")
+    with served(config) as (_, client):
+        assert_problem(client.get(f"/applications/{WEB}/error-groups", headers={"Authorization": "Bearer t"}), 403, mentions="crash.errorgroups:read")
+
+
+# -- metrics ------------------------------------------------------------------------------------
+
+
+def test_page_views_and_errors_per_bucket_equal_the_sessions_own() -> None:
+    with served(small(sessions_per_day=40)) as (_, client):
+        details = _details(client, walk(client, f"/applications/{WEB}/sessions", 500))
+        body = {"start": "2026-11-19T00:00:00Z", "end": "2026-11-22T00:00:00Z", "granularity": "1h", "aggregation": "count"}
+        views = _series(client, f"/metrics/{WEB}/pages/time-series", {**body, "metrics": ["pageViews"]})
+        errors = _series(client, f"/metrics/{WEB}/errors/time-series", {**body, "metrics": ["errorInstances"]})
+        daily = _series(client, f"/metrics/{WEB}/pages/time-series", {**body, "granularity": "1d", "metrics": ["pageViews"]})
+    # The oldest retained day (11-18) is left out: sessions of the expired day before it spill into it.
+    expected_views = Counter(v["viewedAt"][:13] for d in details for v in d["pageViews"] if v["viewedAt"] >= "2026-11-19")
+    expected_errors = Counter(e["occurredAt"][:13] for d in details for e in d["errors"] if e["occurredAt"] >= "2026-11-19")
+    assert views[0]["metric"] == "pageViews" and views[0]["aggregation"] == "count"
+    assert len(views[0]["series"]) == 72
+    assert {p["time"][:13]: p["value"] for p in views[0]["series"] if p["value"]} == dict(expected_views)
+    assert {p["time"][:13]: p["value"] for p in errors[0]["series"] if p["value"]} == dict(expected_errors)
+    assert [p["value"] for p in daily[0]["series"]] == [sum(n for hour, n in expected_views.items() if hour.startswith(day)) for day in ("2026-11-19", "2026-11-20", "2026-11-21")]
+    assert sum(expected_errors.values()) > 0
+
+
+def test_every_timing_metric_and_aggregation_is_served_consistently() -> None:
+    with served(small(sessions_per_day=40)) as (_, client):
+        body = {"start": "2026-11-10T00:00:00Z", "end": "2026-11-21T00:00:00Z", "granularity": "1d", "metrics": ["pageViews", *TIMING]}
+        answers = {a: _series(client, f"/metrics/{WEB}/pages/time-series", {**body, "aggregation": a}) for a in AGGREGATIONS}
+        again = _series(client, f"/metrics/{WEB}/pages/time-series", {**body, "aggregation": "p95"})
+    assert again == answers["p95"]
+    counts = [p["value"] for p in answers["count"][0]["series"]]
+    assert counts[:7] == [0] * 7 and all(n > 0 for n in counts[8:])  # retained from 11-18
+    for aggregation, result in answers.items():
+        assert [r["metric"] for r in result] == ["pageViews", *TIMING]
+        assert all(r["aggregation"] == aggregation for r in result)
+        assert [p["value"] for p in result[0]["series"]] == counts
+        for r in result[1:]:
+            values = [p["value"] for p in r["series"]]
+            assert [v is None for v in values] == [n == 0 for n in counts] or aggregation == "count"
+    for m in range(1, len(TIMING) + 1):
+        for day in range(8, 11):
+            v = {a: answers[a][m]["series"][day]["value"] for a in AGGREGATIONS}
+            assert v["count"] == counts[day]
+            assert v["min"] < v["median"] < v["average"] < v["p95"] < v["p99"] < v["max"], (TIMING[m - 1], v)
+            assert v["sum"] == pytest.approx(v["average"] * v["count"], rel=0.01)
+
+
+def test_histogram_buckets_add_up_to_the_page_views() -> None:
+    with served(small(sessions_per_day=40)) as (_, client):
+        window = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z"}
+        views = _series(client, f"/metrics/{WEB}/pages/time-series", {**window, "granularity": "1d", "aggregation": "count", "metrics": ["pageViews"]})
+        histogram = _series(client, f"/metrics/{WEB}/pages/histogram", {**window, "metrics": TIMING})
+        assert_problem(client.post(f"/metrics/{WEB}/pages/histogram", json={**window, "metrics": ["pageViews"]}), 422, field="metrics")
+    total = views[0]["series"][0]["value"]
+    assert [h["metric"] for h in histogram] == TIMING
+    for h in histogram:
+        assert sum(b["count"] for b in h["buckets"]) == total > 0
+        keys = [b["key"] for b in h["buckets"]]
+        assert keys == sorted(keys) and keys[0] == 0
+        assert all(isinstance(b["range"], str) and b["range"] for b in h["buckets"])
+
+
+def test_todays_page_views_grow_with_the_clock() -> None:
+    clock = FakeClock(NOW)
+    with served(small(clock, sessions_per_day=40)) as (_, client):
+        body = {"start": "2026-11-21T00:00:00Z", "end": "2026-11-22T00:00:00Z", "granularity": "1d", "aggregation": "count"}
+        morning = _series(client, f"/metrics/{WEB}/pages/time-series", {**body, "metrics": ["pageViews"]})[0]["series"][0]["value"]
+        clock.advance(6 * 3600)
+        afternoon = _series(client, f"/metrics/{WEB}/pages/time-series", {**body, "metrics": ["pageViews"]})[0]["series"][0]["value"]
+        clock.now = datetime(2026, 11, 22, 6, tzinfo=UTC)
+        final = _series(client, f"/metrics/{WEB}/pages/time-series", {**body, "metrics": ["pageViews"]})[0]["series"][0]["value"]
+        assert final == _series(client, f"/metrics/{WEB}/pages/time-series", {**body, "metrics": ["pageViews"]})[0]["series"][0]["value"]
+    assert 0 < morning < afternoon < final
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("pages/time-series", {"granularity": "2h"}, "granularity"),
+        ("pages/time-series", {"aggregation": "mean"}, "aggregation"),
+        ("pages/time-series", {"metrics": ["timeToFirstByte"]}, "metrics"),
+        ("pages/time-series", {"metrics": []}, "metrics"),
+        ("pages/time-series", {"start": "yesterday"}, "start"),
+        ("pages/time-series", {"end": "2026-11-01T00:00:00Z"}, "end"),
+        ("pages/time-series", {"filter": 42}, "filter"),
+        ("pages/time-series", {"start": "2000-01-01T00:00:00Z", "granularity": "15m"}, "granularity"),
+        ("errors/time-series", {"aggregation": "average", "metrics": ["errorInstances"]}, "aggregation"),
+        ("errors/time-series", {"metrics": ["pageViews"]}, "metrics"),
+    ],
+)
+def test_bad_metric_queries_are_422_with_field_errors(path: str, body: dict[str, Any], field: str) -> None:
+    base = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z", "granularity": "1h", "aggregation": "count", "metrics": ["pageViews"]}
+    if path.startswith("errors"):
+        base["metrics"] = ["errorInstances"]
+    with served(small()) as (_, client):
+        assert_problem(client.post(f"/metrics/{WEB}/{path}", json={**base, **body}), 422, field=field)
+        assert_problem(client.post(f"/metrics/{WEB}/{path}", content=b"not json", headers={"Content-Type": "application/json"}), 422, field="body")
+        assert_problem(client.post(f"/metrics/nope/{path}", json=base), 404)
+        assert_problem(client.get(f"/metrics/{WEB}/{path}"), 405)
+
+
+@pytest.mark.parametrize(("path", "scope", "metric"), [("pages/time-series", "metrics:pages", "loadTime"), ("pages/histogram", "metrics:pages", "loadTime"), ("errors/time-series", "metrics:errors", "errorInstances")])
+def test_metrics_need_their_scope(path: str, scope: str, metric: str) -> None:
+    config = RaygunV3EmulatorConfig(clock=FakeClock(NOW), tokens={"t": ALL_SCOPES - {scope}, DEMO_TOKEN: ALL_SCOPES}, **LIMITS_OFF)
+    body = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z", "granularity": "1d", "aggregation": "count", "metrics": [metric]}
+    with served(config) as (_, client):
+        assert_problem(client.post(f"/metrics/{WEB}/{path}", json=body, headers={"Authorization": "Bearer t"}), 403, mentions=scope)
+        assert client.post(f"/metrics/{WEB}/{path}", json=body).status_code == 200
+
+
+def test_a_series_without_rum_data_is_all_zero() -> None:
+    with served(small()) as (_, client):
+        body = {"start": "2026-11-19T00:00:00Z", "end": "2026-11-21T00:00:00Z", "granularity": "12h", "aggregation": "median", "metrics": ["pageViews", "loadTime"]}
+        result = _series(client, f"/metrics/{NO_RUM}/pages/time-series", body)
+    assert [p["value"] for p in result[0]["series"]] == [0, 0, 0, 0]
+    assert [p["value"] for p in result[1]["series"]] == [None] * 4
+    assert [p["time"] for p in result[1]["series"]] == [(datetime(2026, 11, 19, tzinfo=UTC) + timedelta(hours=12 * k)).strftime("%Y-%m-%dT%H:%M:%S.000Z") for k in range(4)]
