@@ -34,6 +34,7 @@ def raygun_resource() -> RaygunResource:
         reserved_list_calls=settings.whole_number(env_vars.RAYGUN_RESERVED_LIST_CALLS),
         detail_coverage_floor=settings.share(env_vars.RAYGUN_DETAIL_COVERAGE_FLOOR),
         state_dir=settings.state_dir(),
+        ledger_url=settings.secret_or_default(env_vars.LEDGER_URL),  # type: ignore[arg-type]
         pii_mode=settings.pii_mode(),
         pii_salt=settings.secret_or_default(env_vars.PII_SALT),  # type: ignore[arg-type]
     )
