@@ -8,7 +8,6 @@ its own values.
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from rum_assets import env_vars, settings
 from rum_assets.freshness import freshness_checks_and_sensor
@@ -22,6 +21,7 @@ from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.sensors import build_export_sensor
 from rum_assets.schedules import daily_job_and_schedule
+from rum_assets.warehouse_resource import WarehouseResource
 
 
 def raygun_resource() -> RaygunResource:
@@ -51,6 +51,15 @@ def revenera_resource() -> ReveneraResource:
     )
 
 
+def warehouse_resource() -> WarehouseResource:
+    """PostgreSQL when ``RUM_ASSETS_WAREHOUSE_URL`` is set, else the DuckDB file."""
+    return WarehouseResource(
+        database=settings.duckdb_path(),
+        connection_config=settings.duckdb_connection_config(),
+        url=settings.secret_or_default(env_vars.WAREHOUSE_URL),  # type: ignore[arg-type]
+    )
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
     partitions = configured_daily_partitions(settings.start_date())
@@ -77,6 +86,6 @@ def defs() -> dg.Definitions:
         resources={
             "raygun": raygun_resource(),
             "revenera": revenera_resource(),
-            "duckdb": DuckDBResource(database=settings.duckdb_path(), connection_config=settings.duckdb_connection_config()),
+            "warehouse": warehouse_resource(),
         },
     )

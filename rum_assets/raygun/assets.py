@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.errors import CallBudgetExhaustedError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
 from rum_assets.conventions import daily_asset_kwargs, table_metadata
@@ -59,7 +59,7 @@ def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, 
     ],
 )
 def raygun_sessions(
-    context: dg.AssetExecutionContext, raygun: RaygunResource, duckdb: DuckDBResource
+    context: dg.AssetExecutionContext, raygun: RaygunResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     day = partition_day(context)
     pii = raygun.pii_policy()
@@ -78,7 +78,7 @@ def raygun_sessions(
                 context.log.info("Raygun %s: %d of %d sessions listed", day, listed, api_total)
             budget = _budget_metadata(raygun, client)
         previous_schema = previous_column_schema(context)
-        with duckdb.get_connection() as conn:
+        with warehouse.connection() as conn:
             written = replace_partition(conn, staged, day)[SESSIONS.qualified_name]
             active = conn.execute(
                 f"SELECT count(*) FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND status = 'active'", [day]
@@ -176,10 +176,10 @@ def raygun_session_details(
     context: dg.AssetExecutionContext,
     config: SessionDetailsConfig,
     raygun: RaygunResource,
-    duckdb: DuckDBResource,
+    warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     day = partition_day(context)
-    with duckdb.get_connection() as conn:
+    with warehouse.connection() as conn:
         for table in (SESSIONS, *DETAIL_TABLES):
             ensure_table(conn, table)
         listed_sessions = count_partition(conn, SESSIONS, day)
@@ -222,7 +222,7 @@ def raygun_session_details(
                     context.log.info("Raygun %s: %d of %d details fetched", day, fetched, allowed)
             budget = _budget_metadata(raygun, client)
         previous_schema = previous_column_schema(context)
-        with duckdb.get_connection() as conn:
+        with warehouse.connection() as conn:
             replace_partition(conn, [details, page_views, errors], day, only_keys_in=("session_id", details))
             held = count_partition(conn, SESSION_DETAILS, day)
             schema = actual_table_schema(conn, SESSION_DETAILS)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.errors import NotFoundError, PayloadError, VendorError
 from rum_assets.partitions import daily_partitions, partition_day
@@ -66,7 +66,7 @@ def _daily_asset_kwargs(name: str, table: Table, description: str, extra_checks:
 def load_day(
     context: dg.AssetExecutionContext,
     revenera: ReveneraResource,
-    duckdb: DuckDBResource,
+    warehouse: WarehouseResource,
     table: Table,
     fill: Filler,
     preview_columns: list[str],
@@ -89,7 +89,7 @@ def load_day(
                     failures.append(str(exc))
                     context.log.error(str(exc))
                     continue
-                with duckdb.get_connection() as conn:
+                with warehouse.connection() as conn:
                     written = replace_partition(conn, staged, day, {"product_id": product_id})[table.qualified_name]
                 figures[product_id] = {"rows": written, **extra}
                 context.log.info("Revenera %s %s: wrote %d rows to %s", product_id, day, written, table.qualified_name)
@@ -99,7 +99,7 @@ def load_day(
             description=f"Revenera {table.qualified_name} for {day}: {len(failures)} of {len(revenera.products())} products failed: " + " | ".join(failures),
             metadata={"products_written": len(figures)},
         )
-    with duckdb.get_connection() as conn:
+    with warehouse.connection() as conn:
         schema = actual_table_schema(conn, table)
         checks = standard_check_results(conn, table, day, schema, previous_schema)
         total = count_partition(conn, table, day)
@@ -117,16 +117,16 @@ def load_day(
 # -- unpartitioned metadata --------------------------------------------------------------------
 
 
-def _replace_metadata_table(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource, table: Table, rows_of: Callable[[ReveneraClient, str], list[dict[str, Any]]]) -> dg.MaterializeResult:
+def _replace_metadata_table(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource, table: Table, rows_of: Callable[[ReveneraClient, str], list[dict[str, Any]]]) -> dg.MaterializeResult:
     counts: dict[str, int] = {}
     with revenera.get_client(context.log) as client:
         for product_id in revenera.products():
             with staged_rows(table, context.run.run_id) as staged:
                 staged.add_all(rows_of(client, product_id))
-                with duckdb.get_connection() as conn:
+                with warehouse.connection() as conn:
                     counts[product_id] = replace_partition(conn, staged, None, {"product_id": product_id})[table.qualified_name]
         calls = client.calls_made
-    with duckdb.get_connection() as conn:
+    with warehouse.connection() as conn:
         preview = preview_markdown(conn, table, None)
     return dg.MaterializeResult(
         metadata={
@@ -160,7 +160,7 @@ def _metadata_asset_kwargs(name: str, table: Table, description: str) -> dict[st
         "pick `segment_property` for user activity from here.",
     )
 )
-def revenera_product_properties(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_product_properties(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def rows(client: ReveneraClient, product_id: str) -> list[dict[str, Any]]:
         return [
             {
@@ -172,7 +172,7 @@ def revenera_product_properties(context: dg.AssetExecutionContext, revenera: Rev
             for p in category.properties
         ]
 
-    return _replace_metadata_table(context, revenera, duckdb, PRODUCT_PROPERTIES, rows)
+    return _replace_metadata_table(context, revenera, warehouse, PRODUCT_PROPERTIES, rows)
 
 
 @dg.asset(
@@ -183,7 +183,7 @@ def revenera_product_properties(context: dg.AssetExecutionContext, revenera: Rev
         "or INACTIVE) and first-seen date, from `event-tracking`. Replaced per product on each run.",
     )
 )
-def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def rows(client: ReveneraClient, product_id: str) -> list[dict[str, Any]]:
         return [
             {
@@ -195,7 +195,7 @@ def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: Revenera
             for event in category.category_event_names
         ]
 
-    return _replace_metadata_table(context, revenera, duckdb, EVENT_CATALOG, rows)
+    return _replace_metadata_table(context, revenera, warehouse, EVENT_CATALOG, rows)
 
 
 # -- daily reports -----------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: Revenera
         "(`segment = '(all)'`) and, when `segment_property` is set, one row per value of that property.",
     )
 )
-def revenera_user_activity(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_user_activity(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         options = {"days_until_declared_lost": revenera.days_until_declared_lost, "date_reported_lost": revenera.date_reported_lost}
         totals = client.user_activity(product_id, day, **options).result[day]
@@ -223,7 +223,7 @@ def revenera_user_activity(context: dg.AssetExecutionContext, revenera: Revenera
                     staged.add(_activity_row(product_id, day, revenera.segment_property, segment, counts.totals))
         return {"active_users": totals.active or 0}
 
-    metadata, checks, figures = load_day(context, revenera, duckdb, USER_ACTIVITY, fill, ["product_id", "segment", "new_users", "active_users", "lost_users"])
+    metadata, checks, figures = load_day(context, revenera, warehouse, USER_ACTIVITY, fill, ["product_id", "segment", "new_users", "active_users", "lost_users"])
     metadata["revenera/active_users"] = sum(int(f["active_users"]) for f in figures.values())
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
@@ -244,7 +244,7 @@ def _activity_row(product_id: str, day: date, segment_property: str, segment: st
         "tracking `fullReport` for that one day.",
     )
 )
-def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         usage = client.event_usage(product_id, day)
         for event in usage:
@@ -257,7 +257,7 @@ def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraRe
             )
         return {"events": sum(e.event_counts for e in usage)}
 
-    metadata, checks, figures = load_day(context, revenera, duckdb, EVENT_USAGE, fill, ["product_id", "event_category", "event_name", "event_count", "unique_users"])
+    metadata, checks, figures = load_day(context, revenera, warehouse, EVENT_USAGE, fill, ["product_id", "event_category", "event_name", "event_count", "unique_users"])
     metadata["revenera/event_count"] = sum(int(f["events"]) for f in figures.values())
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
@@ -293,7 +293,7 @@ def _text(value: Any) -> str | None:
         ],
     )
 )
-def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         pages = 0
         for page in client.iter_client_pages(product_id, day, CLIENT_PROPERTIES, CLIENT_DAILY_PROPERTIES):
@@ -315,7 +315,7 @@ def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: Revene
         active = totals.active if isinstance(totals, StatusCounts) else None
         return {"pages": pages, "vendor_active": active}
 
-    metadata, checks, figures = load_day(context, revenera, duckdb, CLIENT_PROFILES, fill, ["product_id", "client_id", "prod_version", "prod_edition", "country"])
+    metadata, checks, figures = load_day(context, revenera, warehouse, CLIENT_PROFILES, fill, ["product_id", "client_id", "prod_version", "prod_edition", "country"])
     mismatched = {pid: f for pid, f in figures.items() if f["vendor_active"] is not None and f["rows"] != f["vendor_active"]}
     checks.append(
         dg.AssetCheckResult(
@@ -372,8 +372,8 @@ def _build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefi
     fill = _export_filler(kind)
 
     @dg.asset(**_daily_asset_kwargs(name, table, description))
-    def export_asset(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        metadata, checks, figures = load_day(context, revenera, duckdb, table, fill, [c.name for c in table.columns[2:8]])
+    def export_asset(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        metadata, checks, figures = load_day(context, revenera, warehouse, table, fill, [c.name for c in table.columns[2:8]])
         metadata["revenera/files"] = dg.MetadataValue.json({pid: f["file"] for pid, f in figures.items()})
         unknown = sorted({c for f in figures.values() for c in f["unknown_columns"]})
         if unknown:

@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pytest
-from dagster_duckdb import DuckDBResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
 from rum_assets.emulator.faults import FaultRule
@@ -29,7 +29,7 @@ def _resources(server: EmulatorServer, tmp_path: Path, **options: Any) -> dict[s
             username=DEMO_REVENERA_USERNAME, password=DEMO_REVENERA_PASSWORD, base_url=server.base_url,
             **{"product_ids": ",".join(PRODUCTS), "max_attempts": 2, **options},
         ),
-        "duckdb": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
+        "warehouse": WarehouseResource(database=str(tmp_path / "warehouse.duckdb")),
     }
 
 
