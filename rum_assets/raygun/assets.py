@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import dagster as dg
-from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.errors import CallBudgetExhaustedError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
 from rum_assets.conventions import daily_asset_kwargs, table_metadata
@@ -20,6 +19,7 @@ from rum_assets.raygun.client import RaygunClient
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.tables import DETAIL_TABLES, PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS, SESSIONS, detail_rows, session_row
 from rum_assets.warehouse import count_partition, ensure_table, preview_markdown, replace_partition, staged_rows
+from rum_assets.warehouse_resource import WarehouseResource
 
 SESSIONS_KEY = names.SESSIONS
 DETAILS_KEY = names.SESSION_DETAILS

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.errors import NotFoundError, PayloadError, VendorError
 from rum_assets.partitions import daily_partitions, partition_day
@@ -27,6 +26,7 @@ from rum_assets.revenera.tables import (
     USER_ACTIVITY,
 )
 from rum_assets.warehouse import StagedRows, Table, count_partition, preview_markdown, replace_partition, staged_rows
+from rum_assets.warehouse_resource import WarehouseResource
 
 GROUP = "revenera"
 OWNERS = ["team:data-engineering"]

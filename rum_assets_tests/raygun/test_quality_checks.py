@@ -9,7 +9,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import httpx
-from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
 from rum_assets.emulator.faults import FaultRule
@@ -19,6 +18,7 @@ from rum_assets.quality import NO_NULL_KEYS, UNIQUE_KEYS
 from rum_assets.raygun.assets import raygun_sessions
 from rum_assets.raygun.client import day_bounds
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 DAY = datetime.now(UTC).date() - timedelta(days=2)
 
