@@ -16,13 +16,17 @@ PLAN = [
     ("warehouse_write", [100_000, 1_000_000]),
     ("raygun_sessions_asset", [10_000, 100_000]),
     ("hand_wired_sessions", [10_000, 100_000]),
+    ("duckdb_day", [1_000_000]),
+    ("postgres_day", [1_000_000]),
 ]
+MODULES = {"duckdb_day": "bench.warehouses", "postgres_day": "bench.warehouses"}
+"""Scenarios outside ``bench.scenarios``."""
 QUICK_PLAN = [(name, sizes[:1]) for name, sizes in PLAN]
 
 
 def run(name: str, size: int) -> dict[str, object]:
     completed = subprocess.run(
-        [sys.executable, "-m", "bench.scenarios", name, str(size)], capture_output=True, text=True, timeout=1800
+        [sys.executable, "-m", MODULES.get(name, "bench.scenarios"), name, str(size)], capture_output=True, text=True, timeout=1800
     )
     if completed.returncode != 0:
         return {"scenario": name, "size": size, "error": completed.stderr.strip().splitlines()[-1:]}
