@@ -67,6 +67,11 @@ LEDGER_URL = EnvVariable(
 WAREHOUSE_URL = EnvVariable(
     "RUM_ASSETS_WAREHOUSE_URL", "PostgreSQL URL of the warehouse (empty: the DuckDB file)", secret=True
 )
+DAGSTER_PG_HOST = EnvVariable("DAGSTER_PG_HOST", "host of the Dagster instance's PostgreSQL (dagster-postgres.yaml)")
+DAGSTER_PG_PORT = EnvVariable("DAGSTER_PG_PORT", "its port", "5432")
+DAGSTER_PG_DB = EnvVariable("DAGSTER_PG_DB", "its database", "dagster")
+DAGSTER_PG_USERNAME = EnvVariable("DAGSTER_PG_USERNAME", "its user", "dagster")
+DAGSTER_PG_PASSWORD = EnvVariable("DAGSTER_PG_PASSWORD", "its password", secret=True)
 START_DATE = EnvVariable("RUM_ASSETS_START_DATE", "first daily partition (UTC)", "2026-09-01")
 DUCKDB_MEMORY_LIMIT = EnvVariable("RUM_ASSETS_DUCKDB_MEMORY_LIMIT", "DuckDB memory before it spills to disk", "256MB")
 AUTOMATION_STOPPED = EnvVariable("RUM_ASSETS_AUTOMATION_STOPPED", "`1` deploys every schedule and sensor stopped", "0")
