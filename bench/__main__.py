@@ -19,13 +19,17 @@ PLAN = [
     ("revenera_export_load", [1_000_000]),
     ("revenera_export_floor", [1_000_000]),
     ("faults", [50]),
+    ("duckdb_day", [1_000_000]),
+    ("postgres_day", [1_000_000]),
 ]
+MODULES = {"duckdb_day": "bench.warehouses", "postgres_day": "bench.warehouses"}
+"""Scenarios outside ``bench.scenarios``."""
 QUICK_PLAN = [(name, sizes[:1]) for name, sizes in PLAN]
 
 
 def run(name: str, size: int) -> dict[str, object]:
     completed = subprocess.run(
-        [sys.executable, "-m", "bench.scenarios", name, str(size)], capture_output=True, text=True, timeout=1800
+        [sys.executable, "-m", MODULES.get(name, "bench.scenarios"), name, str(size)], capture_output=True, text=True, timeout=1800
     )
     if completed.returncode != 0:
         return {"scenario": name, "size": size, "error": completed.stderr.strip().splitlines()[-1:]}

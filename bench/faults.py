@@ -24,7 +24,7 @@ DAYS = 3
 def _land(workdir: Path, days: list[date]) -> float:
     """Seconds to materialize every unpartitioned asset and every daily asset for each day."""
     import dagster as dg
-    from dagster_duckdb import DuckDBResource
+    from rum_assets.warehouse_resource import WarehouseResource
 
     from rum_assets.definitions import raygun_resource, revenera_resource, defs
     from rum_assets.settings import duckdb_connection_config
@@ -34,7 +34,7 @@ def _land(workdir: Path, days: list[date]) -> float:
     resources = {
         "raygun": raygun_resource(),
         "revenera": revenera_resource(),
-        "duckdb": DuckDBResource(database=str(workdir / "bench.duckdb"), connection_config=duckdb_connection_config()),
+        "warehouse": WarehouseResource(database=str(workdir / "bench.duckdb"), connection_config=duckdb_connection_config()),
     }
     assets = [a for a in defs().assets or [] if isinstance(a, dg.AssetsDefinition)]
     unpartitioned = [a for a in assets if a.partitions_def is None]

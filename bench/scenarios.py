@@ -62,7 +62,7 @@ def _emulator(sessions_per_day: int) -> Any:
 def raygun_sessions_asset(size: int, workdir: Path) -> dict[str, Any]:
     """Materialize ``raygun/sessions`` for one day of ``size`` sessions from the emulator over HTTP."""
     import dagster as dg
-    from dagster_duckdb import DuckDBResource
+    from rum_assets.warehouse_resource import WarehouseResource
 
     from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
     from rum_assets.raygun.assets import raygun_sessions
@@ -76,7 +76,7 @@ def raygun_sessions_asset(size: int, workdir: Path) -> dict[str, Any]:
                 api_key=DEMO_RAYGUN_API_KEY, client_id=DEMO_RAYGUN_CLIENT_ID, client_secret=DEMO_RAYGUN_CLIENT_SECRET,
                 base_url=server.base_url, daily_call_limit=0, state_dir=str(workdir / "state"),
             ),
-            "duckdb": DuckDBResource(database=str(workdir / "bench.duckdb"), connection_config=duckdb_connection_config()),
+            "warehouse": WarehouseResource(database=str(workdir / "bench.duckdb"), connection_config=duckdb_connection_config()),
         }
         began = time.perf_counter()
         result = dg.materialize([raygun_sessions], partition_key=DAY.isoformat(), resources=resources, instance=dg.DagsterInstance.ephemeral())

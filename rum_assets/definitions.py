@@ -8,7 +8,6 @@ its own values.
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from rum_assets import env_vars, settings
 from rum_assets.freshness import freshness_checks_and_sensor
@@ -23,6 +22,7 @@ from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.sensors import build_export_sensor
 from rum_assets.run_health import build_dead_run_sensor, worker_recording_in_process_executor
 from rum_assets.schedules import daily_job_and_schedule
+from rum_assets.warehouse_resource import WarehouseResource
 
 
 def raygun_resource() -> RaygunResource:
@@ -35,6 +35,7 @@ def raygun_resource() -> RaygunResource:
         reserved_list_calls=settings.whole_number(env_vars.RAYGUN_RESERVED_LIST_CALLS),
         detail_coverage_floor=settings.share(env_vars.RAYGUN_DETAIL_COVERAGE_FLOOR),
         state_dir=settings.state_dir(),
+        ledger_url=settings.secret_or_default(env_vars.LEDGER_URL),  # type: ignore[arg-type]
         pii_mode=settings.pii_mode(),
         pii_salt=settings.secret_or_default(env_vars.PII_SALT),  # type: ignore[arg-type]
         retry_base_delay_seconds=settings.retry_base_delay_seconds(),
@@ -54,6 +55,15 @@ def revenera_resource() -> ReveneraResource:
         path_overrides=settings.text(env_vars.REVENERA_PATH_OVERRIDES),
         export_kinds=settings.text(env_vars.REVENERA_EXPORT_KINDS),
         retry_base_delay_seconds=settings.retry_base_delay_seconds(),
+    )
+
+
+def warehouse_resource() -> WarehouseResource:
+    """PostgreSQL when ``RUM_ASSETS_WAREHOUSE_URL`` is set, else the DuckDB file."""
+    return WarehouseResource(
+        database=settings.duckdb_path(),
+        connection_config=settings.duckdb_connection_config(),
+        url=settings.secret_or_default(env_vars.WAREHOUSE_URL),  # type: ignore[arg-type]
     )
 
 
@@ -85,6 +95,6 @@ def defs() -> dg.Definitions:
         resources={
             "raygun": raygun_resource(),
             "revenera": revenera_resource(),
-            "duckdb": DuckDBResource(database=settings.duckdb_path(), connection_config=settings.duckdb_connection_config()),
+            "warehouse": warehouse_resource(),
         },
     )

@@ -65,6 +65,19 @@ PII_MODE = EnvVariable("RUM_ASSETS_PII_MODE", "user email, names, identifier, IP
 PII_SALT = EnvVariable("RUM_ASSETS_PII_SALT", "salt for hashed PII (set it in production)", "rum_assets", secret=True)
 DUCKDB_PATH = EnvVariable("RUM_ASSETS_DUCKDB", "the DuckDB file", "data/rum_assets.duckdb")
 STATE_DIR = EnvVariable("RUM_ASSETS_STATE_DIR", "the call-budget ledger shared by all processes", "data/state")
+LEDGER_URL = EnvVariable(
+    "RUM_ASSETS_LEDGER_URL",
+    "PostgreSQL URL of the call-budget ledger shared by several machines (empty: SQLite under the state dir)",
+    secret=True,
+)
+WAREHOUSE_URL = EnvVariable(
+    "RUM_ASSETS_WAREHOUSE_URL", "PostgreSQL URL of the warehouse (empty: the DuckDB file)", secret=True
+)
+DAGSTER_PG_HOST = EnvVariable("DAGSTER_PG_HOST", "host of the Dagster instance's PostgreSQL (dagster-postgres.yaml)")
+DAGSTER_PG_PORT = EnvVariable("DAGSTER_PG_PORT", "its port", "5432")
+DAGSTER_PG_DB = EnvVariable("DAGSTER_PG_DB", "its database", "dagster")
+DAGSTER_PG_USERNAME = EnvVariable("DAGSTER_PG_USERNAME", "its user", "dagster")
+DAGSTER_PG_PASSWORD = EnvVariable("DAGSTER_PG_PASSWORD", "its password", secret=True)
 START_DATE = EnvVariable("RUM_ASSETS_START_DATE", "first daily partition (UTC)", "2026-09-01")
 DUCKDB_MEMORY_LIMIT = EnvVariable("RUM_ASSETS_DUCKDB_MEMORY_LIMIT", "DuckDB memory before it spills to disk", "256MB")
 RETRY_BASE_DELAY_SECONDS = EnvVariable(

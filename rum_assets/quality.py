@@ -118,7 +118,7 @@ def standard_check_results(
     where, params = scope_filter(table, day, scope)
     keys = ", ".join((*table.scope_columns, *table.key_columns))
     table_duplicates = conn.execute(
-        f"SELECT count(*) FROM (SELECT {keys} FROM {table.qualified_name} WHERE {where} GROUP BY ALL HAVING count(*) > 1)",
+        f"SELECT count(*) FROM (SELECT {keys} FROM {table.qualified_name} WHERE {where} GROUP BY {keys} HAVING count(*) > 1) AS repeated",
         params,
     ).fetchone()[0]  # type: ignore[index]
     null_condition = " OR ".join(f"{k} IS NULL" for k in table.key_columns)

@@ -18,17 +18,19 @@ from typing import ParamSpec, TypeVar
 
 import dagster as dg
 
-from rum_assets.errors import AuthenticationError, CallBudgetExhaustedError, NotFoundError, PayloadError, VendorError
+from rum_assets.errors import AuthenticationError, CallBudgetExhaustedError, NotFoundError, PayloadError
+from rum_assets.warehouse import StagingError
 
 VENDOR_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=20, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 """Up to 3 more attempts, 20 s, 60 s and 140 s after each failure (each +/- up to 20 s of jitter, so
 that steps waiting on the same outage do not return at the same instant): about 4 minutes in all."""
 
-NON_RETRYABLE: dict[type[VendorError], str] = {
+NON_RETRYABLE: dict[type[Exception], str] = {
     AuthenticationError: "the credentials were refused; fix them and run again",
     PayloadError: "the vendor's answer broke its documented contract; a retry would get the same answer",
     NotFoundError: "the vendor does not know it (or, for an export, has not published it yet; the export sensor asks again)",
     CallBudgetExhaustedError: "the day's call budget is spent; the budget backfill sensor runs the day again once it resets",
+    StagingError: "the local staging disk is full or not writable; free it and run again",
 }
 
 P = ParamSpec("P")

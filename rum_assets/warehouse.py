@@ -20,18 +20,16 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 import dagster as dg
 import duckdb
-
-
-
+import pandas as pd
 
 @dataclass(frozen=True)
 class Column:
@@ -99,8 +97,38 @@ class Table:
         return f"CREATE TABLE IF NOT EXISTS {self.qualified_name} (\n  {columns}\n)"
 
 
-def ensure_table(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
+class WarehouseHandle(Protocol):
+    """A warehouse connection that is not DuckDB's (``rum_assets.warehouse_postgres.PostgresWarehouse``).
+
+    The functions of this module take either a DuckDB connection or such a handle, so asset code is the
+    same for both; ``execute`` takes DuckDB-style ``?`` placeholders.
+    """
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Any: ...
+
+    def ensure_table(self, table: Table) -> None: ...
+
+    def replace_partition(
+        self,
+        staged: Iterable[StagedRows] | StagedRows,
+        partition: date | None,
+        scope: Mapping[str, Any] | None = None,
+        *,
+        only_keys_in: tuple[str, StagedRows] | None = None,
+    ) -> dict[str, int]: ...
+
+    def count_partition(self, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int: ...
+
+    def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame: ...
+
+
+Connection: TypeAlias = "duckdb.DuckDBPyConnection | WarehouseHandle"
+
+
+def ensure_table(conn: Connection, table: Table) -> None:
     """Create the schema and table if missing, and add columns the definition has gained."""
+    if not isinstance(conn, duckdb.DuckDBPyConnection):
+        return conn.ensure_table(table)
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
     conn.execute(table.create_sql())
     existing = {
@@ -115,12 +143,16 @@ def ensure_table(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
             conn.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN {column.name} {column.sql_type}")
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot stage a {type(value).__name__}")
+
+
+class StagingError(OSError):
+    """Rows could not be staged on local disk (full, read-only): a step retry minutes later would not help."""
 
 
 class StagedRows:
@@ -146,7 +178,7 @@ class StagedRows:
             raise ValueError(f"{self.table.qualified_name}: row has columns not in the table: {sorted(unknown)}")
         if any(row.get(key) is None for key in self._keys):
             self.null_key_rows += 1
-        line = json.dumps({**row, **self._lineage}, default=_json_default)
+        line = json.dumps({**row, **self._lineage}, default=json_default)
         try:
             self._file.write(line + "\n")
         except OSError as exc:
@@ -157,9 +189,9 @@ class StagedRows:
         for row in rows:
             self.add(row)
 
-    def _staging_error(self, exc: OSError) -> OSError:
+    def _staging_error(self, exc: OSError) -> StagingError:
         """The write error, naming the table and the staging file (e.g. a full disk in ``TMPDIR``)."""
-        return OSError(exc.errno, f"staging rows of {self.table.qualified_name} in {self.path} failed: {exc.strerror or exc}")
+        return StagingError(exc.errno, f"staging rows of {self.table.qualified_name} in {self.path} failed: {exc.strerror or exc}")
 
     def finish(self) -> None:
         if not self._file.closed:
@@ -202,7 +234,7 @@ def _reject_null_keys(conn: duckdb.DuckDBPyConnection, batch: StagedRows, partit
     """Replace the day's (and scope's) rejected rows of ``batch.table`` with its staged null-key rows."""
     table = batch.table
     rejected = f"{table.schema}.{REJECTED_ROWS}"
-    scope_json = json.dumps(dict(scope), sort_keys=True, default=_json_default)
+    scope_json = json.dumps(dict(scope), sort_keys=True, default=json_default)
     exists = conn.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [table.schema, REJECTED_ROWS]
     ).fetchone()[0]  # type: ignore[index]
@@ -242,7 +274,7 @@ def scope_filter(table: Table, partition: date | None, scope: Mapping[str, Any] 
 
 
 def replace_partition(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     staged: Iterable[StagedRows] | StagedRows,
     partition: date | None,
     scope: Mapping[str, Any] | None = None,
@@ -258,6 +290,8 @@ def replace_partition(
     earlier run fetched, e.g. session details fetched within a daily call budget).
     Returns the number of rows inserted per table, after removing repeated keys.
     """
+    if not isinstance(conn, duckdb.DuckDBPyConnection):
+        return conn.replace_partition(staged, partition, scope, only_keys_in=only_keys_in)
     batches = [staged] if isinstance(staged, StagedRows) else list(staged)
     scope = scope or {}
     if only_keys_in is not None:
@@ -294,15 +328,17 @@ def replace_partition(
     return inserted
 
 
-def count_partition(conn: duckdb.DuckDBPyConnection, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int:
+def count_partition(conn: Connection, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int:
     """Rows of one partition: of one scope, or with ``scope=None`` of every scope."""
+    if not isinstance(conn, duckdb.DuckDBPyConnection):
+        return conn.count_partition(table, partition, scope)
     where, params = scope_filter(table, partition, scope)
     row = conn.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
 
 
 def preview_markdown(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     table: Table,
     partition: date | None,
     scope: Mapping[str, Any] | None = None,
@@ -314,9 +350,8 @@ def preview_markdown(
     where, params = scope_filter(table, partition, scope)
     selected = ", ".join(columns or [c.name for c in table.columns])
     order = ", ".join((*table.scope_columns, *table.key_columns))
-    frame = conn.execute(
-        f"SELECT {selected} FROM {table.qualified_name} WHERE {where} ORDER BY {order} LIMIT {int(limit)}", params
-    ).df()
+    sql = f"SELECT {selected} FROM {table.qualified_name} WHERE {where} ORDER BY {order} LIMIT {int(limit)}"
+    frame = conn.execute(sql, params).df() if isinstance(conn, duckdb.DuckDBPyConnection) else conn.frame(sql, params)
     if frame.empty:
         return "_no rows for this partition_"
     return frame.to_markdown(index=False)

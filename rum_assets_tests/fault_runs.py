@@ -13,7 +13,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets import settings
 
@@ -34,7 +34,7 @@ def build_resources(database: Path) -> dict[str, Any]:
     return {
         "raygun": raygun_resource(),
         "revenera": revenera_resource(),
-        "duckdb": DuckDBResource(database=str(database), connection_config=settings.duckdb_connection_config()),
+        "warehouse": WarehouseResource(database=str(database), connection_config=settings.duckdb_connection_config()),
     }
 
 

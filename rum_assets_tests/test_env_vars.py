@@ -9,7 +9,7 @@ from pathlib import Path
 from rum_assets import env_vars
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-NAME = re.compile(r"\b(?:RAYGUN|REVENERA|RUM_ASSETS)_[A-Z0-9_]*[A-Z0-9]\b")
+NAME = re.compile(r"\b(?:RAYGUN|REVENERA|RUM_ASSETS|DAGSTER_PG)_[A-Z0-9_]*[A-Z0-9]\b")
 
 
 def _names_in_code() -> set[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
 from rum_assets.emulator.faults import FaultRule
@@ -32,7 +32,7 @@ def _materialize(server: EmulatorServer, tmp_path: Path, api_key: str = DEMO_RAY
             max_attempts=2,
             state_dir=str(tmp_path / "state"),
         ),
-        "duckdb": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
+        "warehouse": WarehouseResource(database=str(tmp_path / "warehouse.duckdb")),
     }
     return dg.materialize([raygun_sessions], partition_key=DAY.isoformat(), resources=resources, raise_on_error=False)
 

@@ -1,4 +1,8 @@
-"""Atomic day replacement, de-duplication, key-scoped replacement and schema evolution in DuckDB."""
+"""Atomic day replacement, de-duplication, key-scoped replacement and schema evolution in DuckDB.
+
+rum_assets_tests/postgres/test_warehouse_postgres.py runs these same tests on PostgreSQL (its ``conn``
+fixture is a PostgreSQL warehouse), so both warehouses keep one contract.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import psycopg
 import pytest
 
 from rum_assets.quality import NO_NULL_KEYS, UNIQUE_KEYS, actual_table_schema, standard_check_results
-from rum_assets.warehouse import Column, StagedRows, Table, count_partition, ensure_table, preview_markdown, replace_partition
+from rum_assets.warehouse import Column, Connection, StagedRows, Table, count_partition, ensure_table, preview_markdown, replace_partition
 
 DAY = date(2026, 11, 20)
 TABLE = Table(
@@ -46,7 +51,7 @@ def conn(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(tmp_path / "w.duckdb"))
 
 
-def test_replace_is_idempotent_and_scoped(conn: duckdb.DuckDBPyConnection) -> None:
+def test_replace_is_idempotent_and_scoped(conn: Connection) -> None:
     replace_partition(conn, _stage([_row(1), _row(2)]), DAY, {"product_id": "p1"})
     replace_partition(conn, _stage([_row(9, product="p2")]), DAY, {"product_id": "p2"})
     replace_partition(conn, _stage([_row(1), _row(2)]), DAY, {"product_id": "p1"})
@@ -56,27 +61,27 @@ def test_replace_is_idempotent_and_scoped(conn: duckdb.DuckDBPyConnection) -> No
     assert lineage == [("run-1",)]
 
 
-def test_repeated_keys_are_written_once_keeping_the_preferred_row(conn: duckdb.DuckDBPyConnection) -> None:
+def test_repeated_keys_are_written_once_keeping_the_preferred_row(conn: Connection) -> None:
     written = replace_partition(conn, _stage([_row(1, 1), _row(1, 3), _row(1, 2), _row(2)]), DAY, {"product_id": "p1"})
     assert written == {"test.things": 2}
     assert conn.execute("SELECT version FROM test.things WHERE thing_id = 1").fetchone() == (3,)
 
 
-def test_a_failed_load_leaves_the_previous_day_intact(conn: duckdb.DuckDBPyConnection) -> None:
+def test_a_failed_load_leaves_the_previous_day_intact(conn: Connection) -> None:
     replace_partition(conn, _stage([_row(1), _row(2), _row(3)]), DAY, {"product_id": "p1"})
-    with pytest.raises(duckdb.Error):
+    with pytest.raises((duckdb.Error, psycopg.Error)):
         replace_partition(conn, _stage([_row(4), _row("not-a-number")]), DAY, {"product_id": "p1"})
     assert sorted(r[0] for r in conn.execute("SELECT thing_id FROM test.things").fetchall()) == [1, 2, 3]
 
 
-def test_only_keys_in_replaces_just_those_keys(conn: duckdb.DuckDBPyConnection) -> None:
+def test_only_keys_in_replaces_just_those_keys(conn: Connection) -> None:
     replace_partition(conn, _stage([_row(1, 1), _row(2, 1)]), DAY, {"product_id": "p1"})
     update = _stage([_row(2, 5)])
     replace_partition(conn, update, DAY, {"product_id": "p1"}, only_keys_in=("thing_id", update))
     assert conn.execute("SELECT thing_id, version FROM test.things ORDER BY 1").fetchall() == [(1, 1), (2, 5)]
 
 
-def test_new_columns_are_added_to_an_existing_table(conn: duckdb.DuckDBPyConnection) -> None:
+def test_new_columns_are_added_to_an_existing_table(conn: Connection) -> None:
     ensure_table(conn, TABLE)
     replace_partition(conn, _stage([_row(1)]), DAY, {"product_id": "p1"})
     grown = Table(
@@ -94,14 +99,14 @@ def test_rows_with_unknown_columns_are_refused() -> None:
     staged.discard()
 
 
-def test_preview_is_markdown(conn: duckdb.DuckDBPyConnection) -> None:
+def test_preview_is_markdown(conn: Connection) -> None:
     replace_partition(conn, _stage([_row(1)]), DAY, {"product_id": "p1"})
     preview = preview_markdown(conn, TABLE, DAY, {"product_id": "p1"}, columns=["thing_id", "version"])
     assert preview.splitlines()[0].startswith("|") and "thing_id" in preview
     assert preview_markdown(conn, TABLE, date(2020, 1, 1), {"product_id": "p1"}) == "_no rows for this partition_"
 
 
-def test_repeated_and_null_keys_are_counted_before_the_load_and_null_key_rows_are_kept_aside(conn: duckdb.DuckDBPyConnection) -> None:
+def test_repeated_and_null_keys_are_counted_before_the_load_and_null_key_rows_are_kept_aside(conn: Connection) -> None:
     staged = _stage([_row(1, 1), _row(1, 2), _row(2), _row(None, 7)])
     written = replace_partition(conn, staged, DAY, {"product_id": "p1"})
     assert written == {"test.things": 2}
@@ -117,7 +122,7 @@ def test_repeated_and_null_keys_are_counted_before_the_load_and_null_key_rows_ar
     assert conn.execute("SELECT count(*) FROM test._rejected_rows").fetchone() == (0,)
 
 
-def test_key_checks_fail_on_what_the_vendor_sent(conn: duckdb.DuckDBPyConnection) -> None:
+def test_key_checks_fail_on_what_the_vendor_sent(conn: Connection) -> None:
     staged = _stage([_row(1, 1), _row(1, 2), _row(None, 7)])
     replace_partition(conn, staged, DAY, {"product_id": "p1"})
     schema = actual_table_schema(conn, TABLE)

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from rum_assets.errors import CallBudgetExhaustedError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
 from rum_assets.conventions import daily_asset_kwargs, table_metadata
@@ -21,6 +20,7 @@ from rum_assets.raygun.resource import RaygunResource
 from rum_assets.retries import any_retryable, without_retry_on_contract_errors
 from rum_assets.raygun.tables import DETAIL_TABLES, PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS, SESSIONS, detail_rows, session_row
 from rum_assets.warehouse import count_partition, ensure_table, preview_markdown, replace_partition, staged_rows
+from rum_assets.warehouse_resource import WarehouseResource
 
 SESSIONS_KEY = names.SESSIONS
 DETAILS_KEY = names.SESSION_DETAILS
@@ -61,7 +61,7 @@ def _budget_metadata(raygun: RaygunResource, client: RaygunClient) -> dict[str, 
 )
 @without_retry_on_contract_errors
 def raygun_sessions(
-    context: dg.AssetExecutionContext, raygun: RaygunResource, duckdb: DuckDBResource
+    context: dg.AssetExecutionContext, raygun: RaygunResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     day = partition_day(context)
     pii = raygun.pii_policy()
@@ -80,7 +80,7 @@ def raygun_sessions(
                 context.log.info("Raygun %s: %d of %d sessions listed", day, listed, api_total)
             budget = _budget_metadata(raygun, client)
         previous_schema = previous_column_schema(context)
-        with duckdb.get_connection() as conn:
+        with warehouse.connection() as conn:
             written = replace_partition(conn, staged, day)[SESSIONS.qualified_name]
             active = conn.execute(
                 f"SELECT count(*) FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND status = 'active'", [day]
@@ -179,10 +179,10 @@ def raygun_session_details(
     context: dg.AssetExecutionContext,
     config: SessionDetailsConfig,
     raygun: RaygunResource,
-    duckdb: DuckDBResource,
+    warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     day = partition_day(context)
-    with duckdb.get_connection() as conn:
+    with warehouse.connection() as conn:
         for table in (SESSIONS, *DETAIL_TABLES):
             ensure_table(conn, table)
         listed_sessions = count_partition(conn, SESSIONS, day)
@@ -225,7 +225,7 @@ def raygun_session_details(
                     context.log.info("Raygun %s: %d of %d details fetched", day, fetched, allowed)
             budget = _budget_metadata(raygun, client)
         previous_schema = previous_column_schema(context)
-        with duckdb.get_connection() as conn:
+        with warehouse.connection() as conn:
             replace_partition(conn, [details, page_views, errors], day, only_keys_in=("session_id", details))
             held = count_partition(conn, SESSION_DETAILS, day)
             schema = actual_table_schema(conn, SESSION_DETAILS)

@@ -52,6 +52,10 @@ class RaygunResource(dg.ConfigurableResource):
     )
     timeout_seconds: float = Field(default=30, gt=0, description="Per-request timeout (the API's own is 30 s).")
     state_dir: str = Field(default=DEFAULT_STATE_DIR, description="Where the call-budget ledger lives (shared by all processes).")
+    ledger_url: str = Field(
+        default="",
+        description="PostgreSQL URL of a call ledger shared by several machines; empty: SQLite under state_dir. Secret.",
+    )
     pii_mode: Literal["keep", "hash", "drop"] = Field(
         default="hash", description="User email, names, identifier and IP: keep, hash (salted SHA-256) or drop."
     )
@@ -61,7 +65,7 @@ class RaygunResource(dg.ConfigurableResource):
         """The call ledger of this application (keyed by a hash of the base URL and API key)."""
         fingerprint = hashlib.sha256(f"{self.base_url}|{self.api_key}".encode()).hexdigest()[:16]
         return CallBudgetLedger(
-            Path(self.state_dir) / "call_budget.sqlite3",
+            self.ledger_url or Path(self.state_dir) / "call_budget.sqlite3",
             scope=f"raygun:{fingerprint}",
             daily_limit=self.daily_call_limit,
             vendor=VENDOR,

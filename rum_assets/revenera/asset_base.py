@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from rum_assets.errors import VendorError
 from rum_assets import conventions
@@ -18,6 +17,7 @@ from rum_assets.revenera import names
 from rum_assets.revenera.client import ReveneraClient
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.warehouse import StagedRows, Table, count_partition, preview_markdown, replace_partition, staged_rows
+from rum_assets.warehouse_resource import WarehouseResource
 
 Filler = Callable[[ReveneraClient, str, date, StagedRows], Mapping[str, Any]]
 """Stages one product's rows for one day; returns that product's extra figures for the metadata."""
@@ -86,7 +86,7 @@ def write_products(
 
 def summarise_day(
     context: dg.AssetExecutionContext,
-    duckdb: DuckDBResource,
+    warehouse: WarehouseResource,
     table: Table,
     figures: Mapping[str, Mapping[str, Any]],
     calls: int,
@@ -95,7 +95,7 @@ def summarise_day(
     staged: Sequence[StagedRows] = (),
 ) -> tuple[dict[str, Any], list[dg.AssetCheckResult]]:
     day = partition_day(context)
-    with duckdb.get_connection() as conn:
+    with warehouse.connection() as conn:
         schema = actual_table_schema(conn, table)
         checks = standard_check_results(conn, table, day, schema, previous_schema, staged=staged)
         total = count_partition(conn, table, day)
@@ -113,7 +113,7 @@ def summarise_day(
 def load_day(
     context: dg.AssetExecutionContext,
     revenera: ReveneraResource,
-    duckdb: DuckDBResource,
+    warehouse: WarehouseResource,
     table: Table,
     fill: Filler,
     preview_columns: list[str],
@@ -125,20 +125,20 @@ def load_day(
     def write(client: ReveneraClient, product_id: str, day: date) -> Mapping[str, Any]:
         with staged_rows(table, context.run.run_id) as staged:
             extra = fill(client, product_id, day, staged)
-            with duckdb.get_connection() as conn:
+            with warehouse.connection() as conn:
                 written = replace_partition(conn, staged, day, {"product_id": product_id})[table.qualified_name]
         loaded.append(staged)  # its key counts outlive its file, for the key checks
         return {"rows": written, **extra}
 
     figures, calls = write_products(context, revenera, table, write)
-    metadata, checks = summarise_day(context, duckdb, table, figures, calls, preview_columns, previous_schema, loaded)
+    metadata, checks = summarise_day(context, warehouse, table, figures, calls, preview_columns, previous_schema, loaded)
     return metadata, checks, figures
 
 
 def replace_metadata_table(
     context: dg.AssetExecutionContext,
     revenera: ReveneraResource,
-    duckdb: DuckDBResource,
+    warehouse: WarehouseResource,
     table: Table,
     rows_of: Callable[[ReveneraClient, str], list[dict[str, Any]]],
 ) -> dg.MaterializeResult:
@@ -148,10 +148,10 @@ def replace_metadata_table(
         for product_id in revenera.products():
             with staged_rows(table, context.run.run_id) as staged:
                 staged.add_all(rows_of(client, product_id))
-                with duckdb.get_connection() as conn:
+                with warehouse.connection() as conn:
                     counts[product_id] = replace_partition(conn, staged, None, {"product_id": product_id})[table.qualified_name]
         calls = client.calls_made
-    with duckdb.get_connection() as conn:
+    with warehouse.connection() as conn:
         preview = preview_markdown(conn, table, None)
     return dg.MaterializeResult(
         metadata={

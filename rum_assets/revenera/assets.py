@@ -5,7 +5,6 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from rum_assets.errors import PayloadError
 from rum_assets.retries import without_retry_on_contract_errors
@@ -24,6 +23,7 @@ from rum_assets.revenera.more_assets import revenera_license_keys, revenera_usag
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.tables import CLIENT_PROFILES, EVENT_CATALOG, EVENT_USAGE, PRODUCT_PROPERTIES, USER_ACTIVITY
 from rum_assets.warehouse import StagedRows
+from rum_assets.warehouse_resource import WarehouseResource
 
 __all__ = ["REVENERA_DAILY_ASSETS", "REVENERA_METADATA_ASSETS"]
 
@@ -37,7 +37,7 @@ __all__ = ["REVENERA_DAILY_ASSETS", "REVENERA_METADATA_ASSETS"]
         "pick `segment_property` for user activity from here.",
     )
 )
-def revenera_product_properties(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_product_properties(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def rows(client: ReveneraClient, product_id: str) -> list[dict[str, Any]]:
         return [
             {
@@ -49,7 +49,7 @@ def revenera_product_properties(context: dg.AssetExecutionContext, revenera: Rev
             for p in category.properties
         ]
 
-    return replace_metadata_table(context, revenera, duckdb, PRODUCT_PROPERTIES, rows)
+    return replace_metadata_table(context, revenera, warehouse, PRODUCT_PROPERTIES, rows)
 
 
 @dg.asset(
@@ -60,7 +60,7 @@ def revenera_product_properties(context: dg.AssetExecutionContext, revenera: Rev
         "or INACTIVE) and first-seen date, from `event-tracking`. Replaced per product on each run.",
     )
 )
-def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def rows(client: ReveneraClient, product_id: str) -> list[dict[str, Any]]:
         return [
             {
@@ -72,7 +72,7 @@ def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: Revenera
             for event in category.category_event_names
         ]
 
-    return replace_metadata_table(context, revenera, duckdb, EVENT_CATALOG, rows)
+    return replace_metadata_table(context, revenera, warehouse, EVENT_CATALOG, rows)
 
 
 # -- daily reports -----------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: Revenera
     )
 )
 @without_retry_on_contract_errors
-def revenera_user_activity(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_user_activity(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         options = {"days_until_declared_lost": revenera.days_until_declared_lost, "date_reported_lost": revenera.date_reported_lost}
         totals = client.user_activity(product_id, day, **options).result[day]
@@ -101,7 +101,7 @@ def revenera_user_activity(context: dg.AssetExecutionContext, revenera: Revenera
                 staged.add(_activity_row(product_id, day, revenera.segment_property, segment, counts.totals))
         return {"active_users": totals.active or 0}
 
-    metadata, checks, figures = load_day(context, revenera, duckdb, USER_ACTIVITY, fill, ["product_id", "segment", "new_users", "active_users", "lost_users"])
+    metadata, checks, figures = load_day(context, revenera, warehouse, USER_ACTIVITY, fill, ["product_id", "segment", "new_users", "active_users", "lost_users"])
     metadata[names.ACTIVE_USERS] = sum(int(f["active_users"]) for f in figures.values())
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
@@ -125,7 +125,7 @@ def _activity_row(product_id: str, day: date, segment_property: str, segment: st
     )
 )
 @without_retry_on_contract_errors
-def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         usage = client.event_usage(product_id, day)
         for event in usage:
@@ -141,7 +141,7 @@ def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraRe
             )
         return {"events": sum(e.event_counts for e in usage if e.combi_label is None)}
 
-    metadata, checks, figures = load_day(context, revenera, duckdb, EVENT_USAGE, fill, ["product_id", "event_category", "event_name", "tracking", "event_count", "unique_users"])
+    metadata, checks, figures = load_day(context, revenera, warehouse, EVENT_USAGE, fill, ["product_id", "event_category", "event_name", "tracking", "event_count", "unique_users"])
     metadata[names.EVENT_COUNT] = sum(int(f["events"]) for f in figures.values())
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
@@ -181,7 +181,7 @@ def _text(value: Any) -> str | None:
     )
 )
 @without_retry_on_contract_errors
-def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         pages = 0
         for page in client.iter_client_pages(product_id, day, CLIENT_PROPERTIES, CLIENT_DAILY_PROPERTIES):
@@ -203,7 +203,7 @@ def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: Revene
         active = totals.active if isinstance(totals, StatusCounts) else None
         return {"pages": pages, "vendor_active": active}
 
-    metadata, checks, figures = load_day(context, revenera, duckdb, CLIENT_PROFILES, fill, ["product_id", "client_id", "prod_version", "prod_edition", "country"])
+    metadata, checks, figures = load_day(context, revenera, warehouse, CLIENT_PROFILES, fill, ["product_id", "client_id", "prod_version", "prod_edition", "country"])
     mismatched = {pid: f for pid, f in figures.items() if f["vendor_active"] is not None and f["rows"] != f["vendor_active"]}
     checks.append(
         dg.AssetCheckResult(

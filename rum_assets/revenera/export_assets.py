@@ -9,7 +9,6 @@ from typing import Any
 
 import dagster as dg
 import duckdb as duckdb_module
-from dagster_duckdb import DuckDBResource
 
 from rum_assets.errors import NotFoundError
 from rum_assets.quality import previous_column_schema
@@ -23,6 +22,7 @@ from rum_assets.revenera.finality import final_by_date, run_products, vouched_si
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.tables import EXPORT_TABLES
 from rum_assets.warehouse import replace_partition_from_query, table_with_existing_columns
+from rum_assets.warehouse_resource import WarehouseResource
 
 EXPORT_COLUMNS_COMPLETE = "export_columns_complete"
 
@@ -32,7 +32,7 @@ def _utc_today() -> date:
 
 
 def _load_file(
-    context: dg.AssetExecutionContext, duckdb: DuckDBResource, kind: str, client: ReveneraClient, product_id: str, day: date, vouched: Mapping[str, float]
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, kind: str, client: ReveneraClient, product_id: str, day: date, vouched: Mapping[str, float]
 ) -> dict[str, Any]:
     table = EXPORT_TABLES[kind]
     what = f"{EXPORT_KINDS[kind]} export of product {product_id}"
@@ -56,7 +56,7 @@ def _load_file(
             context.log.warning("Revenera %s %s: %s is not UTF-8 (first bad byte on line %s); read it as latin-1", product_id, day, entry.file_name, extracted.first_bad_line)
         header = read_header(extracted.path)
         plan = plan_columns(kind, header, table)
-        with duckdb.get_connection() as conn:
+        with warehouse.connection() as conn:
             before = table_with_existing_columns(conn, table)
             target = plan.table_for_file(before)
             sql = select_sql(extracted.path, plan)
@@ -81,7 +81,7 @@ def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefin
 
     @dg.asset(**daily_asset_kwargs(name, table, description, [complete]))
     @without_retry_on_contract_errors
-    def export_asset(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def export_asset(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         enabled = revenera.enabled_export_kinds()
         if kind not in enabled:
             raise dg.Failure(f"Revenera {name}: the {EXPORT_KINDS[kind]} export ({kind!r}) is disabled: REVENERA_EXPORT_KINDS is {','.join(enabled) or '(empty)'}; add {kind} to load it", allow_retries=False)
@@ -89,12 +89,12 @@ def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefin
         vouched = vouched_sizes(context.run.tags)
 
         def write(client: ReveneraClient, product_id: str, day: date) -> Mapping[str, Any]:
-            return _load_file(context, duckdb, kind, client, product_id, day, vouched)
+            return _load_file(context, warehouse, kind, client, product_id, day, vouched)
 
         figures, calls = write_products(context, revenera, table, write, run_products(context.run.tags, revenera.products()))
-        with duckdb.get_connection() as conn:
+        with warehouse.connection() as conn:
             full = table_with_existing_columns(conn, table)
-        metadata, checks = summarise_day(context, duckdb, full, figures, calls, [c.name for c in table.columns[2:8]], previous_schema)
+        metadata, checks = summarise_day(context, warehouse, full, figures, calls, [c.name for c in table.columns[2:8]], previous_schema)
         new_columns = [{"product_id": pid, **c} for pid, f in figures.items() for c in f["new_columns"]]
         metadata[names.FILES] = dg.MetadataValue.json({pid: f["file"] for pid, f in figures.items()})
         metadata[names.FILE_SIZES] = dg.MetadataValue.json({pid: f["size"] for pid, f in figures.items()})

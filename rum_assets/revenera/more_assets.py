@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from rum_assets.retries import without_retry_on_contract_errors
 from rum_assets.revenera import names
@@ -16,6 +15,7 @@ from rum_assets.revenera.models import LicenseKey, UsageDistribution
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.tables import LICENSE_KEYS, USAGE_DISTRIBUTION
 from rum_assets.warehouse import StagedRows
+from rum_assets.warehouse_resource import WarehouseResource
 
 ALL = "(all)"
 
@@ -43,13 +43,13 @@ def distribution_rows(product_id: str, day: date, report: UsageDistribution) -> 
     )
 )
 @without_retry_on_contract_errors
-def revenera_usage_distribution(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_usage_distribution(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         rows = distribution_rows(product_id, day, client.usage_distribution(product_id, day))
         staged.add_all(rows)
         return {"clients": sum(r["clients"] or 0 for r in rows if r["measure"] == "users")}
 
-    metadata, checks, figures = load_day(context, revenera, duckdb, USAGE_DISTRIBUTION, fill, ["product_id", "active_days", "measure", "bucket", "clients"])
+    metadata, checks, figures = load_day(context, revenera, warehouse, USAGE_DISTRIBUTION, fill, ["product_id", "active_days", "measure", "bucket", "clients"])
     metadata[names.ACTIVE_CLIENTS] = sum(int(f["clients"]) for f in figures.values())
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
@@ -75,7 +75,7 @@ def _status(key: LicenseKey) -> str:
         "Read only: nothing here ever writes to the registry. Replaced per product on each run.",
     )
 )
-def revenera_license_keys(context: dg.AssetExecutionContext, revenera: ReveneraResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def revenera_license_keys(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def rows(client: ReveneraClient, product_id: str) -> list[dict[str, Any]]:
         return [
             {
@@ -87,4 +87,4 @@ def revenera_license_keys(context: dg.AssetExecutionContext, revenera: ReveneraR
             for key in client.license_keys(product_id)
         ]
 
-    return replace_metadata_table(context, revenera, duckdb, LICENSE_KEYS, rows)
+    return replace_metadata_table(context, revenera, warehouse, LICENSE_KEYS, rows)

@@ -13,7 +13,6 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
 from rum_assets.emulator.faults import FaultRule
@@ -22,6 +21,7 @@ from rum_assets.emulator.server import EmulatorServer
 from rum_assets.raygun import names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 DAY = datetime.now(UTC).date() - timedelta(days=2)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def _resources(server: EmulatorServer, tmp_path: Path, **raygun: Any) -> dict[st
             base_url=server.base_url,
             **options,
         ),
-        "duckdb": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
+        "warehouse": WarehouseResource(database=str(tmp_path / "warehouse.duckdb")),
     }
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import httpx
-from dagster_duckdb import DuckDBResource
 
 from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
 from rum_assets.emulator.faults import FaultRule
@@ -19,6 +18,7 @@ from rum_assets.quality import NO_NULL_KEYS, UNIQUE_KEYS
 from rum_assets.raygun.assets import raygun_sessions
 from rum_assets.raygun.client import day_bounds
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 DAY = datetime.now(UTC).date() - timedelta(days=2)
 
@@ -49,7 +49,7 @@ def test_a_session_the_vendor_repeats_is_written_once_and_the_unique_keys_check_
                 api_key=DEMO_RAYGUN_API_KEY, client_id=DEMO_RAYGUN_CLIENT_ID, client_secret=DEMO_RAYGUN_CLIENT_SECRET,
                 base_url=server.base_url, daily_call_limit=0, state_dir=str(tmp_path / "state"),
             ),
-            "duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb")),
+            "warehouse": WarehouseResource(database=str(tmp_path / "w.duckdb")),
         }
         result = dg.materialize([raygun_sessions], partition_key=DAY.isoformat(), resources=resources)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}

@@ -8,7 +8,6 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
 from rum_assets.emulator.faults import FaultRule
@@ -16,6 +15,7 @@ from rum_assets.emulator.revenera import expected_active_clients
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS, revenera_event_usage, revenera_raw_events
 from rum_assets.revenera.resource import ReveneraResource
+from rum_assets.warehouse_resource import WarehouseResource
 from rum_assets_tests.fakes import FakeClock
 
 from .conftest import DAY, PRODUCTS
@@ -29,7 +29,7 @@ def _resources(server: EmulatorServer, tmp_path: Path, **options: Any) -> dict[s
             username=DEMO_REVENERA_USERNAME, password=DEMO_REVENERA_PASSWORD, base_url=server.base_url,
             **{"product_ids": ",".join(PRODUCTS), "max_attempts": 2, **options},
         ),
-        "duckdb": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
+        "warehouse": WarehouseResource(database=str(tmp_path / "warehouse.duckdb")),
     }
 
 

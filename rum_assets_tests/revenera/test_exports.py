@@ -7,7 +7,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
 from rum_assets.emulator.faults import FaultRule
@@ -32,7 +32,7 @@ def resources(server: EmulatorServer, db: Path, **options: Any) -> dict[str, Any
             username=DEMO_REVENERA_USERNAME, password=DEMO_REVENERA_PASSWORD, base_url=server.base_url,
             **{"product_ids": ",".join(PRODUCTS), "max_attempts": 2, **options},
         ),
-        "duckdb": DuckDBResource(database=str(db)),
+        "warehouse": WarehouseResource(database=str(db)),
     }
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
 from rum_assets.revenera import names
@@ -109,7 +109,7 @@ def test_a_disabled_kind_is_not_listed(start_revenera, clock: FakeClock) -> None
 
 def test_the_asset_loads_yesterday_only_with_the_sizes_the_sensor_vouched_for(start_revenera, tmp_path: Path) -> None:
     server, _ = start_revenera()
-    resources = {"revenera": _revenera(server.base_url), "duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb"))}
+    resources = {"revenera": _revenera(server.base_url), "warehouse": WarehouseResource(database=str(tmp_path / "w.duckdb"))}
     unvouched = dg.materialize([revenera_raw_events], partition_key=YESTERDAY, resources=resources, raise_on_error=False)
     message = unvouched.get_step_failure_events()[0].step_failure_data.error.message  # type: ignore[union-attr]
     assert "is not final yet: its day is yesterday or today (UTC)" in message

@@ -10,20 +10,25 @@ limits). Schedules and sensors are deployed stopped, so the only runs are the on
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
 from rum_assets.emulator.server import EmulatorServer
+from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets_tests.postgres.server import start_postgres_or_skip
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "artifacts"
@@ -51,6 +56,11 @@ class Deployment:
     log_path: Path
     """Everything ``dagster dev`` printed (webserver, code server, daemon)."""
     emulator: EmulatorServer
+    warehouse_url: str = ""
+    """The PostgreSQL warehouse of the ``postgres`` variant; empty: the DuckDB file."""
+
+    def warehouse(self) -> WarehouseResource:
+        return WarehouseResource(database=str(self.duckdb_path), url=self.warehouse_url)
 
     def graphql(self, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
         response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=60)
@@ -126,9 +136,39 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
+def _use_postgres(stack: ExitStack, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A PostgreSQL server for the instance (dagster-postgres.yaml), the call ledger and the warehouse."""
+    server = start_postgres_or_skip()
+    stack.callback(server.stop)
+    shutil.copyfile(PROJECT_ROOT / "dagster-postgres.yaml", Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml")
+    instance_url = urlsplit(server.new_database())
+    for name, value in {
+        "DAGSTER_PG_HOST": instance_url.hostname, "DAGSTER_PG_PORT": str(instance_url.port),
+        "DAGSTER_PG_DB": instance_url.path.lstrip("/"), "DAGSTER_PG_USERNAME": instance_url.username, "DAGSTER_PG_PASSWORD": "",
+    }.items():
+        monkeypatch.setenv(name, value or "")
+    monkeypatch.setenv("RUM_ASSETS_LEDGER_URL", server.new_database())
+    warehouse_url = server.new_database()
+    monkeypatch.setenv("RUM_ASSETS_WAREHOUSE_URL", warehouse_url)
+    return warehouse_url
+
+
 @pytest.fixture
-def deployment(_isolated_environment: None, tmp_path: Path) -> Iterator[Deployment]:
-    """The emulator and ``dagster dev`` on this test's DAGSTER_HOME; yields once the code location is loaded."""
+def deployment(
+    _isolated_environment: None, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Deployment]:
+    """The emulator and ``dagster dev`` on this test's DAGSTER_HOME; yields once the code location is loaded.
+
+    Parametrized indirectly: ``"sqlite"`` (default) is the project's dagster.yaml, DuckDB and the SQLite
+    ledger; ``"postgres"`` puts the instance (dagster-postgres.yaml), the ledger and the warehouse in a
+    real PostgreSQL server.
+    """
+    with ExitStack() as stack:
+        warehouse_url = _use_postgres(stack, monkeypatch) if getattr(request, "param", "sqlite") == "postgres" else ""
+        yield from _deploy(tmp_path, warehouse_url)
+
+
+def _deploy(tmp_path: Path, warehouse_url: str) -> Iterator[Deployment]:
     emulator = start_emulator(EMULATOR_SETTINGS, port=0)
     port = _free_port()
     env = {
@@ -143,6 +183,7 @@ def deployment(_isolated_environment: None, tmp_path: Path) -> Iterator[Deployme
         duckdb_path=Path(os.environ["RUM_ASSETS_DUCKDB"]),
         log_path=tmp_path / "dagster-dev.log",
         emulator=emulator,
+        warehouse_url=warehouse_url,
     )
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
     try:

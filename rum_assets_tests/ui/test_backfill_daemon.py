@@ -1,12 +1,18 @@
 """A 10-day backfill launched the way the UI launches one (the webserver's GraphQL), run by the
 daemon of ``dagster dev`` through the queued run coordinator under dagster.yaml's pools and run limits:
-every run succeeds, no run meets a DuckDB lock or an HTTP 429, and each day lands exactly once."""
+every run succeeds, no run meets a DuckDB lock or an HTTP 429, and each day lands exactly once.
+
+The ``postgres`` variant runs the same backfill with the instance (dagster-postgres.yaml), the call
+ledger and the warehouse in PostgreSQL."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -31,8 +37,12 @@ DAYS = 10
 RUN_SECONDS = 360
 MAX_BACKFILL_RUNS = 2
 """dagster.yaml: tag_concurrency_limits dagster/backfill."""
-PROBLEMS = ("could not set lock", "conflicting lock", "http 429", "429 too many", "rate limited")
-"""DuckDB's messages when another process holds the file; the HTTP layer's for a rate limit."""
+PROBLEMS = (
+    "could not set lock", "conflicting lock", "http 429", "429 too many", "rate limited",
+    "deadlock detected", "could not obtain lock", "could not serialize access",
+)
+"""DuckDB's messages when another process holds the file; PostgreSQL's lock failures; the HTTP layer's
+for a rate limit."""
 TERMINAL = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 BACKFILL_GONE_WRONG = {"FAILED", "FAILING", "COMPLETED_FAILED", "CANCELED", "CANCELING"}
 
@@ -87,6 +97,17 @@ def _log_text(instance: dg.DagsterInstance, dagster_home: Path, run_id: str) -> 
     return "\n".join(parts)
 
 
+@contextmanager
+def _warehouse(deployment: Deployment) -> Iterator[Any]:
+    """The deployment's warehouse; DuckDB's file read-only."""
+    if deployment.warehouse_url:
+        with deployment.warehouse().connection() as conn:
+            yield conn
+    else:
+        with duckdb.connect(str(deployment.duckdb_path), read_only=True) as conn:
+            yield conn
+
+
 def _max_overlap(intervals: list[tuple[float, float]]) -> int:
     """The most intervals open at one instant."""
     edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
@@ -98,6 +119,7 @@ def _max_overlap(intervals: list[tuple[float, float]]) -> int:
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.parametrize("deployment", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_ten_day_backfill_runs_through_the_daemon_without_lock_errors_or_429(deployment: Deployment) -> None:
     days = _backfill_days()
     launched = deployment.graphql(
@@ -142,7 +164,7 @@ def test_ten_day_backfill_runs_through_the_daemon_without_lock_errors_or_429(dep
             for problem in PROBLEMS:
                 assert problem not in text, f"run {run.run_id} logged {problem!r}: ...{text[max(0, text.find(problem) - 300):text.find(problem) + 300]}..."
 
-    with duckdb.connect(str(deployment.duckdb_path), read_only=True) as conn:
+    with _warehouse(deployment) as conn:
         landed = [row[0].isoformat() for row in conn.execute("SELECT DISTINCT partition_date FROM raygun.sessions ORDER BY 1").fetchall()]
         rows, distinct_ids = conn.execute("SELECT count(*), count(DISTINCT session_id) FROM raygun.sessions").fetchone()  # type: ignore[misc]
         detail_days, details, distinct_details = conn.execute(
