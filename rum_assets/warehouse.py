@@ -125,9 +125,14 @@ class WarehouseHandle(Protocol):
 Connection: TypeAlias = "duckdb.DuckDBPyConnection | WarehouseHandle"
 
 
+def _is_handle(conn: Connection) -> bool:
+    """A :class:`WarehouseHandle` (it writes itself); anything else is used as a DuckDB connection."""
+    return hasattr(conn, "replace_partition")
+
+
 def ensure_table(conn: Connection, table: Table) -> None:
     """Create the schema and table if missing, and add columns the definition has gained."""
-    if not isinstance(conn, duckdb.DuckDBPyConnection):
+    if _is_handle(conn):
         return conn.ensure_table(table)
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
     conn.execute(table.create_sql())
@@ -290,7 +295,7 @@ def replace_partition(
     earlier run fetched, e.g. session details fetched within a daily call budget).
     Returns the number of rows inserted per table, after removing repeated keys.
     """
-    if not isinstance(conn, duckdb.DuckDBPyConnection):
+    if _is_handle(conn):
         return conn.replace_partition(staged, partition, scope, only_keys_in=only_keys_in)
     batches = [staged] if isinstance(staged, StagedRows) else list(staged)
     scope = scope or {}
@@ -330,7 +335,7 @@ def replace_partition(
 
 def count_partition(conn: Connection, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int:
     """Rows of one partition: of one scope, or with ``scope=None`` of every scope."""
-    if not isinstance(conn, duckdb.DuckDBPyConnection):
+    if _is_handle(conn):
         return conn.count_partition(table, partition, scope)
     where, params = scope_filter(table, partition, scope)
     row = conn.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where}", params).fetchone()
@@ -351,7 +356,7 @@ def preview_markdown(
     selected = ", ".join(columns or [c.name for c in table.columns])
     order = ", ".join((*table.scope_columns, *table.key_columns))
     sql = f"SELECT {selected} FROM {table.qualified_name} WHERE {where} ORDER BY {order} LIMIT {int(limit)}"
-    frame = conn.execute(sql, params).df() if isinstance(conn, duckdb.DuckDBPyConnection) else conn.frame(sql, params)
+    frame = conn.frame(sql, params) if _is_handle(conn) else conn.execute(sql, params).df()
     if frame.empty:
         return "_no rows for this partition_"
     return frame.to_markdown(index=False)
