@@ -33,12 +33,14 @@ def test_every_asset_has_description_group_owners_kinds_and_column_schema() -> N
         assert "dagster/table_name" in node.metadata, key
 
 
+@pytest.mark.slow
 def test_dg_check_defs_loads_the_project() -> None:
     dg_cli = Path(sys.executable).parent / "dg"
     completed = subprocess.run([str(dg_cli), "check", "defs"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=240)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_only_the_chosen_dagster_notices_are_silenced() -> None:
     """Loading the definitions raises no beta or preview notice we have not accepted (notices.py)."""
     code = (

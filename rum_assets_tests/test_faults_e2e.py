@@ -11,6 +11,8 @@ from rum_assets.emulator.environment import EmulatorSettings, emulator_env, star
 from rum_assets.emulator.faults import RandomFaults
 from rum_assets_tests.fault_runs import build_resources, materialize_days, recent_days, table_contents
 
+pytestmark = pytest.mark.slow
+
 SETTINGS = EmulatorSettings(sessions_per_day=15, raygun_call_limit=0, clients_per_product=25)
 FAULTS = RandomFaults(rate=0.2, seed=20261201, delay_seconds=0.2)
 

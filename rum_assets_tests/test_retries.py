@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ def test_every_daily_asset_has_the_vendor_retry_policy() -> None:
         assert asset.node_def.retry_policy == VENDOR_RETRY_POLICY, asset.key  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_a_vendor_down_longer_than_the_clients_retries_is_retried_by_the_step(tmp_path: Path) -> None:
     with EmulatorServer([RaygunApp(RaygunEmulatorConfig(sessions_per_day=20, daily_call_limit=0))]) as server:
         server.faults.add(FaultRule(SESSIONS_PATH, status=503, times=2))  # both of the client's attempts

@@ -29,6 +29,8 @@ from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
 from rum_assets.emulator.server import EmulatorServer, Request, Response
 from rum_assets_tests.fault_runs import all_assets, build_resources, materialize_days, recent_days
 
+pytestmark = pytest.mark.slow
+
 API_KEY = "rk-SECRETAPIKEY-7f3a9c"
 CLIENT_ID = "rc-SECRETCLIENTID-41d2"
 CLIENT_SECRET = "rs-SECRETCLIENTSECRET-b83e"

@@ -17,6 +17,8 @@ from rum_assets.errors import CallBudgetExhaustedError
 from rum_assets.ledger_postgres import PostgresLedgerStore
 from rum_assets.raygun.resource import RaygunResource
 
+pytestmark = pytest.mark.slow
+
 pytestmark = pytest.mark.postgres
 
 LIMIT = 50

@@ -136,6 +136,7 @@ def test_a_malformed_day_fails_clearly_and_keeps_the_earlier_rows(emulator: Emul
     assert _query(tmp_path, "SELECT session_id FROM raygun.sessions ORDER BY 1") == before
 
 
+@pytest.mark.slow
 def test_dagster_cli_materializes_a_partition(emulator: EmulatorServer, tmp_path: Path) -> None:
     env = {
         **os.environ,

@@ -147,6 +147,7 @@ def _fetch_details(base_url: str, ledger_path: str, session_ids: list[int], resu
     results.put((fetched, client.calls_made))
 
 
+@pytest.mark.slow
 def test_two_processes_never_pass_the_budget_together(start_raygun, tmp_path: Path) -> None:
     server, app = start_raygun(sessions_per_day=60, daily_call_limit=0)
     with make_client(server.base_url) as lister:
