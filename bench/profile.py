@@ -73,7 +73,7 @@ def _instrument() -> None:
     from rum_assets import warehouse
 
     client.RaygunClient._get_json_response = _timed("fetch (HTTP, incl. emulator)", client.RaygunClient._get_json_response)  # type: ignore[method-assign]
-    parse_name = "_parse" if hasattr(client, "_parse") else "parse_response"
+    parse_name = "parse_body" if hasattr(client, "parse_body") else "parse_response"
     setattr(client, parse_name, _timed("parse + validate", getattr(client, parse_name)))
     client.RaygunClient.iter_session_pages = _timed_generator("paging total (fetch + parse + links)", client.RaygunClient.iter_session_pages)  # type: ignore[method-assign]
     assets.session_row = _timed("build rows (session_row)", assets.session_row)
