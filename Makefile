@@ -35,8 +35,12 @@ ui: .venv/.synced
 emulator: .venv/.synced
 	.venv/bin/rum-assets emulator
 
+## One day of Raygun sessions landed by our CLI, a bare fetch+parse loop and dlt, each in its own process
+## (median of BENCH_RUNS runs; e.g. `make bench BENCH_RUNS=5 BENCH_ARGS="--sizes 10,10000"`).
+BENCH_RUNS ?= 3
 bench: .venv/.synced
-	.venv/bin/python -m bench
+	$(UV) sync --frozen --quiet --group bench
+	.venv/bin/python -m bench --runs $(BENCH_RUNS) $(BENCH_ARGS)
 
 check-defs: .venv/.synced
 	.venv/bin/dg check defs

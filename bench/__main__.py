@@ -100,12 +100,12 @@ class Emulator:
             self.process.wait()
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str, str]:
+def _timed(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, float, float, int, str, str]:
     """Wall seconds, CPU seconds (user and system), peak MiB (the kernel's accounting of the child),
     exit code, stdout, stderr."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         began = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err)
         deadline = began + SCENARIO_TIMEOUT_S
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -143,19 +143,19 @@ def _ours_env(emulator_env: dict[str, str], workdir: Path) -> dict[str, str]:
     }
 
 
-def run_one(scenario: str, size: int, base_url: str, emulator_env: dict[str, str]) -> Run:
+def run_one(scenario: str, size: int, base_url: str, emulator_env: dict[str, str], ours: tuple[Path, dict[str, str]] = (ROOT, {})) -> Run:
     with tempfile.TemporaryDirectory(prefix="rum-bench-") as tmp:
         workdir = Path(tmp)
         env = {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"}
         if scenario == "ours":
-            env = _ours_env(emulator_env, workdir)
+            env = {**_ours_env(emulator_env, workdir), **ours[1]}
             command = [str(BIN / "dagster"), "asset", "materialize", "--select", "raygun/sessions", "--partition", DAY.isoformat(), "-m", "rum_assets.definitions"]
         elif scenario == "floor":
             command = [sys.executable, "-m", "bench.floor", base_url, DAY.isoformat()]
         else:
             file_format = "parquet" if scenario == "dlt-parquet" else "default"
             command = [sys.executable, "-m", "bench.dlt_peer", base_url, DAY.isoformat(), file_format, str(workdir)]
-        seconds, cpu, peak, code, out, err = _timed(command, env)
+        seconds, cpu, peak, code, out, err = _timed(command, env, ours[0] if scenario == "ours" else ROOT)
         run = Run(scenario, size, seconds, cpu, peak)
         if code != 0:
             run.error = f"exit {code}: " + (err.strip().splitlines() or ["(no output)"])[-1][:300]
@@ -221,6 +221,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")), help="rounds per size; medians are reported (default 3, or $BENCH_RUNS)")
     parser.add_argument("--sizes", default="10,10000,100000", help="sessions per day, comma-separated (default 10,10000,100000)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of {','.join(SCENARIOS)}")
+    parser.add_argument(
+        "--ours-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for our CLI process only (e.g. PYTHONPYCACHEPREFIX=<empty dir> to ignore compiled bytecode)",
+    )
+    parser.add_argument("--ours-dir", type=Path, default=ROOT, help="run our CLI from this tree (e.g. an older commit's, from git archive)")
     parser.add_argument("--json", type=Path, help="also write every run's figures to this file")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -228,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = set(scenarios) - set(SCENARIOS)
     if unknown or args.runs < 1 or not sizes:
         parser.error(f"unknown scenarios {sorted(unknown)}" if unknown else "need --runs >= 1 and at least one size")
+    ours_extra = dict(pair.split("=", 1) for pair in args.ours_env)
     summaries = {(scenario, size): Summary(scenario, size) for scenario in scenarios for size in sizes}
     for size in sizes:
         emulator = Emulator(size)
@@ -236,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for round_ in range(args.runs):
                 order = scenarios[round_ % len(scenarios):] + scenarios[: round_ % len(scenarios)]
                 for scenario in order:
-                    run = run_one(scenario, size, emulator.base_url, emulator_env)  # type: ignore[arg-type]
+                    run = run_one(scenario, size, emulator.base_url, emulator_env, (args.ours_dir.resolve(), ours_extra))  # type: ignore[arg-type]
                     summaries[(scenario, size)].runs.append(run)
                     status = run.error or f"{run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU), {run.peak_mib:.0f} MiB, {run.rows} rows, {run.api_calls} calls"
                     print(f"  {size:>8,} round {round_ + 1}/{args.runs} {scenario:<12} {status}", file=sys.stderr, flush=True)
