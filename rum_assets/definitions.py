@@ -11,6 +11,7 @@ import dagster as dg
 
 from rum_assets import env_vars, settings
 from rum_assets.freshness import freshness_checks_and_sensor
+from rum_assets.gc_tuning import freeze_loaded_objects
 from rum_assets.partitions import configured_daily_partitions, with_partitions
 from rum_assets.raygun import names as raygun_names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
@@ -69,6 +70,7 @@ def warehouse_resource() -> WarehouseResource:
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    freeze_loaded_objects()
     partitions = configured_daily_partitions(settings.start_date())
     raygun_assets = [with_partitions(a, partitions) for a in (raygun_sessions, raygun_session_details)]
     revenera_daily = [with_partitions(a, partitions) for a in REVENERA_DAILY_ASSETS]
