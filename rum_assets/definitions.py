@@ -26,11 +26,18 @@ from rum_assets.schedules import daily_job_and_schedule
 
 
 def raygun_resource() -> RaygunResource:
+    """v1 credentials and the v3 token are ``EnvVar``s when set and empty when not: an API without
+    credentials is not loaded, and with neither the Raygun assets fail naming the variables."""
     return RaygunResource(
-        api_key=env_vars.RAYGUN_API_KEY.env_var(),
-        client_id=env_vars.RAYGUN_CLIENT_ID.env_var(),
-        client_secret=env_vars.RAYGUN_CLIENT_SECRET.env_var(),
+        api_key=settings.secret_or_default(env_vars.RAYGUN_API_KEY),  # type: ignore[arg-type]
+        client_id=settings.secret_or_default(env_vars.RAYGUN_CLIENT_ID),  # type: ignore[arg-type]
+        client_secret=settings.secret_or_default(env_vars.RAYGUN_CLIENT_SECRET),  # type: ignore[arg-type]
         base_url=settings.text(env_vars.RAYGUN_BASE_URL),
+        v1_application_id=settings.text(env_vars.RAYGUN_V1_APPLICATION_ID),
+        pat=env_vars.RAYGUN_PAT.env_var() if env_vars.RAYGUN_PAT.is_set() else None,  # type: ignore[arg-type]
+        v3_base_url=settings.text(env_vars.RAYGUN_V3_BASE_URL),
+        application_ids=settings.text(env_vars.RAYGUN_APPLICATION_IDS),
+        v3_daily_call_limit=settings.whole_number(env_vars.RAYGUN_V3_DAILY_CALL_LIMIT),
         daily_call_limit=settings.whole_number(env_vars.RAYGUN_DAILY_CALL_LIMIT),
         reserved_list_calls=settings.whole_number(env_vars.RAYGUN_RESERVED_LIST_CALLS),
         detail_coverage_floor=settings.share(env_vars.RAYGUN_DETAIL_COVERAGE_FLOOR),

@@ -38,6 +38,13 @@ RAYGUN_BASE_URL = EnvVariable("RAYGUN_BASE_URL", "Raygun API root", "https://api
 RAYGUN_API_KEY = EnvVariable("RAYGUN_API_KEY", "application API key (v1)", secret=True)
 RAYGUN_CLIENT_ID = EnvVariable("RAYGUN_CLIENT_ID", "consumer application's id (v1 Basic auth user)", secret=True)
 RAYGUN_CLIENT_SECRET = EnvVariable("RAYGUN_CLIENT_SECRET", "consumer application's secret (v1 Basic auth password)", secret=True)
+RAYGUN_V1_APPLICATION_ID = EnvVariable("RAYGUN_V1_APPLICATION_ID", "`application_id` stored on rows loaded through v1", "v1")
+RAYGUN_PAT = EnvVariable("RAYGUN_PAT", "personal access token (v3); selects the v3 API", secret=True)
+RAYGUN_V3_BASE_URL = EnvVariable("RAYGUN_V3_BASE_URL", "Raygun v3 API root", "https://api.raygun.com/v3")
+RAYGUN_APPLICATION_IDS = EnvVariable(
+    "RAYGUN_APPLICATION_IDS", "comma-separated v3 application identifiers to load (unset: every application with RUM data)"
+)
+RAYGUN_V3_DAILY_CALL_LIMIT = EnvVariable("RAYGUN_V3_DAILY_CALL_LIMIT", "v3 calls per token per UTC day (0 = unlimited)", "10000")
 RAYGUN_DAILY_CALL_LIMIT = EnvVariable(
     "RAYGUN_DAILY_CALL_LIMIT", "calls per application per UTC day your plan allows (0 = unlimited)", "50"
 )
