@@ -113,7 +113,7 @@ class RaygunV3Client:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
         if not token:
-            raise AuthenticationError(VENDOR, "GET /applications", "no personal access token configured (RAYGUN_V3_TOKEN)")
+            raise AuthenticationError(VENDOR, "GET /applications", "no personal access token configured (RAYGUN_PAT)")
         if "{app}" not in error_groups_path:
             raise ValueError(f"error_groups_path must contain '{{app}}', not {error_groups_path!r}")
         self.base_url = base_url.rstrip("/")

@@ -83,7 +83,7 @@ def error_for(
         return AuthenticationError(
             VENDOR,
             endpoint,
-            f"the personal access token is missing, expired or revoked: check RAYGUN_V3_TOKEN ({problem})",
+            f"the personal access token is missing, expired or revoked: check RAYGUN_PAT ({problem})",
             day=day,
             status=status,
             secrets=secrets,

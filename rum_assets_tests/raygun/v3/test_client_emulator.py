@@ -77,7 +77,7 @@ def test_expired_token_is_401_naming_the_token_setting(start_v3, clock: FakeCloc
     with fake_time_client(server, clock, tmp_path) as client, pytest.raises(AuthenticationError) as caught:
         client.list_applications()
     assert caught.value.status == 401
-    assert "Raygun v3 GET /applications" in str(caught.value) and "RAYGUN_V3_TOKEN" in str(caught.value)
+    assert "Raygun v3 GET /applications" in str(caught.value) and "RAYGUN_PAT" in str(caught.value)
     assert DEMO_TOKEN not in str(caught.value)
 
 
