@@ -89,7 +89,9 @@ def _base_metadata(figures: Mapping[str, Mapping[str, Any]], calls: int) -> dict
     }
 
 
-def _catalog_result(duckdb: DuckDBResource, table: Table, figures: Mapping[str, Mapping[str, Any]], calls: int, preview_columns: list[str], **extra: Any) -> dg.MaterializeResult:
+def _catalog_result(
+    duckdb: DuckDBResource, table: Table, figures: Mapping[str, Mapping[str, Any]], calls: int, preview_columns: list[str], **extra: Any
+) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         total = count_partition(conn, table, None)
         schema = actual_table_schema(conn, table)
@@ -105,7 +107,13 @@ def _catalog_result(duckdb: DuckDBResource, table: Table, figures: Mapping[str, 
     )
 
 
-def _replace_catalog(context: dg.AssetExecutionContext, raygun: RaygunResource, duckdb: DuckDBResource, table: Table, fill: Callable[[RaygunV3Client, str, StagedRows], None]) -> tuple[dict[str, Mapping[str, Any]], int]:
+def _replace_catalog(
+    context: dg.AssetExecutionContext,
+    raygun: RaygunResource,
+    duckdb: DuckDBResource,
+    table: Table,
+    fill: Callable[[RaygunV3Client, str, StagedRows], None],
+) -> tuple[dict[str, Mapping[str, Any]], int]:
     """Replace each application's rows of an unpartitioned table with what the API lists now."""
 
     def write(client: RaygunV3Client, app: str) -> Mapping[str, Any]:
@@ -183,7 +191,9 @@ def raygun_customers(context: dg.AssetExecutionContext, raygun: RaygunResource, 
             for page in client.iter_customers(app, seen_since=watermark):
                 staged.add_all(customer_row(customer, app, pii) for customer in page)
             with duckdb.get_connection() as conn:
-                written = replace_partition(conn, staged, None, {"application_id": app}, only_keys_in=("identifier", staged))[CUSTOMERS.qualified_name]
+                written = replace_partition(conn, staged, None, {"application_id": app}, only_keys_in=("identifier", staged))[
+                    CUSTOMERS.qualified_name
+                ]
         context.log.info("Raygun v3 application %s: %d customers seen since %s", app, staged.count, watermark or "the beginning")
         return {"rows": written, "fetched": staged.count, "watermark": watermark.isoformat() if watermark else None}
 

@@ -93,7 +93,11 @@ PAGE_METRICS = Table(
         Column("metric", "VARCHAR", "pageViews, loadTime, firstPaint, ... (the API's metric name)", nullable=False),
         Column("aggregation", "VARCHAR", "median, p95, p99, average or count", nullable=False),
         Column("bucket_start", "TIMESTAMPTZ", "Start of the bucket (UTC midnight of the day)", nullable=False),
-        Column("value", "DOUBLE", "The aggregate: milliseconds for timings, a score for cumulativeLayoutShift, a count for count and pageViews; null without samples"),
+        Column(
+            "value",
+            "DOUBLE",
+            "The aggregate: milliseconds for timings, a score for cumulativeLayoutShift, a count for count and pageViews; null without samples",
+        ),
     ),
 )
 

@@ -56,7 +56,11 @@ def test_error_instances_of_the_day(start_v3, tmp_path: Path) -> None:  # noqa: 
     server, app = start_v3()
     result = materialize([raygun_error_metrics], resources(server, tmp_path), DAY)
     assert result.success
-    stored = query(tmp_path, "SELECT application_id, bucket_start, error_instances FROM raygun.error_metrics WHERE partition_date = ? ORDER BY ALL", [DAY])
+    stored = query(
+        tmp_path,
+        "SELECT application_id, bucket_start, error_instances FROM raygun.error_metrics WHERE partition_date = ? ORDER BY ALL",
+        [DAY],
+    )
     expected = []
     for app_id in RUM_APPS:
         [series] = emulator_series(app, app_id, DAY, "count", ["errorInstances"], errors=True)

@@ -99,7 +99,9 @@ def now_ms(app: RaygunV3App) -> int:
     return floor_ms(app.now())
 
 
-def emulator_series(app: RaygunV3App, app_id: str, day: date, aggregation: str, metrics: list[str], *, errors: bool = False) -> list[dict[str, Any]]:
+def emulator_series(
+    app: RaygunV3App, app_id: str, day: date, aggregation: str, metrics: list[str], *, errors: bool = False
+) -> list[dict[str, Any]]:
     """What the emulator serves for one application's day and aggregation, asked of its own metrics."""
     window = app.window(app_id)
     start = day_start_ms(day_number(day))
