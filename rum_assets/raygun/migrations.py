@@ -16,6 +16,10 @@ from rum_assets.raygun.tables import ALL_TABLES, SCOPE_COLUMNS, V1
 from rum_assets.warehouse import Table
 
 
+class MigrationError(RuntimeError):
+    """A table could not be migrated; it is left as it was."""
+
+
 def _columns(conn: duckdb.DuckDBPyConnection, table: Table) -> dict[str, tuple[str, bool]]:
     """Column name -> (DuckDB type, nullable) of the table as it exists; empty when it does not."""
     rows = conn.execute(
@@ -51,6 +55,12 @@ def migrate_table(conn: duckdb.DuckDBPyConnection, table: Table, v1_application_
                 conn.execute("BEGIN TRANSACTION")
             conn.execute(f"ALTER TABLE {table.qualified_name} ALTER {name} SET NOT NULL")
         conn.execute("COMMIT")
+    except duckdb.Error as exc:
+        conn.execute("ROLLBACK")
+        raise MigrationError(
+            f"migrating {table.qualified_name} to the v1/v3 schema failed and was rolled back: {exc}. DuckDB cannot change "
+            "a column of a table that has an index or a dependent object: drop those, run again, then recreate them"
+        ) from exc
     except BaseException:
         conn.execute("ROLLBACK")
         raise

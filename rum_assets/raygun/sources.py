@@ -19,11 +19,11 @@ from dagster_duckdb import DuckDBResource
 
 from rum_assets.errors import VendorError
 from rum_assets.raygun.client import RaygunClient
-from rum_assets.raygun.migrations import migrate_raygun_tables
+from rum_assets.raygun.migrations import MigrationError, migrate_raygun_tables
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.tables import ALL_TABLES, V1, V3
 from rum_assets.raygun.v3.client import RaygunV3Client
-from rum_assets.raygun.v3_access import open_v3_client, require_some_api, v1_configured, v3_applications, v3_configured
+from rum_assets.raygun.v3_access import RaygunNotConfiguredError, open_v3_client, require_some_api, v1_configured, v3_applications, v3_configured
 from rum_assets.retries import is_retryable
 from rum_assets.warehouse import ensure_table
 
@@ -33,7 +33,10 @@ FiguresT = TypeVar("FiguresT")
 def prepare_tables(duckdb: DuckDBResource, raygun: RaygunResource, log: logging.Logger) -> None:
     """Migrate tables written before v3 support, then create or widen every Raygun table."""
     with duckdb.get_connection() as conn:
-        migrated = migrate_raygun_tables(conn, raygun.v1_application_id)
+        try:
+            migrated = migrate_raygun_tables(conn, raygun.v1_application_id)
+        except MigrationError as exc:
+            raise dg.Failure(description=f"Raygun: {exc}", allow_retries=False) from None
         for table in ALL_TABLES:
             ensure_table(conn, table)
     if migrated:
@@ -84,7 +87,10 @@ def run_sources(
 
     ``v3_apps`` chooses the v3 applications (default: :func:`v3_applications`).
     """
-    require_some_api(raygun)
+    try:
+        require_some_api(raygun)
+    except RaygunNotConfiguredError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
     run: DayRun[FiguresT] = DayRun()
     if v1_configured(raygun):
         label = source_label(V1, raygun.v1_application_id)
