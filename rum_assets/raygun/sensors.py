@@ -19,6 +19,7 @@ import dagster as dg
 from rum_assets.partitions import daily_partitions
 from rum_assets.raygun import names
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.raygun.v3_access import budget_ledger
 from rum_assets.schedules import sensor_status
 
 SESSIONS_KEY = names.SESSIONS
@@ -75,7 +76,8 @@ def build_budget_backfill_sensor(
         asset_selection=[SESSIONS_KEY, DETAILS_KEY],
         description=(
             "Fills Raygun days that were never loaded, oldest first, only as far as today's call budget "
-            "allows (it reads the same ledger the runs reserve calls in), then fetches pending session "
+            "allows (it reads the same ledger the runs reserve calls in: v1's when v1 is configured, else the "
+            "v3 token's), then fetches pending session "
             "details with what is left. After the budget resets at UTC midnight it carries on. Its cursor "
             "remembers what it requested on which budget day, so a restart does not request twice."
         ),
@@ -87,9 +89,13 @@ def build_budget_backfill_sensor(
         same_day = cursor.get("budget_day") == budget_day
         requested: list[str] = cursor.get("requested", []) if same_day else []
         planned: int = cursor.get("planned_calls", 0) if same_day else 0
-        remaining = raygun.ledger(clock=clock).remaining()
+        budget = budget_ledger(raygun, clock)
+        if budget is None:
+            return dg.SensorResult(skip_reason=dg.SkipReason("Raygun is not configured (neither RAYGUN_PAT nor the v1 credentials)"), cursor=context.cursor)
+        ledger, daily_limit = budget
+        remaining = ledger.remaining()
         # Runs requested earlier today may not have spent their calls yet: count them as spent.
-        spare = None if remaining is None else min(remaining, raygun.daily_call_limit - planned) - settings.keep_for_schedule
+        spare = None if remaining is None else min(remaining, daily_limit - planned) - settings.keep_for_schedule
         materialized = context.instance.get_materialized_partitions(SESSIONS_KEY)
         missing = [day for day in _complete_days(partitions, now) if day not in materialized and f"sessions:{day}" not in requested]
 

@@ -8,11 +8,13 @@ set; with neither they fail naming the variables. The v3 client shares one call 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from rum_assets import env_vars
+from rum_assets.budget import CallBudgetLedger
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.v3.client import RaygunV3Client, token_ledger
 
@@ -51,13 +53,27 @@ def configured_application_ids(raygun: RaygunResource) -> list[str]:
     return ids
 
 
+def v3_ledger(raygun: RaygunResource, clock: Callable[[], datetime] | None = None) -> CallBudgetLedger:
+    """The call ledger of the v3 token (limits are per token), shared by every process."""
+    if not raygun.pat:
+        raise RaygunNotConfiguredError(f"the Raygun v3 API is not configured: set {env_vars.RAYGUN_PAT.name}")
+    return token_ledger(Path(raygun.state_dir) / "call_budget.sqlite3", raygun.pat, daily_limit=raygun.v3_daily_call_limit, clock=clock)
+
+
+def budget_ledger(raygun: RaygunResource, clock: Callable[[], datetime] | None = None) -> tuple[CallBudgetLedger, int] | None:
+    """The ledger the budget backfill plans with, and its daily limit: v1's when v1 is configured (its
+    50-call default is the tight one), else the v3 token's; None when neither is configured."""
+    if v1_configured(raygun):
+        return raygun.ledger(clock=clock), raygun.daily_call_limit
+    if v3_configured(raygun):
+        return v3_ledger(raygun, clock), raygun.v3_daily_call_limit
+    return None
+
+
 @contextmanager
 def open_v3_client(raygun: RaygunResource, logger: logging.Logger | None = None) -> Iterator[RaygunV3Client]:
     """A v3 client for one run, its calls reserved in the token's shared ledger."""
-    if not raygun.pat:
-        raise RaygunNotConfiguredError(f"the Raygun v3 API is not configured: set {env_vars.RAYGUN_PAT.name}")
-    ledger = token_ledger(Path(raygun.state_dir) / "call_budget.sqlite3", raygun.pat, daily_limit=raygun.v3_daily_call_limit)
-    client = RaygunV3Client(raygun.v3_base_url, raygun.pat, ledger=ledger, policy=raygun.retry_policy(), logger=logger)
+    client = RaygunV3Client(raygun.v3_base_url, raygun.pat or "", ledger=v3_ledger(raygun), policy=raygun.retry_policy(), logger=logger)
     try:
         yield client
     finally:
