@@ -56,11 +56,18 @@ def _row_counts(database: str, days: list[date]) -> dict[str, dict[str, int]]:
     with duckdb.connect(database, read_only=True) as conn:
         tables = conn.execute(
             "SELECT table_schema || '.' || table_name, "
-            "bool_or(column_name = 'partition_date') FROM information_schema.columns "
+            "bool_or(column_name = 'partition_date'), bool_or(column_name = 'source_api') FROM information_schema.columns "
             "WHERE table_schema IN ('raygun', 'revenera') GROUP BY 1 ORDER BY 1"
         ).fetchall()
-        for name, partitioned in tables:
-            if partitioned:
+        for name, partitioned, by_source in tables:
+            if partitioned and by_source:  # Raygun tables hold v1 and v3 rows: one line per API
+                rows = conn.execute(
+                    f"SELECT source_api, partition_date, count(*) FROM {name} WHERE partition_date BETWEEN ? AND ? GROUP BY ALL ORDER BY 1",
+                    [min(days), max(days)],
+                ).fetchall()
+                for source_api, d, n in rows:
+                    counts.setdefault(f"{name} ({source_api})", {})[d.isoformat()] = n
+            elif partitioned:
                 rows = conn.execute(
                     f"SELECT partition_date, count(*) FROM {name} WHERE partition_date BETWEEN ? AND ? GROUP BY 1",
                     [min(days), max(days)],
@@ -94,12 +101,12 @@ def run_demo(days: list[date], emulator_settings: EmulatorSettings) -> int:
         os.environ.update(emulator_env(server.base_url, emulator_settings))
         database = settings.duckdb_path()
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        print(f"Emulator (Raygun + Revenera) at {server.base_url}; warehouse {database}; Dagster home {os.environ['DAGSTER_HOME']}")
+        print(f"Emulator (Raygun v1 + v3, Revenera) at {server.base_url}; warehouse {database}; Dagster home {os.environ['DAGSTER_HOME']}")
         calls = _materialize_all(days)
         _print_summary(database, days, calls)
     finally:
         server.stop()
     print()
-    print(f"Look at the data:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{database}', read_only=True).sql('SELECT * FROM raygun.sessions LIMIT 5'))\"")
+    print(f"Look at the data:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{database}', read_only=True).sql('SELECT source_api, application_id, count(*) FROM raygun.sessions GROUP BY ALL'))\"")
     print("Open the UI on it:  make ui   (then http://127.0.0.1:3000; runs launched there use the emulator)")
     return 0
