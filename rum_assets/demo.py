@@ -12,11 +12,10 @@ import duckdb
 
 from rum_assets import settings
 from rum_assets.definitions import defs
+from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
 from rum_assets.raygun import names as raygun_names
 from rum_assets.revenera import names as revenera_names
 from rum_assets.run_health import WorkerIdentity, clear_dead_runs
-from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
-
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 """The demo prints its own progress and summary; Dagster's step-by-step log goes to the run history."""
@@ -38,7 +37,9 @@ def _materialize_all(days: list[date]) -> dict[str, dict[str, int]]:
     calls: dict[str, dict[str, int]] = defaultdict(dict)
     if unpartitioned:
         print(f"Materializing {len(unpartitioned)} unpartitioned assets ...", flush=True)
-        dg.materialize(unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance, run_config=QUIET, tags=worker)
+        dg.materialize(
+            unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance, run_config=QUIET, tags=worker
+        )
     for day in days:
         print(f"Materializing {day} ...", flush=True)
         result = dg.materialize(daily, partition_key=day.isoformat(), resources=resources, instance=instance, run_config=QUIET, tags=worker)
@@ -107,6 +108,8 @@ def run_demo(days: list[date], emulator_settings: EmulatorSettings) -> int:
     finally:
         server.stop()
     print()
-    print(f"Look at the data:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{database}', read_only=True).sql('SELECT source_api, application_id, count(*) FROM raygun.sessions GROUP BY ALL'))\"")
+    print(
+        f"Look at the data:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{database}', read_only=True).sql('SELECT source_api, application_id, count(*) FROM raygun.sessions GROUP BY ALL'))\""
+    )
     print("Open the UI on it:  make ui   (then http://127.0.0.1:3000; runs launched there use the emulator)")
     return 0

@@ -57,8 +57,12 @@ def _budget_metadata(raygun: RaygunResource, run: DayRun[Any]) -> dict[str, Any]
 def _source_summary(figures: SessionFigures) -> dict[str, Any]:
     summary: dict[str, Any] = {"rows": figures.rows, "vendor_rows": figures.expected_rows, "calls": figures.calls}
     if figures.finder_calls is not None:
-        summary |= {"day_finder_calls": figures.finder_calls, "day_finder_minimum_calls": figures.finder_minimum_calls,
-                    "order": figures.finder_order, "reanchors": figures.finder_reanchors}
+        summary |= {
+            "day_finder_calls": figures.finder_calls,
+            "day_finder_minimum_calls": figures.finder_minimum_calls,
+            "order": figures.finder_order,
+            "reanchors": figures.finder_reanchors,
+        }
     return summary
 
 
@@ -86,9 +90,7 @@ def _source_summary(figures: SessionFigures) -> dict[str, Any]:
     ],
 )
 @without_retry_on_contract_errors
-def raygun_sessions(
-    context: dg.AssetExecutionContext, raygun: RaygunResource, duckdb: DuckDBResource
-) -> dg.MaterializeResult:
+def raygun_sessions(context: dg.AssetExecutionContext, raygun: RaygunResource, duckdb: DuckDBResource) -> dg.MaterializeResult:
     day = partition_day(context)
     pii, run_id = raygun.pii_policy(), context.run.run_id
     prepare_tables(duckdb, raygun, context.log)
@@ -109,11 +111,20 @@ def raygun_sessions(
         schema = actual_table_schema(conn, SESSIONS)
         checks = standard_check_results(conn, SESSIONS, day, schema, previous_schema, staged=[f.staged for f in landed])
         preview = preview_markdown(
-            conn, SESSIONS, day, columns=["source_api", "application_id", "session_id", "session_start", "status", "browser_name", "os_name", "country"]
+            conn,
+            SESSIONS,
+            day,
+            columns=["source_api", "application_id", "session_id", "session_start", "status", "browser_name", "os_name", "country"],
         )
     expected = sum(f.expected_rows for f in landed)
     rows_written = sum(f.rows for f in landed)
-    context.log.info("Raygun %s: wrote %d sessions to %s (%s)", day, rows_written, SESSIONS.qualified_name, ", ".join(f"{k}: {f.rows}" for k, f in run.figures.items()))
+    context.log.info(
+        "Raygun %s: wrote %d sessions to %s (%s)",
+        day,
+        rows_written,
+        SESSIONS.qualified_name,
+        ", ".join(f"{k}: {f.rows}" for k, f in run.figures.items()),
+    )
     checks.append(
         dg.AssetCheckResult(
             check_name=ROW_COUNT_MATCHES_VENDOR,
@@ -197,8 +208,14 @@ def raygun_session_details(
     prepare_tables(duckdb, raygun, context.log)
     previous_schema = previous_column_schema(context)
     common: dict[str, Any] = {
-        "day": day, "duckdb": duckdb, "pii": pii, "refetch": config.refetch, "limit": config.max_details,
-        "reserved_calls": raygun.reserved_list_calls, "run_id": run_id, "log": context.log,
+        "day": day,
+        "duckdb": duckdb,
+        "pii": pii,
+        "refetch": config.refetch,
+        "limit": config.max_details,
+        "reserved_calls": raygun.reserved_list_calls,
+        "run_id": run_id,
+        "log": context.log,
     }
     run = run_sources(
         raygun,
@@ -212,8 +229,10 @@ def raygun_session_details(
     broken = [(f"{key}: {message}", retryable) for key, f in run.figures.items() for message, retryable in f.broken]
     if broken:
         run.failures.append(
-            (f"{len(broken)} session details could not be read ({fetched} others were stored): " + "; ".join(m for m, _ in broken[:5]),
-             any(retryable for _, retryable in broken))
+            (
+                f"{len(broken)} session details could not be read ({fetched} others were stored): " + "; ".join(m for m, _ in broken[:5]),
+                any(retryable for _, retryable in broken),
+            )
         )
     if run.failures:
         run.raise_failures("session details", day, **{names.DETAILS_FETCHED: fetched, names.DETAILS_FAILED: len(broken)})
@@ -223,7 +242,10 @@ def raygun_session_details(
         schema = actual_table_schema(conn, SESSION_DETAILS)
         checks = standard_check_results(conn, SESSION_DETAILS, day, schema, previous_schema, staged=[f.staged for f in landed if f.staged])
         preview = preview_markdown(
-            conn, SESSION_DETAILS, day, columns=["source_api", "application_id", "session_id", "status", "satisfaction_rating", "page_view_count", "error_count"]
+            conn,
+            SESSION_DETAILS,
+            day,
+            columns=["source_api", "application_id", "session_id", "status", "satisfaction_rating", "page_view_count", "error_count"],
         )
     coverage = held / listed_sessions if listed_sessions else 1.0
     context.log.info("Raygun %s: %d details fetched, %d held of %d sessions (%.0f%%)", day, fetched, held, listed_sessions, coverage * 100)
@@ -232,7 +254,12 @@ def raygun_session_details(
             check_name=DETAIL_COVERAGE,
             passed=coverage >= raygun.detail_coverage_floor,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"partition": day.isoformat(), "coverage": round(coverage, 4), "floor": raygun.detail_coverage_floor, "details_held": held},
+            metadata={
+                "partition": day.isoformat(),
+                "coverage": round(coverage, 4),
+                "floor": raygun.detail_coverage_floor,
+                "details_held": held,
+            },
         )
     )
     return dg.MaterializeResult(
@@ -247,7 +274,10 @@ def raygun_session_details(
             names.UNKNOWN_SESSIONS: sum(f.unknown for f in landed),
             names.STOPPED_BY_BUDGET: any(f.stopped_by_budget for f in landed),
             names.ROWS_BY_SOURCE: dg.MetadataValue.json(
-                {k: {"fetched": f.fetched, "pending": f.pending, "unknown": f.unknown, "allowed": f.allowed} for k, f in run.figures.items()}
+                {
+                    k: {"fetched": f.fetched, "pending": f.pending, "unknown": f.unknown, "allowed": f.allowed}
+                    for k, f in run.figures.items()
+                }
             ),
             **_budget_metadata(raygun, run),
             "preview": dg.MetadataValue.md(preview),

@@ -85,9 +85,11 @@ def _write(
 ) -> DetailFigures:
     label = f"{figures.source_api}/{figures.application_id}"
     with ExitStack() as stack:
-        details, page_views, errors = (stack.enter_context(staged_rows(table, run_id)) for table in (SESSION_DETAILS, PAGE_VIEWS, SESSION_ERRORS))
+        details, page_views, errors = (
+            stack.enter_context(staged_rows(table, run_id)) for table in (SESSION_DETAILS, PAGE_VIEWS, SESSION_ERRORS)
+        )
         try:
-            for session_id, rows, error in outcomes:
+            for _, rows, error in outcomes:
                 if isinstance(error, NotFoundError):
                     figures.unknown += 1
                 elif error is not None:
@@ -104,15 +106,28 @@ def _write(
             figures.stopped_by_budget = True
         with duckdb.get_connection() as conn:
             replace_partition(
-                conn, [details, page_views, errors], day, scope(figures.source_api, figures.application_id), only_keys_in=("session_id", details)
+                conn,
+                [details, page_views, errors],
+                day,
+                scope(figures.source_api, figures.application_id),
+                only_keys_in=("session_id", details),
             )
         figures.staged = details
     return figures
 
 
 def load_v1_details(
-    client: RaygunClient, application_id: str, day: date, duckdb: DuckDBResource, pii: PiiPolicy, *,
-    refetch: bool, limit: int | None, reserved_calls: int, run_id: str, log: logging.Logger,
+    client: RaygunClient,
+    application_id: str,
+    day: date,
+    duckdb: DuckDBResource,
+    pii: PiiPolicy,
+    *,
+    refetch: bool,
+    limit: int | None,
+    reserved_calls: int,
+    run_id: str,
+    log: logging.Logger,
 ) -> DetailFigures:
     wanted = candidates(duckdb, day, V1, application_id, refetch, limit)
     remaining = client.ledger.remaining() if client.ledger else None
@@ -134,8 +149,18 @@ def load_v1_details(
 
 
 def load_v3_details(
-    client: RaygunV3Client, app: str, day: date, duckdb: DuckDBResource, pii: PiiPolicy, *,
-    refetch: bool, limit: int | None, reserved_calls: int, max_in_flight: int, run_id: str, log: logging.Logger,
+    client: RaygunV3Client,
+    app: str,
+    day: date,
+    duckdb: DuckDBResource,
+    pii: PiiPolicy,
+    *,
+    refetch: bool,
+    limit: int | None,
+    reserved_calls: int,
+    max_in_flight: int,
+    run_id: str,
+    log: logging.Logger,
 ) -> DetailFigures:
     wanted = candidates(duckdb, day, V3, app, refetch, limit)
     remaining = client.ledger.remaining() if client.ledger else None

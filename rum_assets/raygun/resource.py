@@ -44,9 +44,7 @@ class RaygunResource(dg.ConfigurableResource):
     )
     v3_daily_call_limit: int = Field(default=10_000, ge=0, description="v3: calls per token per UTC day (0 = unlimited).")
     v3_details_in_flight: int = Field(default=8, ge=1, le=32, description="v3: session details fetched concurrently.")
-    daily_call_limit: int = Field(
-        default=50, ge=0, description="Calls per application per UTC day the plan allows (0 = unlimited)."
-    )
+    daily_call_limit: int = Field(default=50, ge=0, description="Calls per application per UTC day the plan allows (0 = unlimited).")
     reserved_list_calls: int = Field(
         default=5,
         ge=0,

@@ -91,7 +91,9 @@ def build_budget_backfill_sensor(
         planned: int = cursor.get("planned_calls", 0) if same_day else 0
         budget = budget_ledger(raygun, clock)
         if budget is None:
-            return dg.SensorResult(skip_reason=dg.SkipReason("Raygun is not configured (neither RAYGUN_PAT nor the v1 credentials)"), cursor=context.cursor)
+            return dg.SensorResult(
+                skip_reason=dg.SkipReason("Raygun is not configured (neither RAYGUN_PAT nor the v1 credentials)"), cursor=context.cursor
+            )
         ledger, daily_limit = budget
         remaining = ledger.remaining()
         # Runs requested earlier today may not have spent their calls yet: count them as spent.
@@ -103,7 +105,9 @@ def build_budget_backfill_sensor(
         for day in missing:
             if len(runs) >= settings.max_runs_per_tick or (spare is not None and spare < settings.calls_per_sessions_day):
                 break
-            runs.append(dg.RunRequest(run_key=f"raygun-backfill-sessions-{day}-{budget_day}", partition_key=day, asset_selection=[SESSIONS_KEY]))
+            runs.append(
+                dg.RunRequest(run_key=f"raygun-backfill-sessions-{day}-{budget_day}", partition_key=day, asset_selection=[SESSIONS_KEY])
+            )
             requested.append(f"sessions:{day}")
             planned += settings.calls_per_sessions_day
             spare = None if spare is None else spare - settings.calls_per_sessions_day
@@ -115,7 +119,9 @@ def build_budget_backfill_sensor(
                 details = _latest_metadata(context.instance, DETAILS_KEY, day)
                 if details is not None and int(details[1][names.DETAILS_PENDING]) == 0:
                     continue
-                runs.append(dg.RunRequest(run_key=f"raygun-backfill-details-{day}-{budget_day}", partition_key=day, asset_selection=[DETAILS_KEY]))
+                runs.append(
+                    dg.RunRequest(run_key=f"raygun-backfill-details-{day}-{budget_day}", partition_key=day, asset_selection=[DETAILS_KEY])
+                )
                 requested.append(f"details:{day}")
                 planned += spare or 0
                 break  # one details run spends what the budget leaves
@@ -164,7 +170,9 @@ def build_late_sessions_sensor(
             seen = state.get(day, {"attempts": 0, "storage_id": -1})
             if seen["storage_id"] == storage_id or seen["attempts"] >= max_attempts:
                 continue  # already requested for this load, or given up on
-            runs.append(dg.RunRequest(run_key=f"raygun-late-{day}-{storage_id}", partition_key=day, asset_selection=[SESSIONS_KEY, DETAILS_KEY]))
+            runs.append(
+                dg.RunRequest(run_key=f"raygun-late-{day}-{storage_id}", partition_key=day, asset_selection=[SESSIONS_KEY, DETAILS_KEY])
+            )
             state[day] = {"attempts": seen["attempts"] + 1, "storage_id": storage_id}
         cursor = json.dumps({day: value for day, value in state.items() if day in recent})
         if not runs:

@@ -72,7 +72,13 @@ def load_v3_sessions(
             written = replace_partition(conn, staged, day, scope(V3, app))[SESSIONS.qualified_name]
     log.info(
         "Raygun v3 %s %s: %d sessions in %d list calls (at least %d pages needed; order %s, %d re-anchors)",
-        app, day, stats.sessions, stats.calls, stats.minimum_pages, stats.order, stats.reanchors,
+        app,
+        day,
+        stats.sessions,
+        stats.calls,
+        stats.minimum_pages,
+        stats.order,
+        stats.reanchors,
     )
     return SessionFigures(
         V3,

@@ -23,7 +23,14 @@ from rum_assets.raygun.migrations import MigrationError, migrate_raygun_tables
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.tables import ALL_TABLES, V1, V3
 from rum_assets.raygun.v3.client import RaygunV3Client
-from rum_assets.raygun.v3_access import RaygunNotConfiguredError, open_v3_client, require_some_api, v1_configured, v3_applications, v3_configured
+from rum_assets.raygun.v3_access import (
+    RaygunNotConfiguredError,
+    open_v3_client,
+    require_some_api,
+    v1_configured,
+    v3_applications,
+    v3_configured,
+)
 from rum_assets.retries import is_retryable
 from rum_assets.warehouse import ensure_table
 
@@ -40,7 +47,11 @@ def prepare_tables(duckdb: DuckDBResource, raygun: RaygunResource, log: logging.
         for table in ALL_TABLES:
             ensure_table(conn, table)
     if migrated:
-        log.info("Raygun: migrated %s to the v1/v3 schema (existing rows are source_api 'v1', application_id %r)", ", ".join(migrated), raygun.v1_application_id)
+        log.info(
+            "Raygun: migrated %s to the v1/v3 schema (existing rows are source_api 'v1', application_id %r)",
+            ", ".join(migrated),
+            raygun.v1_application_id,
+        )
 
 
 def source_label(source_api: str, application_id: str) -> str:

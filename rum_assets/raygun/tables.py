@@ -108,7 +108,11 @@ PAGE_VIEWS = Table(
         _SOURCE_API,
         _APPLICATION,
         Column("view_index", "INTEGER", "Position of the page view in the session (0-based)", nullable=False),
-        Column("page", "VARCHAR", "URL of the page (v3: applicationUrl); its query string and fragment are PII (kept, hashed or dropped by configuration)"),
+        Column(
+            "page",
+            "VARCHAR",
+            "URL of the page (v3: applicationUrl); its query string and fragment are PII (kept, hashed or dropped by configuration)",
+        ),
         Column("loading_time_ms", "BIGINT", "Load time in milliseconds (v1 only)"),
         Column("viewing_time_ms", "BIGINT", "Time spent on the page in milliseconds (v1 only)"),
         Column("viewed_on", "TIMESTAMPTZ", "When the page was viewed"),

@@ -13,7 +13,6 @@ from rum_assets.raygun import names
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.sensors import BudgetBackfillSettings, build_budget_backfill_sensor, build_late_sessions_sensor
 from rum_assets.raygun.v3_access import v3_ledger
-
 from rum_assets_tests.fakes import FakeClock
 
 SESSIONS = names.SESSIONS
@@ -44,7 +43,9 @@ def _requested(result: dg.SensorResult) -> list[tuple[str, tuple[str, ...]]]:
     return [(r.partition_key, tuple(k.to_user_string() for k in r.asset_selection or [])) for r in result.run_requests or []]
 
 
-def test_budget_backfill_fills_oldest_days_within_the_budget_and_resumes_after_midnight(instance: dg.DagsterInstance, tmp_path: Path) -> None:
+def test_budget_backfill_fills_oldest_days_within_the_budget_and_resumes_after_midnight(
+    instance: dg.DagsterInstance, tmp_path: Path
+) -> None:
     clock = FakeClock(datetime(2026, 9, 5, 10, 0, tzinfo=UTC))
     settings = BudgetBackfillSettings(calls_per_sessions_day=3, keep_for_schedule=10, min_calls_for_details=10)
     sensor = build_budget_backfill_sensor(settings, clock=clock)

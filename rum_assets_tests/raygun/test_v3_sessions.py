@@ -32,7 +32,8 @@ LIMITED_TOKEN = "limited-raygun-pat"
 def server() -> Iterator[EmulatorServer]:
     v3 = RaygunV3App(
         RaygunV3EmulatorConfig(
-            sessions_per_day=PER_DAY, tokens={DEMO_TOKEN: RaygunV3EmulatorConfig().tokens[DEMO_TOKEN], LIMITED_TOKEN: frozenset({"applications:read"})}
+            sessions_per_day=PER_DAY,
+            tokens={DEMO_TOKEN: RaygunV3EmulatorConfig().tokens[DEMO_TOKEN], LIMITED_TOKEN: frozenset({"applications:read"})},
         )
     )
     v1 = RaygunApp(RaygunEmulatorConfig(sessions_per_day=PER_DAY, daily_call_limit=0))
@@ -41,9 +42,19 @@ def server() -> Iterator[EmulatorServer]:
 
 
 def resources(server: EmulatorServer, tmp_path: Path, *, v1: bool = False, v3: bool = True, **raygun: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {"daily_call_limit": 0, "max_attempts": 2, "retry_base_delay_seconds": 0.01, "state_dir": str(tmp_path / "state")}
+    options: dict[str, Any] = {
+        "daily_call_limit": 0,
+        "max_attempts": 2,
+        "retry_base_delay_seconds": 0.01,
+        "state_dir": str(tmp_path / "state"),
+    }
     if v1:
-        options |= {"api_key": DEMO_RAYGUN_API_KEY, "client_id": DEMO_RAYGUN_CLIENT_ID, "client_secret": DEMO_RAYGUN_CLIENT_SECRET, "base_url": server.base_url}
+        options |= {
+            "api_key": DEMO_RAYGUN_API_KEY,
+            "client_id": DEMO_RAYGUN_CLIENT_ID,
+            "client_secret": DEMO_RAYGUN_CLIENT_SECRET,
+            "base_url": server.base_url,
+        }
     if v3:
         options |= {"pat": DEMO_TOKEN, "v3_base_url": server.base_url + "/v3"}
     return {"raygun": RaygunResource(**{**options, **raygun}), "duckdb": DuckDBResource(database=str(tmp_path / "warehouse.duckdb"))}
@@ -72,7 +83,9 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
 def test_v3_only_lands_every_rum_application_with_details(server: EmulatorServer, tmp_path: Path) -> None:
     result = materialize(resources(server, tmp_path))
     assert result.success
-    rows = query(tmp_path, "SELECT source_api, application_id, count(*), count(DISTINCT session_id) FROM raygun.sessions GROUP BY ALL ORDER BY 2")
+    rows = query(
+        tmp_path, "SELECT source_api, application_id, count(*), count(DISTINCT session_id) FROM raygun.sessions GROUP BY ALL ORDER BY 2"
+    )
     assert rows == [("v3", app, PER_DAY, PER_DAY) for app in RUM_APPS]
     sessions = metadata(result, names.SESSIONS)
     by_source = sessions[names.ROWS_BY_SOURCE]
@@ -89,11 +102,18 @@ def test_v3_only_lands_every_rum_application_with_details(server: EmulatorServer
         assert set(read_by_sensors) <= set(metadata(result, key)), key
 
     # v1-only columns are NULL on v3 rows, v3 columns are filled, PII is hashed by default.
-    v1_only = query(tmp_path, "SELECT count(*) FROM raygun.sessions WHERE user_id IS NOT NULL OR user_email IS NOT NULL OR web_url IS NOT NULL")
+    v1_only = query(
+        tmp_path, "SELECT count(*) FROM raygun.sessions WHERE user_id IS NOT NULL OR user_email IS NOT NULL OR web_url IS NOT NULL"
+    )
     assert v1_only == [(0,)]
-    filled = query(tmp_path, "SELECT count(viewport_width), count(deployment_version), count(platform_name), count(customer_identifier) FROM raygun.sessions")[0]
+    filled = query(
+        tmp_path,
+        "SELECT count(viewport_width), count(deployment_version), count(platform_name), count(customer_identifier) FROM raygun.sessions",
+    )[0]
     assert all(n > 0 for n in filled), filled
-    for (customer, ip) in query(tmp_path, "SELECT customer_identifier, ip_address FROM raygun.sessions WHERE customer_identifier IS NOT NULL"):
+    for customer, ip in query(
+        tmp_path, "SELECT customer_identifier, ip_address FROM raygun.sessions WHERE customer_identifier IS NOT NULL"
+    ):
         assert len(customer) == 64 and (ip is None or len(ip) == 64)
 
     details = metadata(result, names.SESSION_DETAILS)
@@ -102,8 +122,12 @@ def test_v3_only_lands_every_rum_application_with_details(server: EmulatorServer
     assert views == with_ids == query(tmp_path, "SELECT sum(page_view_count) FROM raygun.session_details")[0][0]
     errors = query(tmp_path, "SELECT count(*), count(error_group_identifier), count(occurred_at) FROM raygun.session_errors")[0]
     assert errors[0] == errors[1] == errors[2] == query(tmp_path, "SELECT sum(error_count) FROM raygun.session_details")[0][0]
-    assert query(tmp_path, "SELECT count(*) FROM raygun.session_details WHERE satisfaction_rating IS NOT NULL OR ip_city IS NOT NULL") == [(0,)]
-    assert query(tmp_path, "SELECT count(*) FROM raygun.page_views WHERE page LIKE '%?%' AND length(split_part(page, '?', 2)) <> 64") == [(0,)]
+    assert query(tmp_path, "SELECT count(*) FROM raygun.session_details WHERE satisfaction_rating IS NOT NULL OR ip_city IS NOT NULL") == [
+        (0,)
+    ]
+    assert query(tmp_path, "SELECT count(*) FROM raygun.page_views WHERE page LIKE '%?%' AND length(split_part(page, '?', 2)) <> 64") == [
+        (0,)
+    ]
 
     # A second run fetches no final detail again and keeps every row once.
     again = materialize(resources(server, tmp_path))
@@ -121,8 +145,13 @@ def test_v1_and_v3_both_land_in_one_table(server: EmulatorServer, tmp_path: Path
     ]
     sessions = metadata(result, names.SESSIONS)
     assert sessions[names.API_CALLS_USED] == sessions[names.V1_CALLS_USED] + sessions[names.V3_CALLS_USED]
-    assert query(tmp_path, "SELECT count(*) FROM raygun.sessions WHERE source_api = 'v1' AND (user_id IS NULL OR viewport_width IS NOT NULL)") == [(0,)]
-    assert query(tmp_path, "SELECT source_api, count(*) FROM raygun.session_details GROUP BY 1 ORDER BY 1") == [("v1", PER_DAY), ("v3", 2 * PER_DAY)]
+    assert query(
+        tmp_path, "SELECT count(*) FROM raygun.sessions WHERE source_api = 'v1' AND (user_id IS NULL OR viewport_width IS NOT NULL)"
+    ) == [(0,)]
+    assert query(tmp_path, "SELECT source_api, count(*) FROM raygun.session_details GROUP BY 1 ORDER BY 1") == [
+        ("v1", PER_DAY),
+        ("v3", 2 * PER_DAY),
+    ]
     # v1 rows keep their integer ids as decimal text (look them up as text once v3 rows are present).
     v1_id = query(tmp_path, "SELECT session_id FROM raygun.sessions WHERE source_api = 'v1' LIMIT 1")[0][0]
     assert v1_id.isdigit() and query(tmp_path, "SELECT count(*) FROM raygun.sessions WHERE session_id = ?", [str(int(v1_id))]) == [(1,)]

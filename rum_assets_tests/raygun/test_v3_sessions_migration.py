@@ -136,25 +136,41 @@ def test_a_file_written_by_the_old_schema_migrates_and_reloads_without_duplicate
     day_ids = _old_warehouse(server, tmp_path)
     assert len(day_ids) == PER_DAY
 
-    result = materialize(resources(server, tmp_path, v1=True, v3=False, v1_application_id="shop"), assets=[raygun_sessions, raygun_session_details])
+    result = materialize(
+        resources(server, tmp_path, v1=True, v3=False, v1_application_id="shop"), assets=[raygun_sessions, raygun_session_details]
+    )
     assert result.success
 
     for table in ("sessions", "session_details", "page_views", "session_errors"):
-        types = dict(query(tmp_path, "SELECT column_name, data_type || '/' || is_nullable FROM information_schema.columns WHERE table_schema = 'raygun' AND table_name = ?", [table]))
+        types = dict(
+            query(
+                tmp_path,
+                "SELECT column_name, data_type || '/' || is_nullable FROM information_schema.columns WHERE table_schema = 'raygun' AND table_name = ?",
+                [table],
+            )
+        )
         assert (types["session_id"], types["source_api"], types["application_id"]) == ("VARCHAR/NO", "VARCHAR/NO", "VARCHAR/NO"), table
     # The old day's rows are kept, as v1 rows of the configured application, and found by their old numeric id.
-    assert query(tmp_path, "SELECT session_id, source_api, application_id, user_email FROM raygun.sessions WHERE partition_date = ? ORDER BY 1", [OLD_DAY]) == [
+    assert query(
+        tmp_path,
+        "SELECT session_id, source_api, application_id, user_email FROM raygun.sessions WHERE partition_date = ? ORDER BY 1",
+        [OLD_DAY],
+    ) == [
         ("9000000001", "v1", "shop", "hashed-email"),
         ("9000000002", "v1", "shop", None),
     ]
     assert query(tmp_path, "SELECT satisfaction_rating FROM raygun.session_details WHERE session_id = 9000000001") == [("Good",)]
-    assert query(tmp_path, "SELECT count(*) FROM raygun.page_views WHERE session_id = ? AND application_id = 'shop'", [9000000001]) == [(1,)]
+    assert query(tmp_path, "SELECT count(*) FROM raygun.page_views WHERE session_id = ? AND application_id = 'shop'", [9000000001]) == [
+        (1,)
+    ]
     assert query(tmp_path, "SELECT group_id FROM raygun.session_errors WHERE session_id = '9000000001'") == [(42,)]
     # The v1 re-load of DAY replaced its old rows: each session once, next to the v3 applications' rows.
-    assert query(tmp_path, "SELECT count(*), count(DISTINCT session_id) FROM raygun.sessions WHERE partition_date = ? AND source_api = 'v1'", [DAY]) == [
-        (PER_DAY, PER_DAY)
-    ]
-    assert sorted(int(r[0]) for r in query(tmp_path, "SELECT session_id FROM raygun.sessions WHERE partition_date = ? AND source_api = 'v1'", [DAY])) == sorted(day_ids)
+    assert query(
+        tmp_path, "SELECT count(*), count(DISTINCT session_id) FROM raygun.sessions WHERE partition_date = ? AND source_api = 'v1'", [DAY]
+    ) == [(PER_DAY, PER_DAY)]
+    assert sorted(
+        int(r[0]) for r in query(tmp_path, "SELECT session_id FROM raygun.sessions WHERE partition_date = ? AND source_api = 'v1'", [DAY])
+    ) == sorted(day_ids)
     assert query(tmp_path, "SELECT count(*) FROM raygun.sessions WHERE _run_id = 'old-run' AND partition_date = ?", [DAY]) == [(0,)]
 
     # Then v3 joins: its applications land next to the v1 rows, which stay as they were (look ids up as text now).
@@ -163,7 +179,10 @@ def test_a_file_written_by_the_old_schema_migrates_and_reloads_without_duplicate
     assert query(tmp_path, "SELECT count(*) FROM raygun.sessions WHERE partition_date = ? AND source_api = 'v3'", [DAY]) == [(2 * PER_DAY,)]
     assert query(tmp_path, "SELECT count(*) FROM raygun.sessions WHERE source_api = 'v1' AND partition_date = ?", [OLD_DAY]) == [(2,)]
     assert query(tmp_path, "SELECT user_email FROM raygun.sessions WHERE session_id = '9000000001'") == [("hashed-email",)]
-    assert query(tmp_path, "SELECT * EXCLUDE (_run_id, _ingested_at) FROM raygun.sessions WHERE source_api = 'v1' ORDER BY session_id") == v1_rows
+    assert (
+        query(tmp_path, "SELECT * EXCLUDE (_run_id, _ingested_at) FROM raygun.sessions WHERE source_api = 'v1' ORDER BY session_id")
+        == v1_rows
+    )
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as conn:  # a second migration finds nothing to do
         assert migrate_raygun_tables(conn, "shop") == []
@@ -176,6 +195,8 @@ def test_a_table_that_cannot_be_migrated_fails_naming_it_and_is_left_as_it_was(t
         conn.execute("CREATE INDEX by_user ON raygun.sessions (user_id)")
         with pytest.raises(MigrationError, match=r"raygun\.sessions .*rolled back.*index"):
             migrate_raygun_tables(conn, "shop")
-        columns = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'sessions'").fetchall())
+        columns = dict(
+            conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'sessions'").fetchall()
+        )
         assert columns["session_id"] == "BIGINT" and "source_api" not in columns
         assert conn.execute("SELECT count(*) FROM raygun.sessions").fetchone() == (2,)
