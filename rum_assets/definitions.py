@@ -16,6 +16,7 @@ from rum_assets.partitions import configured_daily_partitions, with_partitions
 from rum_assets.raygun import names as raygun_names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.raygun.v3_assets import V3_CATALOG_ASSETS, V3_DAILY_ASSETS
 from rum_assets.raygun.sensors import build_budget_backfill_sensor, build_late_sessions_sensor
 from rum_assets.revenera import names as revenera_names
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS
@@ -27,11 +28,18 @@ from rum_assets.warehouse_resource import WarehouseResource
 
 
 def raygun_resource() -> RaygunResource:
+    """v1 credentials and the v3 token are ``EnvVar``s when set and empty when not: an API without
+    credentials is not loaded, and with neither the Raygun assets fail naming the variables."""
     return RaygunResource(
-        api_key=env_vars.RAYGUN_API_KEY.env_var(),
-        client_id=env_vars.RAYGUN_CLIENT_ID.env_var(),
-        client_secret=env_vars.RAYGUN_CLIENT_SECRET.env_var(),
+        api_key=settings.secret_or_default(env_vars.RAYGUN_API_KEY),  # type: ignore[arg-type]
+        client_id=settings.secret_or_default(env_vars.RAYGUN_CLIENT_ID),  # type: ignore[arg-type]
+        client_secret=settings.secret_or_default(env_vars.RAYGUN_CLIENT_SECRET),  # type: ignore[arg-type]
         base_url=settings.text(env_vars.RAYGUN_BASE_URL),
+        v1_application_id=settings.text(env_vars.RAYGUN_V1_APPLICATION_ID),
+        pat=env_vars.RAYGUN_PAT.env_var() if env_vars.RAYGUN_PAT.is_set() else None,  # type: ignore[arg-type]
+        v3_base_url=settings.text(env_vars.RAYGUN_V3_BASE_URL),
+        application_ids=settings.text(env_vars.RAYGUN_APPLICATION_IDS),
+        v3_daily_call_limit=settings.whole_number(env_vars.RAYGUN_V3_DAILY_CALL_LIMIT),
         daily_call_limit=settings.whole_number(env_vars.RAYGUN_DAILY_CALL_LIMIT),
         reserved_list_calls=settings.whole_number(env_vars.RAYGUN_RESERVED_LIST_CALLS),
         detail_coverage_floor=settings.share(env_vars.RAYGUN_DETAIL_COVERAGE_FLOOR),
@@ -72,10 +80,14 @@ def warehouse_resource() -> WarehouseResource:
 def defs() -> dg.Definitions:
     freeze_loaded_objects()
     partitions = configured_daily_partitions(settings.start_date())
-    raygun_assets = [with_partitions(a, partitions) for a in (raygun_sessions, raygun_session_details)]
+    # The v3-only assets exist where a v3 token is configured; a v1-only deployment does not show them.
+    with_v3 = env_vars.RAYGUN_PAT.is_set()
+    raygun_daily = [raygun_sessions, raygun_session_details, *(V3_DAILY_ASSETS if with_v3 else ())]
+    raygun_assets = [with_partitions(a, partitions) for a in raygun_daily]
     revenera_daily = [with_partitions(a, partitions) for a in REVENERA_DAILY_ASSETS]
     daily_assets = [*raygun_assets, *revenera_daily]
-    raygun_job, raygun_schedule = daily_job_and_schedule("raygun", raygun_names.DAILY_ASSETS, hour=2, minute=15)
+    raygun_scheduled = [*raygun_names.DAILY_ASSETS, *(raygun_names.V3_DAILY_METRICS if with_v3 else ())]
+    raygun_job, raygun_schedule = daily_job_and_schedule("raygun", raygun_scheduled, hour=2, minute=15)
     revenera_job, revenera_schedule = daily_job_and_schedule("revenera", revenera_names.REPORT_ASSETS, hour=2, minute=45)
     freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily_assets)
     return dg.Definitions(
@@ -83,7 +95,7 @@ def defs() -> dg.Definitions:
         # seconds loading the code location for each. Pools still limit steps across runs. The executor
         # also records the run's worker process and clears runs whose worker died (rum_assets.run_health).
         executor=worker_recording_in_process_executor,
-        assets=[*raygun_assets, *REVENERA_METADATA_ASSETS, *revenera_daily],
+        assets=[*raygun_assets, *(V3_CATALOG_ASSETS if with_v3 else ()), *REVENERA_METADATA_ASSETS, *revenera_daily],
         asset_checks=[*freshness_checks],
         jobs=[raygun_job, revenera_job],
         schedules=[raygun_schedule, revenera_schedule],

@@ -12,11 +12,10 @@ import duckdb
 
 from rum_assets import settings
 from rum_assets.definitions import defs
+from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
 from rum_assets.raygun import names as raygun_names
 from rum_assets.revenera import names as revenera_names
 from rum_assets.run_health import WorkerIdentity, clear_dead_runs
-from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
-
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 """The demo prints its own progress and summary; Dagster's step-by-step log goes to the run history."""
@@ -38,7 +37,9 @@ def _materialize_all(days: list[date]) -> dict[str, dict[str, int]]:
     calls: dict[str, dict[str, int]] = defaultdict(dict)
     if unpartitioned:
         print(f"Materializing {len(unpartitioned)} unpartitioned assets ...", flush=True)
-        dg.materialize(unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance, run_config=QUIET, tags=worker)
+        dg.materialize(
+            unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance, run_config=QUIET, tags=worker
+        )
     for day in days:
         print(f"Materializing {day} ...", flush=True)
         result = dg.materialize(daily, partition_key=day.isoformat(), resources=resources, instance=instance, run_config=QUIET, tags=worker)
@@ -56,11 +57,18 @@ def _row_counts(database: str, days: list[date]) -> dict[str, dict[str, int]]:
     with duckdb.connect(database, read_only=True) as conn:
         tables = conn.execute(
             "SELECT table_schema || '.' || table_name, "
-            "bool_or(column_name = 'partition_date') FROM information_schema.columns "
+            "bool_or(column_name = 'partition_date'), bool_or(column_name = 'source_api') FROM information_schema.columns "
             "WHERE table_schema IN ('raygun', 'revenera') GROUP BY 1 ORDER BY 1"
         ).fetchall()
-        for name, partitioned in tables:
-            if partitioned:
+        for name, partitioned, by_source in tables:
+            if partitioned and by_source:  # Raygun tables hold v1 and v3 rows: one line per API
+                rows = conn.execute(
+                    f"SELECT source_api, partition_date, count(*) FROM {name} WHERE partition_date BETWEEN ? AND ? GROUP BY ALL ORDER BY 1",
+                    [min(days), max(days)],
+                ).fetchall()
+                for source_api, d, n in rows:
+                    counts.setdefault(f"{name} ({source_api})", {})[d.isoformat()] = n
+            elif partitioned:
                 rows = conn.execute(
                     f"SELECT partition_date, count(*) FROM {name} WHERE partition_date BETWEEN ? AND ? GROUP BY 1",
                     [min(days), max(days)],
@@ -94,12 +102,14 @@ def run_demo(days: list[date], emulator_settings: EmulatorSettings) -> int:
         os.environ.update(emulator_env(server.base_url, emulator_settings))
         database = settings.duckdb_path()
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        print(f"Emulator (Raygun + Revenera) at {server.base_url}; warehouse {database}; Dagster home {os.environ['DAGSTER_HOME']}")
+        print(f"Emulator (Raygun v1 + v3, Revenera) at {server.base_url}; warehouse {database}; Dagster home {os.environ['DAGSTER_HOME']}")
         calls = _materialize_all(days)
         _print_summary(database, days, calls)
     finally:
         server.stop()
     print()
-    print(f"Look at the data:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{database}', read_only=True).sql('SELECT * FROM raygun.sessions LIMIT 5'))\"")
+    print(
+        f"Look at the data:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{database}', read_only=True).sql('SELECT source_api, application_id, count(*) FROM raygun.sessions GROUP BY ALL'))\""
+    )
     print("Open the UI on it:  make ui   (then http://127.0.0.1:3000; runs launched there use the emulator)")
     return 0

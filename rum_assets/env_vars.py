@@ -38,9 +38,14 @@ RAYGUN_BASE_URL = EnvVariable("RAYGUN_BASE_URL", "Raygun API root", "https://api
 RAYGUN_API_KEY = EnvVariable("RAYGUN_API_KEY", "application API key (v1)", secret=True)
 RAYGUN_CLIENT_ID = EnvVariable("RAYGUN_CLIENT_ID", "consumer application's id (v1 Basic auth user)", secret=True)
 RAYGUN_CLIENT_SECRET = EnvVariable("RAYGUN_CLIENT_SECRET", "consumer application's secret (v1 Basic auth password)", secret=True)
-RAYGUN_DAILY_CALL_LIMIT = EnvVariable(
-    "RAYGUN_DAILY_CALL_LIMIT", "calls per application per UTC day your plan allows (0 = unlimited)", "50"
+RAYGUN_V1_APPLICATION_ID = EnvVariable("RAYGUN_V1_APPLICATION_ID", "`application_id` stored on rows loaded through v1", "v1")
+RAYGUN_PAT = EnvVariable("RAYGUN_PAT", "personal access token (v3); selects the v3 API", secret=True)
+RAYGUN_V3_BASE_URL = EnvVariable("RAYGUN_V3_BASE_URL", "Raygun v3 API root", "https://api.raygun.com/v3")
+RAYGUN_APPLICATION_IDS = EnvVariable(
+    "RAYGUN_APPLICATION_IDS", "comma-separated v3 application identifiers to load (unset: every application with RUM data)"
 )
+RAYGUN_V3_DAILY_CALL_LIMIT = EnvVariable("RAYGUN_V3_DAILY_CALL_LIMIT", "v3 calls per token per UTC day (0 = unlimited)", "10000")
+RAYGUN_DAILY_CALL_LIMIT = EnvVariable("RAYGUN_DAILY_CALL_LIMIT", "calls per application per UTC day your plan allows (0 = unlimited)", "50")
 RAYGUN_RESERVED_LIST_CALLS = EnvVariable("RAYGUN_RESERVED_LIST_CALLS", "calls the details asset leaves for session lists", "5")
 RAYGUN_DETAIL_COVERAGE_FLOOR = EnvVariable(
     "RAYGUN_DETAIL_COVERAGE_FLOOR", "share of a day's sessions with details below which the coverage check warns (0-1)", "0"
@@ -51,9 +56,7 @@ REVENERA_USERNAME = EnvVariable("REVENERA_USERNAME", "Usage Intelligence dashboa
 REVENERA_PASSWORD = EnvVariable("REVENERA_PASSWORD", "Usage Intelligence dashboard password", secret=True)
 REVENERA_PRODUCT_IDS = EnvVariable("REVENERA_PRODUCT_IDS", "comma-separated product ids to load")
 REVENERA_SEGMENT_PROPERTY = EnvVariable("REVENERA_SEGMENT_PROPERTY", "property to split user activity by (e.g. `prodVersion`)")
-REVENERA_DAYS_UNTIL_DECLARED_LOST = EnvVariable(
-    "REVENERA_DAYS_UNTIL_DECLARED_LOST", "inactive days before a client counts as lost", "30"
-)
+REVENERA_DAYS_UNTIL_DECLARED_LOST = EnvVariable("REVENERA_DAYS_UNTIL_DECLARED_LOST", "inactive days before a client counts as lost", "30")
 REVENERA_CLIENT_NAME = EnvVariable("REVENERA_CLIENT_NAME", "`RUI-Client` header (the vendor's examples send `Postman`)", "Postman")
 REVENERA_CLIENT_VERSION = EnvVariable("REVENERA_CLIENT_VERSION", "`RUI-Client-Version` header", "0.0.1")
 REVENERA_PATH_OVERRIDES = EnvVariable(
@@ -61,7 +64,9 @@ REVENERA_PATH_OVERRIDES = EnvVariable(
 )
 REVENERA_EXPORT_KINDS = EnvVariable("REVENERA_EXPORT_KINDS", "export files to load: comma list of `raw`, `exc`, `cust`", "raw,exc,cust")
 
-PII_MODE = EnvVariable("RUM_ASSETS_PII_MODE", "user email, names, identifier, IP, city, region, URL query: `keep`, `hash` (salted SHA-256) or `drop`", "hash")
+PII_MODE = EnvVariable(
+    "RUM_ASSETS_PII_MODE", "user email, names, identifier, IP, city, region, URL query: `keep`, `hash` (salted SHA-256) or `drop`", "hash"
+)
 PII_SALT = EnvVariable("RUM_ASSETS_PII_SALT", "salt for hashed PII (set it in production)", "rum_assets", secret=True)
 DUCKDB_PATH = EnvVariable("RUM_ASSETS_DUCKDB", "the DuckDB file", "data/rum_assets.duckdb")
 STATE_DIR = EnvVariable("RUM_ASSETS_STATE_DIR", "the call-budget ledger shared by all processes", "data/state")

@@ -19,10 +19,11 @@ def test_definitions_validate() -> None:
     dg.Definitions.validate_loadable(load_defs())
 
 
-def test_every_asset_has_description_group_owners_kinds_and_column_schema() -> None:
+def test_every_asset_has_description_group_owners_kinds_and_column_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAYGUN_PAT", "a-token")  # the v3-only assets exist where a token is configured
     graph = load_defs().resolve_asset_graph()
     keys = graph.get_all_asset_keys()
-    assert {dg.AssetKey(["raygun", "sessions"]), dg.AssetKey(["raygun", "session_details"])} <= keys
+    assert {dg.AssetKey(["raygun", "sessions"]), dg.AssetKey(["raygun", "session_details"]), dg.AssetKey(["raygun", "page_metrics"])} <= keys
     for key in keys:
         node = graph.get(key)
         assert node.description and len(node.description) > 40, key

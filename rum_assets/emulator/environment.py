@@ -11,6 +11,8 @@ from rum_assets.emulator.server import EmulatorServer
 DEMO_RAYGUN_API_KEY = "demo-raygun-api-key"
 DEMO_RAYGUN_CLIENT_ID = "demo-raygun-client-id"
 DEMO_RAYGUN_CLIENT_SECRET = "demo-raygun-client-secret"
+DEMO_RAYGUN_PAT = "demo-raygun-pat"
+"""The v3 emulator's demo personal access token (``raygun_v3.config.DEMO_TOKEN``)."""
 DEMO_REVENERA_USERNAME = "demo@example.com"
 DEMO_REVENERA_PASSWORD = "demo-revenera-password"
 DEMO_REVENERA_PRODUCT_IDS = ("2376158762", "2395188568")
@@ -61,13 +63,16 @@ def start_emulator(settings: EmulatorSettings, host: str = "127.0.0.1", port: in
 
 
 def emulator_env(base_url: str, settings: EmulatorSettings) -> dict[str, str]:
-    """Environment variables that point every resource at the emulator with its demo credentials."""
+    """Environment variables that point every resource at the emulator with its demo credentials
+    (Raygun v1 and v3 both, so the demo lands rows of each)."""
     return {
         env_vars.RAYGUN_BASE_URL.name: base_url,
         env_vars.RAYGUN_API_KEY.name: DEMO_RAYGUN_API_KEY,
         env_vars.RAYGUN_CLIENT_ID.name: DEMO_RAYGUN_CLIENT_ID,
         env_vars.RAYGUN_CLIENT_SECRET.name: DEMO_RAYGUN_CLIENT_SECRET,
         env_vars.RAYGUN_DAILY_CALL_LIMIT.name: str(settings.raygun_call_limit),
+        env_vars.RAYGUN_PAT.name: DEMO_RAYGUN_PAT,
+        env_vars.RAYGUN_V3_BASE_URL.name: base_url + "/v3",
         env_vars.REVENERA_BASE_URL.name: base_url,
         env_vars.REVENERA_USERNAME.name: DEMO_REVENERA_USERNAME,
         env_vars.REVENERA_PASSWORD.name: DEMO_REVENERA_PASSWORD,

@@ -12,6 +12,13 @@ import dagster as dg
 VENDOR_GROUP = "raygun"
 SESSIONS = dg.AssetKey(["raygun", "sessions"])
 SESSION_DETAILS = dg.AssetKey(["raygun", "session_details"])
+PAGES = dg.AssetKey(["raygun", "pages"])
+CUSTOMERS = dg.AssetKey(["raygun", "customers"])
+ERROR_GROUPS = dg.AssetKey(["raygun", "error_groups"])
+PAGE_METRICS = dg.AssetKey(["raygun", "page_metrics"])
+ERROR_METRICS = dg.AssetKey(["raygun", "error_metrics"])
+V3_DAILY_METRICS = (PAGE_METRICS, ERROR_METRICS)
+"""Daily v3-only assets: the daily schedule loads them too when a v3 token is configured."""
 DAILY_ASSETS = (SESSIONS, SESSION_DETAILS)
 """What the daily schedule, the backfill and the late-sessions sensor run for a day."""
 
@@ -30,6 +37,16 @@ SESSIONS_IN_DAY = "raygun/sessions_in_day"
 DETAIL_COVERAGE = "raygun/detail_coverage"
 UNKNOWN_SESSIONS = "raygun/unknown_sessions"
 STOPPED_BY_BUDGET = "raygun/stopped_by_budget"
+V1_CALLS_USED = "raygun/v1_api_calls_used"
+V3_CALLS_USED = "raygun/v3_api_calls_used"
+V3_BUDGET_LEFT = "raygun/v3_api_budget_left"
+V3_DAY_FINDER_CALLS = "raygun/v3_day_finder_calls"
+"""Session-list calls the v3 day finder made, over every application."""
+V3_DAY_FINDER_MIN_CALLS = "raygun/v3_day_finder_minimum_calls"
+"""``ceil(sessions / 500)`` per application, summed: the pages even a client told the offsets would read."""
+ROWS_BY_SOURCE = "raygun/rows_by_source"
+"""JSON: rows (and, for v3, the day finder's figures) per ``source_api/application_id``."""
+SOURCES_FAILED = "raygun/sources_failed"
 
 SENSOR_METADATA: dict[dg.AssetKey, tuple[str, ...]] = {
     SESSIONS: (ACTIVE_SESSIONS,),

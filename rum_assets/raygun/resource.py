@@ -19,23 +19,32 @@ from rum_assets.pii import PiiPolicy
 from rum_assets.raygun.client import VENDOR, RaygunClient
 
 DEFAULT_BASE_URL = "https://api.raygun.com"
+DEFAULT_V3_BASE_URL = "https://api.raygun.com/v3"
 DEFAULT_STATE_DIR = "data/state"
 
 
 class RaygunResource(dg.ConfigurableResource):
-    """Credentials and limits for the Raygun Real User Monitoring API (v1 "pulse").
+    """Credentials and limits for the Raygun Real User Monitoring APIs: v1 ("pulse") and v3.
 
-    Point it at the real Raygun by setting ``RAYGUN_BASE_URL`` (default ``https://api.raygun.com``),
-    ``RAYGUN_API_KEY``, ``RAYGUN_CLIENT_ID`` and ``RAYGUN_CLIENT_SECRET``.
+    v1 is configured by ``RAYGUN_API_KEY``, ``RAYGUN_CLIENT_ID`` and ``RAYGUN_CLIENT_SECRET`` (with
+    ``RAYGUN_BASE_URL``, default ``https://api.raygun.com``); v3 by a personal access token,
+    ``RAYGUN_PAT`` (with ``RAYGUN_V3_BASE_URL``, default ``https://api.raygun.com/v3``). Either, or
+    both, may be set; empty fields mean that API is not configured.
     """
 
-    api_key: str = Field(description="Raygun application API key (X-ApiKey). Secret.")
-    client_id: str = Field(description="Client id of the consumer application (Basic auth user name). Secret.")
-    client_secret: str = Field(description="Client secret of the consumer application (Basic auth password). Secret.")
-    base_url: str = Field(default=DEFAULT_BASE_URL, description="API root, without /api/v1.")
-    daily_call_limit: int = Field(
-        default=50, ge=0, description="Calls per application per UTC day the plan allows (0 = unlimited)."
+    api_key: str = Field(default="", description="v1: Raygun application API key (X-ApiKey). Secret; empty = v1 not configured.")
+    client_id: str = Field(default="", description="v1: client id of the consumer application (Basic auth user name). Secret.")
+    client_secret: str = Field(default="", description="v1: client secret of the consumer application (Basic auth password). Secret.")
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="v1 API root, without /api/v1.")
+    v1_application_id: str = Field(default="v1", description="The application_id stored on rows loaded through v1.")
+    pat: str | None = Field(default=None, description="v3: personal access token. Secret; empty = v3 not configured.")
+    v3_base_url: str = Field(default=DEFAULT_V3_BASE_URL, description="v3 API root, with /v3.")
+    application_ids: str = Field(
+        default="", description="v3: comma-separated application identifiers to load; empty = every application with RUM data."
     )
+    v3_daily_call_limit: int = Field(default=10_000, ge=0, description="v3: calls per token per UTC day (0 = unlimited).")
+    v3_details_in_flight: int = Field(default=8, ge=1, le=32, description="v3: session details fetched concurrently.")
+    daily_call_limit: int = Field(default=50, ge=0, description="Calls per application per UTC day the plan allows (0 = unlimited).")
     reserved_list_calls: int = Field(
         default=5,
         ge=0,
@@ -72,6 +81,14 @@ class RaygunResource(dg.ConfigurableResource):
             **({"clock": clock} if clock is not None else {}),
         )
 
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.max_attempts,
+            base_delay_seconds=self.retry_base_delay_seconds,
+            max_retry_after_seconds=self.max_retry_after_seconds,
+            timeout_seconds=self.timeout_seconds,
+        )
+
     def pii_policy(self) -> PiiPolicy:
         return PiiPolicy(self.pii_mode, self.pii_salt)
 
@@ -83,12 +100,7 @@ class RaygunResource(dg.ConfigurableResource):
             self.client_id,
             self.client_secret,
             ledger=self.ledger(),
-            policy=RetryPolicy(
-                max_attempts=self.max_attempts,
-                base_delay_seconds=self.retry_base_delay_seconds,
-                max_retry_after_seconds=self.max_retry_after_seconds,
-                timeout_seconds=self.timeout_seconds,
-            ),
+            policy=self.retry_policy(),
             page_size=self.page_size,
             logger=logger,
         )

@@ -19,6 +19,7 @@ import dagster as dg
 from rum_assets.partitions import daily_partitions
 from rum_assets.raygun import names
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.raygun.v3_access import budget_ledger
 from rum_assets.schedules import sensor_status
 
 SESSIONS_KEY = names.SESSIONS
@@ -75,7 +76,8 @@ def build_budget_backfill_sensor(
         asset_selection=[SESSIONS_KEY, DETAILS_KEY],
         description=(
             "Fills Raygun days that were never loaded, oldest first, only as far as today's call budget "
-            "allows (it reads the same ledger the runs reserve calls in), then fetches pending session "
+            "allows (it reads the same ledger the runs reserve calls in: v1's when v1 is configured, else the "
+            "v3 token's), then fetches pending session "
             "details with what is left. After the budget resets at UTC midnight it carries on. Its cursor "
             "remembers what it requested on which budget day, so a restart does not request twice."
         ),
@@ -87,9 +89,15 @@ def build_budget_backfill_sensor(
         same_day = cursor.get("budget_day") == budget_day
         requested: list[str] = cursor.get("requested", []) if same_day else []
         planned: int = cursor.get("planned_calls", 0) if same_day else 0
-        remaining = raygun.ledger(clock=clock).remaining()
+        budget = budget_ledger(raygun, clock)
+        if budget is None:
+            return dg.SensorResult(
+                skip_reason=dg.SkipReason("Raygun is not configured (neither RAYGUN_PAT nor the v1 credentials)"), cursor=context.cursor
+            )
+        ledger, daily_limit = budget
+        remaining = ledger.remaining()
         # Runs requested earlier today may not have spent their calls yet: count them as spent.
-        spare = None if remaining is None else min(remaining, raygun.daily_call_limit - planned) - settings.keep_for_schedule
+        spare = None if remaining is None else min(remaining, daily_limit - planned) - settings.keep_for_schedule
         materialized = context.instance.get_materialized_partitions(SESSIONS_KEY)
         missing = [day for day in _complete_days(partitions, now) if day not in materialized and f"sessions:{day}" not in requested]
 
@@ -97,7 +105,9 @@ def build_budget_backfill_sensor(
         for day in missing:
             if len(runs) >= settings.max_runs_per_tick or (spare is not None and spare < settings.calls_per_sessions_day):
                 break
-            runs.append(dg.RunRequest(run_key=f"raygun-backfill-sessions-{day}-{budget_day}", partition_key=day, asset_selection=[SESSIONS_KEY]))
+            runs.append(
+                dg.RunRequest(run_key=f"raygun-backfill-sessions-{day}-{budget_day}", partition_key=day, asset_selection=[SESSIONS_KEY])
+            )
             requested.append(f"sessions:{day}")
             planned += settings.calls_per_sessions_day
             spare = None if spare is None else spare - settings.calls_per_sessions_day
@@ -109,7 +119,9 @@ def build_budget_backfill_sensor(
                 details = _latest_metadata(context.instance, DETAILS_KEY, day)
                 if details is not None and int(details[1][names.DETAILS_PENDING]) == 0:
                     continue
-                runs.append(dg.RunRequest(run_key=f"raygun-backfill-details-{day}-{budget_day}", partition_key=day, asset_selection=[DETAILS_KEY]))
+                runs.append(
+                    dg.RunRequest(run_key=f"raygun-backfill-details-{day}-{budget_day}", partition_key=day, asset_selection=[DETAILS_KEY])
+                )
                 requested.append(f"details:{day}")
                 planned += spare or 0
                 break  # one details run spends what the budget leaves
@@ -158,7 +170,9 @@ def build_late_sessions_sensor(
             seen = state.get(day, {"attempts": 0, "storage_id": -1})
             if seen["storage_id"] == storage_id or seen["attempts"] >= max_attempts:
                 continue  # already requested for this load, or given up on
-            runs.append(dg.RunRequest(run_key=f"raygun-late-{day}-{storage_id}", partition_key=day, asset_selection=[SESSIONS_KEY, DETAILS_KEY]))
+            runs.append(
+                dg.RunRequest(run_key=f"raygun-late-{day}-{storage_id}", partition_key=day, asset_selection=[SESSIONS_KEY, DETAILS_KEY])
+            )
             state[day] = {"attempts": seen["attempts"] + 1, "storage_id": storage_id}
         cursor = json.dumps({day: value for day, value in state.items() if day in recent})
         if not runs:

@@ -50,9 +50,7 @@ def _resources(server: EmulatorServer, tmp_path: Path, **raygun: Any) -> dict[st
 
 
 def _materialize(resources: dict[str, Any], day: date = DAY, assets: list[Any] | None = None, **kwargs: Any) -> dg.ExecuteInProcessResult:
-    return dg.materialize(
-        assets or [raygun_sessions, raygun_session_details], partition_key=day.isoformat(), resources=resources, **kwargs
-    )
+    return dg.materialize(assets or [raygun_sessions, raygun_session_details], partition_key=day.isoformat(), resources=resources, **kwargs)
 
 
 def _query(tmp_path: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -84,7 +82,10 @@ def test_sessions_and_details_land_and_rerun_replaces_the_day(emulator: Emulator
     assert _metadata(second, names.SESSION_DETAILS)[names.DETAILS_FETCHED] == 0
     assert _query(tmp_path, "SELECT * EXCLUDE (_run_id, _ingested_at) FROM raygun.sessions ORDER BY session_id") == snapshot
     for table in ("sessions", "session_details", "page_views", "session_errors"):
-        total, distinct = _query(tmp_path, f"SELECT count(*), count(DISTINCT (session_id, {'0' if table in ('sessions', 'session_details') else 'view_index' if table == 'page_views' else 'error_index'})) FROM raygun.{table}")[0]
+        total, distinct = _query(
+            tmp_path,
+            f"SELECT count(*), count(DISTINCT (session_id, {'0' if table in ('sessions', 'session_details') else 'view_index' if table == 'page_views' else 'error_index'})) FROM raygun.{table}",
+        )[0]
         assert total == distinct, table
     assert _query(tmp_path, "SELECT count(DISTINCT _run_id) FROM raygun.sessions")[0][0] == 1
 
@@ -123,15 +124,13 @@ def test_a_malformed_day_fails_clearly_and_keeps_the_earlier_rows(emulator: Emul
     resources = _resources(emulator, tmp_path)
     _materialize(resources, assets=[raygun_sessions])
     before = _query(tmp_path, "SELECT session_id FROM raygun.sessions ORDER BY 1")
-    emulator.faults.add(
-        FaultRule("/api/v1/pulse/sessions", status=200, body=b'{"sessions": [], "links": {"next": null}}')
-    )
+    emulator.faults.add(FaultRule("/api/v1/pulse/sessions", status=200, body=b'{"sessions": [], "links": {"next": null}}'))
     result = _materialize(resources, assets=[raygun_sessions], raise_on_error=False)
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error
-    assert failure is not None and failure.cause is not None
-    assert failure.cause.cls_name == "PayloadError"
-    assert f"Raygun GET /api/v1/pulse/sessions for day {DAY.isoformat()}: field 'totalSessions' breaks the contract" in failure.cause.message
+    assert failure is not None
+    assert f"Raygun GET /api/v1/pulse/sessions for day {DAY.isoformat()}: field 'totalSessions' breaks the contract" in failure.message
+    assert "v1/v1:" in failure.message  # the source that failed is named
     assert DEMO_RAYGUN_CLIENT_SECRET not in failure.to_string() and DEMO_RAYGUN_API_KEY not in failure.to_string()
     assert _query(tmp_path, "SELECT session_id FROM raygun.sessions ORDER BY 1") == before
 
@@ -147,8 +146,15 @@ def test_dagster_cli_materializes_a_partition(emulator: EmulatorServer, tmp_path
         "RAYGUN_DAILY_CALL_LIMIT": "0",
     }
     command = [
-        str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m", "rum_assets.definitions",
-        "--select", "raygun/sessions", "--partition", DAY.isoformat(),
+        str(Path(sys.executable).parent / "dagster"),
+        "asset",
+        "materialize",
+        "-m",
+        "rum_assets.definitions",
+        "--select",
+        "raygun/sessions",
+        "--partition",
+        DAY.isoformat(),
     ]
     completed = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert completed.returncode == 0, completed.stderr[-3000:]

@@ -12,7 +12,7 @@ import pytest
 from rum_assets.raygun import names
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.sensors import BudgetBackfillSettings, build_budget_backfill_sensor, build_late_sessions_sensor
-
+from rum_assets.raygun.v3_access import v3_ledger
 from rum_assets_tests.fakes import FakeClock
 
 SESSIONS = names.SESSIONS
@@ -43,7 +43,9 @@ def _requested(result: dg.SensorResult) -> list[tuple[str, tuple[str, ...]]]:
     return [(r.partition_key, tuple(k.to_user_string() for k in r.asset_selection or [])) for r in result.run_requests or []]
 
 
-def test_budget_backfill_fills_oldest_days_within_the_budget_and_resumes_after_midnight(instance: dg.DagsterInstance, tmp_path: Path) -> None:
+def test_budget_backfill_fills_oldest_days_within_the_budget_and_resumes_after_midnight(
+    instance: dg.DagsterInstance, tmp_path: Path
+) -> None:
     clock = FakeClock(datetime(2026, 9, 5, 10, 0, tzinfo=UTC))
     settings = BudgetBackfillSettings(calls_per_sessions_day=3, keep_for_schedule=10, min_calls_for_details=10)
     sensor = build_budget_backfill_sensor(settings, clock=clock)
@@ -102,3 +104,18 @@ def test_a_sensor_fails_loudly_when_an_asset_stops_writing_what_it_reads(instanc
     _materialized(instance, SESSIONS, "2026-09-03", renamed_active_sessions=4)
     with pytest.raises(Exception, match=names.ACTIVE_SESSIONS):
         _tick(sensor, instance, None)
+
+
+def test_budget_backfill_plans_with_the_v3_token_ledger_when_v1_is_not_configured(instance: dg.DagsterInstance, tmp_path: Path) -> None:
+    clock = FakeClock(datetime(2026, 9, 5, 10, 0, tzinfo=UTC))
+    settings = BudgetBackfillSettings(calls_per_sessions_day=3, keep_for_schedule=10, min_calls_for_details=10)
+    sensor = build_budget_backfill_sensor(settings, clock=clock)
+    raygun = RaygunResource(pat="a-token", v3_daily_call_limit=20, daily_call_limit=0, state_dir=str(tmp_path / "state"))
+    v3_ledger(raygun, clock).reserve("GET /applications/app/sessions", calls=4)  # 16 left - 10 kept = 6 spare
+    assert _requested(_tick(sensor, instance, None, raygun=raygun)) == [(d, ("raygun/sessions",)) for d in ("2026-09-01", "2026-09-02")]
+
+
+def test_budget_backfill_skips_when_raygun_is_not_configured(instance: dg.DagsterInstance, tmp_path: Path) -> None:
+    sensor = build_budget_backfill_sensor(clock=FakeClock(datetime(2026, 9, 5, 10, 0, tzinfo=UTC)))
+    result = _tick(sensor, instance, None, raygun=RaygunResource(state_dir=str(tmp_path / "state")))
+    assert _requested(result) == [] and "RAYGUN_PAT" in result.skip_reason.skip_message  # type: ignore[union-attr]

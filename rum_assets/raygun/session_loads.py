@@ -1,0 +1,97 @@
+"""One day's session list of one Raygun source written to ``raygun.sessions`` (one transaction)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date
+
+
+from rum_assets.pii import PiiPolicy
+from rum_assets.raygun.client import RaygunClient
+from rum_assets.raygun.tables import SESSIONS, V1, V3, scope, session_row, v3_session_row
+from rum_assets.raygun.v3.client import RaygunV3Client
+from rum_assets.raygun.v3.day_finder import find_day
+from rum_assets.warehouse import StagedRows, replace_partition, staged_rows
+from rum_assets.warehouse_resource import WarehouseResource
+
+
+@dataclass
+class SessionFigures:
+    source_api: str
+    application_id: str
+    rows: int
+    expected_rows: int
+    """What the vendor says the day holds: v1 ``totalSessions`` less those it listed outside the day;
+    v3 the sessions the day finder found."""
+    vendor_total: int
+    listed: int
+    outside_day: int
+    staged: StagedRows
+    calls: int = 0
+    finder_calls: int | None = None
+    finder_minimum_calls: int | None = None
+    finder_order: str | None = None
+    finder_reanchors: int | None = None
+
+
+def load_v1_sessions(
+    client: RaygunClient, application_id: str, day: date, warehouse: WarehouseResource, pii: PiiPolicy, run_id: str, log: logging.Logger
+) -> SessionFigures:
+    before = client.calls_made
+    with staged_rows(SESSIONS, run_id) as staged:
+        api_total = listed = outside_day = 0
+        for page in client.iter_session_pages(day):
+            api_total = page.total_sessions if listed == 0 else api_total
+            for session in page.sessions:
+                listed += 1
+                if session.session_start.astimezone(UTC).date() != day:
+                    outside_day += 1
+                    continue
+                staged.add(session_row(session, day, pii, application_id))
+            log.info("Raygun v1 %s: %d of %d sessions listed", day, listed, api_total)
+        with warehouse.connection() as conn:
+            written = replace_partition(conn, staged, day, scope(V1, application_id))[SESSIONS.qualified_name]
+    if outside_day:
+        log.warning("Raygun v1 %s: dropped %d listed sessions that started outside the day", day, outside_day)
+    return SessionFigures(
+        V1, application_id, written, api_total - outside_day, api_total, listed, outside_day, staged, calls=client.calls_made - before
+    )
+
+
+def load_v3_sessions(
+    client: RaygunV3Client, app: str, day: date, warehouse: WarehouseResource, pii: PiiPolicy, run_id: str, log: logging.Logger
+) -> SessionFigures:
+    before = client.calls_made
+    found = find_day(client, app, day)
+    stats = found.stats
+    with staged_rows(SESSIONS, run_id) as staged:
+        for session in found.sessions:
+            staged.add(v3_session_row(session, app, day, pii))
+        with warehouse.connection() as conn:
+            written = replace_partition(conn, staged, day, scope(V3, app))[SESSIONS.qualified_name]
+    log.info(
+        "Raygun v3 %s %s: %d sessions in %d list calls (at least %d pages needed; order %s, %d re-anchors)",
+        app,
+        day,
+        stats.sessions,
+        stats.calls,
+        stats.minimum_pages,
+        stats.order,
+        stats.reanchors,
+    )
+    return SessionFigures(
+        V3,
+        app,
+        written,
+        stats.sessions,
+        stats.sessions,
+        stats.sessions,
+        0,
+        staged,
+        calls=client.calls_made - before,
+        finder_calls=stats.calls,
+        finder_minimum_calls=stats.minimum_pages,
+        finder_order=stats.order,
+        finder_reanchors=stats.reanchors,
+    )
