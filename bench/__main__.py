@@ -77,7 +77,16 @@ class Emulator:
     def __init__(self, sessions_per_day: int) -> None:
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        command = [str(BIN / "rum-assets"), "emulator", "--sessions-per-day", str(sessions_per_day), "--raygun-call-limit", "0", "--port", str(self.port)]
+        command = [
+            str(BIN / "rum-assets"),
+            "emulator",
+            "--sessions-per-day",
+            str(sessions_per_day),
+            "--raygun-call-limit",
+            "0",
+            "--port",
+            str(self.port),
+        ]
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -120,11 +129,20 @@ def _timed(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[f
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        return (
+            seconds,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,
+            process.returncode,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )
 
 
 def _ask_ours(command: str, argument: str) -> dict[str, object]:
-    completed = subprocess.run([sys.executable, "-m", "bench.ours", command, argument], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.ours", command, argument], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     if completed.returncode != 0:
         raise RuntimeError((completed.stderr.strip().splitlines() or ["bench.ours failed"])[-1])
     return json.loads(completed.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -149,7 +167,17 @@ def run_one(scenario: str, size: int, base_url: str, emulator_env: dict[str, str
         env = {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"}
         if scenario == "ours":
             env = {**_ours_env(emulator_env, workdir), **ours[1]}
-            command = [str(BIN / "dagster"), "asset", "materialize", "--select", "raygun/sessions", "--partition", DAY.isoformat(), "-m", "rum_assets.definitions"]
+            command = [
+                str(BIN / "dagster"),
+                "asset",
+                "materialize",
+                "--select",
+                "raygun/sessions",
+                "--partition",
+                DAY.isoformat(),
+                "-m",
+                "rum_assets.definitions",
+            ]
         elif scenario == "floor":
             command = [sys.executable, "-m", "bench.floor", base_url, DAY.isoformat()]
         else:
@@ -166,7 +194,7 @@ def run_one(scenario: str, size: int, base_url: str, emulator_env: dict[str, str
             else:
                 figures = json.loads(out.strip().splitlines()[-1])
             run.rows, run.api_calls = int(figures["rows"]), int(figures["api_calls"])  # type: ignore[call-overload]
-        except Exception as exc:  # noqa: BLE001 - a broken run is reported, not fatal to the bench
+        except Exception as exc:
             run.error = f"no figures: {exc}"
         return run
 
@@ -209,16 +237,26 @@ def report(summaries: dict[tuple[str, int], Summary], scenarios: Sequence[str], 
     ratio("dlt-parquet", "ours")
     if len(sizes) > 1:
         small, large = min(sizes), max(sizes)
-        lines += ["", f"{'scenario':<13}{'fixed s':>10}{'variable s':>12}   (fixed: wall at {small:,}; variable: wall at {large:,} minus wall at {small:,})"]
+        lines += [
+            "",
+            f"{'scenario':<13}{'fixed s':>10}{'variable s':>12}   (fixed: wall at {small:,}; variable: wall at {large:,} minus wall at {small:,})",
+        ]
         for scenario in scenarios:
             fixed, top = summaries[(scenario, small)].median("seconds"), summaries[(scenario, large)].median("seconds")
-            lines.append(f"{scenario:<13}{_fmt(fixed, '.2f'):>10}{_fmt(top - fixed if fixed is not None and top is not None else None, '.2f'):>12}")
+            lines.append(
+                f"{scenario:<13}{_fmt(fixed, '.2f'):>10}{_fmt(top - fixed if fixed is not None and top is not None else None, '.2f'):>12}"
+            )
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")), help="rounds per size; medians are reported (default 3, or $BENCH_RUNS)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=int(os.environ.get("BENCH_RUNS", "3")),
+        help="rounds per size; medians are reported (default 3, or $BENCH_RUNS)",
+    )
     parser.add_argument("--sizes", default="10,10000,100000", help="sessions per day, comma-separated (default 10,10000,100000)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of {','.join(SCENARIOS)}")
     parser.add_argument(
@@ -243,11 +281,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             emulator_env = _ask_ours("env", emulator.base_url) if "ours" in scenarios else {}
             for round_ in range(args.runs):
-                order = scenarios[round_ % len(scenarios):] + scenarios[: round_ % len(scenarios)]
+                order = scenarios[round_ % len(scenarios) :] + scenarios[: round_ % len(scenarios)]
                 for scenario in order:
                     run = run_one(scenario, size, emulator.base_url, emulator_env, (args.ours_dir.resolve(), ours_extra))  # type: ignore[arg-type]
                     summaries[(scenario, size)].runs.append(run)
-                    status = run.error or f"{run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU), {run.peak_mib:.0f} MiB, {run.rows} rows, {run.api_calls} calls"
+                    status = (
+                        run.error
+                        or f"{run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU), {run.peak_mib:.0f} MiB, {run.rows} rows, {run.api_calls} calls"
+                    )
                     print(f"  {size:>8,} round {round_ + 1}/{args.runs} {scenario:<12} {status}", file=sys.stderr, flush=True)
         finally:
             emulator.stop()

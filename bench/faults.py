@@ -24,10 +24,10 @@ DAYS = 3
 def _land(workdir: Path, days: list[date]) -> float:
     """Seconds to materialize every unpartitioned asset and every daily asset for each day."""
     import dagster as dg
-    from rum_assets.warehouse_resource import WarehouseResource
 
-    from rum_assets.definitions import raygun_resource, revenera_resource, defs
+    from rum_assets.definitions import defs, raygun_resource, revenera_resource
     from rum_assets.settings import duckdb_connection_config
+    from rum_assets.warehouse_resource import WarehouseResource
 
     workdir.mkdir(parents=True, exist_ok=True)
     os.environ["RUM_ASSETS_STATE_DIR"] = str(workdir / "state")

@@ -12,7 +12,7 @@ from datetime import date
 
 import httpx
 
-from bench.common import API_KEY, CLIENT_ID, CLIENT_SECRET, PAGE_SIZE, SESSIONS_PATH, day_params, MAX_PAGES
+from bench.common import API_KEY, CLIENT_ID, CLIENT_SECRET, MAX_PAGES, PAGE_SIZE, SESSIONS_PATH, day_params
 
 
 def fetch_day(base_url: str, day: date) -> tuple[int, int]:

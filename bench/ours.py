@@ -16,7 +16,11 @@ from bench import common
 def environment(base_url: str) -> dict[str, str]:
     from rum_assets.emulator import environment as emulator
 
-    pairs = [(common.API_KEY, emulator.DEMO_RAYGUN_API_KEY), (common.CLIENT_ID, emulator.DEMO_RAYGUN_CLIENT_ID), (common.CLIENT_SECRET, emulator.DEMO_RAYGUN_CLIENT_SECRET)]
+    pairs = [
+        (common.API_KEY, emulator.DEMO_RAYGUN_API_KEY),
+        (common.CLIENT_ID, emulator.DEMO_RAYGUN_CLIENT_ID),
+        (common.CLIENT_SECRET, emulator.DEMO_RAYGUN_CLIENT_SECRET),
+    ]
     if any(ours != theirs for ours, theirs in pairs):
         raise SystemExit("bench/common.py's credentials differ from the emulator's demo credentials")
     return emulator.emulator_env(base_url, emulator.EmulatorSettings(raygun_call_limit=0))

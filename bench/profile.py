@@ -69,13 +69,15 @@ def _timed_generator(name: str, function: Callable[..., Any]) -> Callable[..., A
 
 
 def _instrument() -> None:
-    from rum_assets.raygun import assets, client, resource
     from rum_assets import warehouse
+    from rum_assets.raygun import assets, client, resource
 
     client.RaygunClient._get_json_response = _timed("fetch (HTTP, incl. emulator)", client.RaygunClient._get_json_response)  # type: ignore[method-assign]
     parse_name = "parse_body" if hasattr(client, "parse_body") else "parse_response"
     setattr(client, parse_name, _timed("parse + validate", getattr(client, parse_name)))
-    client.RaygunClient.iter_session_pages = _timed_generator("paging total (fetch + parse + links)", client.RaygunClient.iter_session_pages)  # type: ignore[method-assign]
+    client.RaygunClient.iter_session_pages = _timed_generator(
+        "paging total (fetch + parse + links)", client.RaygunClient.iter_session_pages
+    )  # type: ignore[method-assign]
     assets.session_row = _timed("build rows (session_row)", assets.session_row)
     warehouse.StagedRows.add = _timed("stage rows (StagedRows.add)", warehouse.StagedRows.add)  # type: ignore[method-assign]
     assets.replace_partition = _timed("warehouse write (replace_partition)", assets.replace_partition)
@@ -121,7 +123,17 @@ def main() -> int:
             _instrument()
             MARKS["imports done"] = time.perf_counter()
             profiler = cProfile.Profile() if args.cprofile else None
-            sys.argv = ["dagster", "asset", "materialize", "--select", "raygun/sessions", "--partition", DAY.isoformat(), "-m", "rum_assets.definitions"]
+            sys.argv = [
+                "dagster",
+                "asset",
+                "materialize",
+                "--select",
+                "raygun/sessions",
+                "--partition",
+                DAY.isoformat(),
+                "-m",
+                "rum_assets.definitions",
+            ]
             if profiler:
                 profiler.enable()
             try:
@@ -136,7 +148,9 @@ def main() -> int:
             cpu = time.process_time()
     finally:
         emulator.stop()
-    print(f"\n{args.sessions:,} sessions, one process, {ended - STARTED:.2f} s from interpreter start to the CLI's end, {cpu:.2f} s CPU in this process")
+    print(
+        f"\n{args.sessions:,} sessions, one process, {ended - STARTED:.2f} s from interpreter start to the CLI's end, {cpu:.2f} s CPU in this process"
+    )
     print(f"  {'bench setup (emulator, environment)':<44}{began - STARTED:>8.2f} s")
     print(f"  {'import dagster CLI + our modules':<44}{MARKS['imports done'] - began:>8.2f} s")
     body = MARKS.get("asset body starts", ended)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rum_assets.emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
@@ -42,11 +42,16 @@ def calls_per_day(days_back: list[int], sessions_per_day: int) -> None:
             result = find_day(client, APP, day)
             seconds = time.perf_counter() - began
             s = result.stats
-            print(f"{back:>10}{s.order:>16}{s.probes:>8}{s.pages:>7}{s.minimum_pages:>11}{s.calls:>7}{s.sessions:>10,}{seconds:>9.2f}", flush=True)
+            print(
+                f"{back:>10}{s.order:>16}{s.probes:>8}{s.pages:>7}{s.minimum_pages:>11}{s.calls:>7}{s.sessions:>10,}{seconds:>9.2f}",
+                flush=True,
+            )
 
 
 def details_wall_time(count: int, in_flight: list[int], workdir: Path) -> None:
-    config = RaygunV3EmulatorConfig(sessions_per_day=max(count, 500), per_second_limit=10, per_minute_limit=600, per_day_limit=0, latency_seconds=0.1)
+    config = RaygunV3EmulatorConfig(
+        sessions_per_day=max(count, 500), per_second_limit=10, per_minute_limit=600, per_day_limit=0, latency_seconds=0.1
+    )
     floor = max(0, count - 10) / 10 + 0.1
     print(f"\nSession details, {count} calls, 100 ms server latency, limit 10 calls/s (floor {floor:.1f} s)")
     print(f"{'in flight':>10}{'seconds':>9}{'floor':>8}{'calls/s':>9}{'retries':>9}")
@@ -66,7 +71,10 @@ def details_wall_time(count: int, in_flight: list[int], workdir: Path) -> None:
             failed = sum(1 for o in outcomes if o.error is not None)
             after = server.requests_by_path
             extra = sum(after.get(path, 0) - before.get(path, 0) for path in after) - len(ids)
-            print(f"{width:>10}{seconds:>9.2f}{floor:>8.1f}{calls / seconds:>9.1f}{extra:>9}" + (f"  {failed} failed" if failed else ""), flush=True)
+            print(
+                f"{width:>10}{seconds:>9.2f}{floor:>8.1f}{calls / seconds:>9.1f}{extra:>9}" + (f"  {failed} failed" if failed else ""),
+                flush=True,
+            )
             time.sleep(1.1)
 
 

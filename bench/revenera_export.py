@@ -23,7 +23,20 @@ from pathlib import Path
 from typing import Any
 
 DAY = date(2026, 11, 1)
-HEADER = ["timestamp", "clientId", "sessionId", "eventCategory", "eventName", "eventData", "prodVersion", "prodEdition", "licenseType", "osPlatform", "country", "Region Code"]
+HEADER = [
+    "timestamp",
+    "clientId",
+    "sessionId",
+    "eventCategory",
+    "eventName",
+    "eventData",
+    "prodVersion",
+    "prodEdition",
+    "licenseType",
+    "osPlatform",
+    "country",
+    "Region Code",
+]
 
 
 def write_export(rows: int, workdir: Path) -> tuple[Path, Path]:
@@ -36,9 +49,18 @@ def write_export(rows: int, workdir: Path) -> tuple[Path, Path]:
         for i in range(rows):
             writer.writerow(
                 [
-                    (start + timedelta(milliseconds=i * 80)).strftime("%Y-%m-%dT%H:%M:%S"), f"{i % 50_000:016X}", f"S{i // 7}",
-                    "File", ("Open", "Save", "Print")[i % 3], "Zürich" if i % 11 == 0 else "", "3.1", "Pro", "purchased",
-                    "Windows", "CH", f"R{i % 97}",
+                    (start + timedelta(milliseconds=i * 80)).strftime("%Y-%m-%dT%H:%M:%S"),
+                    f"{i % 50_000:016X}",
+                    f"S{i // 7}",
+                    "File",
+                    ("Open", "Save", "Print")[i % 3],
+                    "Zürich" if i % 11 == 0 else "",
+                    "3.1",
+                    "Pro",
+                    "purchased",
+                    "Windows",
+                    "CH",
+                    f"R{i % 97}",
                 ]
             )
     archive = workdir / "export.zip"
@@ -64,7 +86,11 @@ def revenera_export_load(size: int, workdir: Path) -> dict[str, Any]:
     plan = plan_columns("raw", read_header(extracted.path), RAW_EVENTS)
     conn = duckdb.connect(str(workdir / "bench.duckdb"), config=duckdb_connection_config())
     rows = replace_partition_from_query(
-        conn, plan.table_for_file(RAW_EVENTS), select_sql(extracted.path, plan), DAY, {"product_id": "2376158762"},
+        conn,
+        plan.table_for_file(RAW_EVENTS),
+        select_sql(extracted.path, plan),
+        DAY,
+        {"product_id": "2376158762"},
         ["2376158762", DAY, "bench", datetime.now(UTC)],
     )
     conn.close()
@@ -96,7 +122,9 @@ def main() -> int:
             print(f"{name:<24}  failed: {figures['error']}")
             return 1
         seconds = float(figures["seconds"])  # type: ignore[arg-type]
-        print(f"{name:<24}{figures['rows']:>10}{seconds:>10.2f}{int(figures['rows']) / seconds:>12,.0f}{float(figures['peak_rss_mib']):>10.0f}")  # type: ignore[arg-type]
+        print(
+            f"{name:<24}{figures['rows']:>10}{seconds:>10.2f}{int(figures['rows']) / seconds:>12,.0f}{float(figures['peak_rss_mib']):>10.0f}"
+        )  # type: ignore[arg-type]
     ours, floor = results["revenera_export_load"], results["revenera_export_floor"]
     print(
         f"ratio ours/floor: time {float(ours['seconds']) / float(floor['seconds']):.2f}x, "  # type: ignore[arg-type]

@@ -8,9 +8,8 @@ import os
 import resource
 import sys
 import tempfile
-import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,6 @@ DAY = date(2026, 11, 1)
 
 def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 
 
 def faults(size: int, workdir: Path) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from rum_assets.notices import accept_chosen_notices
 from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
 from rum_assets.emulator.faults import FAULT_KINDS, parse_fault_kinds
+from rum_assets.notices import accept_chosen_notices
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,17 +35,28 @@ def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--raygun-call-limit", type=int, default=EmulatorSettings.raygun_call_limit, help="Raygun calls per app per UTC day (0: unlimited)"
     )
-    parser.add_argument("--clients-per-product", type=int, default=EmulatorSettings.clients_per_product, help="Revenera clients per product")
+    parser.add_argument(
+        "--clients-per-product", type=int, default=EmulatorSettings.clients_per_product, help="Revenera clients per product"
+    )
     faults = parser.add_argument_group("fault injection (rehearse an outage)")
-    faults.add_argument("--fault-rate", type=_fault_rate, default=EmulatorSettings.fault_rate, help="share of requests, 0..1, that get a random fault (default 0: none)")
-    faults.add_argument("--fault-seed", type=int, default=EmulatorSettings.fault_seed, help="seed of the fault sequence (the same seed repeats it)")
+    faults.add_argument(
+        "--fault-rate",
+        type=_fault_rate,
+        default=EmulatorSettings.fault_rate,
+        help="share of requests, 0..1, that get a random fault (default 0: none)",
+    )
+    faults.add_argument(
+        "--fault-seed", type=int, default=EmulatorSettings.fault_seed, help="seed of the fault sequence (the same seed repeats it)"
+    )
     faults.add_argument(
         "--fault-kinds",
         type=_fault_kinds,
         default=EmulatorSettings.fault_kinds,
         help=f"comma-separated kinds, or all (default): {','.join(FAULT_KINDS)}",
     )
-    faults.add_argument("--fault-delay", type=float, default=EmulatorSettings.fault_delay_seconds, help="seconds a slow answer is held (default 1)")
+    faults.add_argument(
+        "--fault-delay", type=float, default=EmulatorSettings.fault_delay_seconds, help="seconds a slow answer is held (default 1)"
+    )
     faults.add_argument(
         "--fault-paths",
         type=lambda text: tuple(p.strip() for p in text.split(",") if p.strip()),

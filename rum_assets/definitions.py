@@ -16,8 +16,8 @@ from rum_assets.partitions import configured_daily_partitions, with_partitions
 from rum_assets.raygun import names as raygun_names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
-from rum_assets.raygun.v3_assets import V3_CATALOG_ASSETS, V3_DAILY_ASSETS
 from rum_assets.raygun.sensors import build_budget_backfill_sensor, build_late_sessions_sensor
+from rum_assets.raygun.v3_assets import V3_CATALOG_ASSETS, V3_DAILY_ASSETS
 from rum_assets.revenera import names as revenera_names
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS
 from rum_assets.revenera.resource import ReveneraResource

@@ -75,9 +75,7 @@ LEDGER_URL = EnvVariable(
     "PostgreSQL URL of the call-budget ledger shared by several machines (empty: SQLite under the state dir)",
     secret=True,
 )
-WAREHOUSE_URL = EnvVariable(
-    "RUM_ASSETS_WAREHOUSE_URL", "PostgreSQL URL of the warehouse (empty: the DuckDB file)", secret=True
-)
+WAREHOUSE_URL = EnvVariable("RUM_ASSETS_WAREHOUSE_URL", "PostgreSQL URL of the warehouse (empty: the DuckDB file)", secret=True)
 DAGSTER_PG_HOST = EnvVariable("DAGSTER_PG_HOST", "host of the Dagster instance's PostgreSQL (dagster-postgres.yaml)")
 DAGSTER_PG_PORT = EnvVariable("DAGSTER_PG_PORT", "its port", "5432")
 DAGSTER_PG_DB = EnvVariable("DAGSTER_PG_DB", "its database", "dagster")

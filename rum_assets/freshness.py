@@ -10,6 +10,7 @@ import dagster as dg
 from rum_assets import env_vars, settings
 from rum_assets.schedules import sensor_status
 
+
 def freshness_checks_and_sensor(
     assets: Sequence[dg.AssetsDefinition],
 ) -> tuple[Sequence[dg.AssetChecksDefinition], dg.SensorDefinition]:

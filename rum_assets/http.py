@@ -126,16 +126,13 @@ def send(
             last_problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             wait = policy.backoff(attempt, rng)
         else:
-            if response.status_code == 429 or (
-                response.status_code == 503 and response.headers.get("Retry-After") is not None
-            ):
+            if response.status_code == 429 or (response.status_code == 503 and response.headers.get("Retry-After") is not None):
                 asked = parse_retry_after(response.headers.get("Retry-After"), clock())
                 if asked is None and response.status_code == 429 and unannounced_429_resets_at is not None:
                     raise RateLimitedError(
                         context.vendor,
                         context.endpoint,
-                        "rate limited without Retry-After: the call budget is spent, so no retry is made "
-                        "(each would cost a call)",
+                        "rate limited without Retry-After: the call budget is spent, so no retry is made (each would cost a call)",
                         resets_at=unannounced_429_resets_at(clock()),
                         day=context.day,
                         status=429,

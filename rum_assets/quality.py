@@ -122,9 +122,7 @@ def standard_check_results(
         params,
     ).fetchone()[0]  # type: ignore[index]
     null_condition = " OR ".join(f"{k} IS NULL" for k in table.key_columns)
-    table_nulls = conn.execute(
-        f"SELECT count(*) FROM {table.qualified_name} WHERE {where} AND ({null_condition})", params
-    ).fetchone()[0]  # type: ignore[index]
+    table_nulls = conn.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where} AND ({null_condition})", params).fetchone()[0]  # type: ignore[index]
     repeated = sum(batch.repeated_key_rows for batch in staged)
     rejected = sum(batch.null_key_rows for batch in staged)
     partition = day.isoformat()
@@ -146,7 +144,11 @@ def standard_check_results(
             check_name=NO_NULL_KEYS,
             passed=table_nulls == 0 and rejected == 0,
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"partition": partition, "rows_with_null_keys": int(rejected + table_nulls), "rejected_rows_table": f"{table.schema}.{REJECTED_ROWS}"},
+            metadata={
+                "partition": partition,
+                "rows_with_null_keys": int(rejected + table_nulls),
+                "rejected_rows_table": f"{table.schema}.{REJECTED_ROWS}",
+            },
             description=(
                 f"{rejected + table_nulls} rows of {day} have no key ({', '.join(table.key_columns)}); they are kept in "
                 f"{table.schema}.{REJECTED_ROWS}, not in {table.qualified_name}"
@@ -156,7 +158,11 @@ def standard_check_results(
         ),
     ]
     if previous_schema is None:
-        results.append(dg.AssetCheckResult(check_name=SCHEMA_UNCHANGED, passed=True, metadata={"partition": day.isoformat(), "note": "first materialization"}))
+        results.append(
+            dg.AssetCheckResult(
+                check_name=SCHEMA_UNCHANGED, passed=True, metadata={"partition": day.isoformat(), "note": "first materialization"}
+            )
+        )
     else:
         before, after = _schema_signature(previous_schema), _schema_signature(current_schema)
         added = sorted(set(after) - set(before))
@@ -174,4 +180,3 @@ def standard_check_results(
             )
         )
     return results
-

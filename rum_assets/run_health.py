@@ -170,7 +170,9 @@ def _free_slots_of_ended_runs(instance: dg.DagsterInstance) -> None:
     unfinished = {
         record.dagster_run.run_id
         for record in instance.get_run_records(
-            filters=dg.RunsFilter(run_ids=list(holding), statuses=[*WATCHED_STATUSES, dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED])
+            filters=dg.RunsFilter(
+                run_ids=list(holding), statuses=[*WATCHED_STATUSES, dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
+            )
         )
     }
     for run_id in holding - unfinished:
@@ -219,4 +221,6 @@ class WorkerRecordingExecutor(InProcessExecutor):
 def worker_recording_in_process_executor(init_context: dg.InitExecutorContext) -> WorkerRecordingExecutor:
     """Dagster's ``in_process`` executor (same config) that records the run worker and clears dead runs."""
     base = _core_in_process_executor_creation(init_context.executor_config)
-    return WorkerRecordingExecutor(retries=base.retries, step_dependency_config=base.step_dependency_config, marker_to_close=base.marker_to_close)
+    return WorkerRecordingExecutor(
+        retries=base.retries, step_dependency_config=base.step_dependency_config, marker_to_close=base.marker_to_close
+    )

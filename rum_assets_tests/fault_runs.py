@@ -13,9 +13,9 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets import settings
+from rum_assets.warehouse_resource import WarehouseResource
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 LINEAGE_COLUMNS = frozenset({"_run_id", "_ingested_at", "fetched_at"})
@@ -59,12 +59,24 @@ def materialize_days(
     unpartitioned, daily = all_assets()
     results = [
         dg.materialize(
-            unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance, run_config=run_config, raise_on_error=raise_on_error
+            unpartitioned + daily,
+            selection=unpartitioned,
+            resources=resources,
+            instance=instance,
+            run_config=run_config,
+            raise_on_error=raise_on_error,
         )
     ]
     for day in days:
         results.append(
-            dg.materialize(daily, partition_key=day.isoformat(), resources=resources, instance=instance, run_config=run_config, raise_on_error=raise_on_error)
+            dg.materialize(
+                daily,
+                partition_key=day.isoformat(),
+                resources=resources,
+                instance=instance,
+                run_config=run_config,
+                raise_on_error=raise_on_error,
+            )
         )
     return results
 

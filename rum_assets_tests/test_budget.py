@@ -12,7 +12,7 @@ from rum_assets.budget import CallBudgetLedger
 from rum_assets.errors import CallBudgetExhaustedError
 
 
-def _spend(path: str, attempts: int, results: "multiprocessing.Queue[int]") -> None:
+def _spend(path: str, attempts: int, results: multiprocessing.Queue[int]) -> None:
     ledger = CallBudgetLedger(path, "raygun:test", daily_limit=50, vendor="Raygun")
     granted = 0
     for _ in range(attempts):

@@ -23,7 +23,11 @@ def test_every_asset_has_description_group_owners_kinds_and_column_schema(monkey
     monkeypatch.setenv("RAYGUN_PAT", "a-token")  # the v3-only assets exist where a token is configured
     graph = load_defs().resolve_asset_graph()
     keys = graph.get_all_asset_keys()
-    assert {dg.AssetKey(["raygun", "sessions"]), dg.AssetKey(["raygun", "session_details"]), dg.AssetKey(["raygun", "page_metrics"])} <= keys
+    assert {
+        dg.AssetKey(["raygun", "sessions"]),
+        dg.AssetKey(["raygun", "session_details"]),
+        dg.AssetKey(["raygun", "page_metrics"]),
+    } <= keys
     for key in keys:
         node = graph.get(key)
         assert node.description and len(node.description) > 40, key
@@ -53,8 +57,15 @@ def test_only_the_chosen_dagster_notices_are_silenced() -> None:
     completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr[-2000:]
     silenced = subprocess.run(
-        [sys.executable, "-c", code.replace("import warnings, dagster as dg\n", "import warnings, dagster as dg, rum_assets\nwarnings.resetwarnings()\n")],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            code.replace("import warnings, dagster as dg\n", "import warnings, dagster as dg, rum_assets\nwarnings.resetwarnings()\n"),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert "BetaWarning" in silenced.stderr  # the filter is what keeps it quiet, not the absence of the notice
 
@@ -74,7 +85,9 @@ def test_importing_the_project_reads_no_environment() -> None:
     env = {**os.environ, "RUM_ASSETS_START_DATE": "not-a-date", "RAYGUN_DAILY_CALL_LIMIT": "many"}
     completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert completed.returncode == 0, completed.stderr[-2000:]
-    assert "LOAD FAILED:" in completed.stdout and ("RUM_ASSETS_START_DATE" in completed.stdout or "RAYGUN_DAILY_CALL_LIMIT" in completed.stdout)
+    assert "LOAD FAILED:" in completed.stdout and (
+        "RUM_ASSETS_START_DATE" in completed.stdout or "RAYGUN_DAILY_CALL_LIMIT" in completed.stdout
+    )
 
 
 def test_the_configured_start_date_and_secret_salt_are_read_when_the_code_location_loads(monkeypatch: pytest.MonkeyPatch) -> None:

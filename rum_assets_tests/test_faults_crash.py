@@ -113,7 +113,9 @@ def _sessions_per_day(database: Path) -> dict[date, tuple[int, set[str]]]:
     return {day: (count, set(run_ids)) for day, count, run_ids in rows}
 
 
-def test_a_full_disk_while_staging_fails_clearly_leaves_the_warehouse_and_no_staged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_while_staging_fails_clearly_leaves_the_warehouse_and_no_staged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rum_assets.raygun.assets import raygun_sessions
 
     day_before, day = date.today() - timedelta(days=3), date.today() - timedelta(days=2)
@@ -126,7 +128,9 @@ def test_a_full_disk_while_staging_fails_clearly_leaves_the_warehouse_and_no_sta
         instance = dg.DagsterInstance.get()
 
         def land(partition: date) -> dg.ExecuteInProcessResult:
-            return dg.materialize([raygun_sessions], partition_key=partition.isoformat(), resources=resources, instance=instance, raise_on_error=False)
+            return dg.materialize(
+                [raygun_sessions], partition_key=partition.isoformat(), resources=resources, instance=instance, raise_on_error=False
+            )
 
         assert land(day_before).success and land(day).success
         before = _sessions_per_day(database)

@@ -14,10 +14,10 @@ from rum_assets_tests.raygun.conftest import make_client
 
 def test_a_days_sessions_become_a_dataframe_with_flattened_columns() -> None:
     day = date(2026, 11, 20)
-    with EmulatorServer([RaygunApp(RaygunEmulatorConfig(sessions_per_day=7, daily_call_limit=0))]) as server:
-        with make_client(server.base_url) as raygun:
-            frame = to_frame(s for page in raygun.iter_session_pages(day) for s in page.sessions)
-            vendor_named = to_frame(raygun.iter_session_pages(day), by_alias=True)
+    server = EmulatorServer([RaygunApp(RaygunEmulatorConfig(sessions_per_day=7, daily_call_limit=0))])
+    with server, make_client(server.base_url) as raygun:
+        frame = to_frame(s for page in raygun.iter_session_pages(day) for s in page.sessions)
+        vendor_named = to_frame(raygun.iter_session_pages(day), by_alias=True)
     assert len(frame) == 7 and frame["id"].is_unique
     assert {"session_start", "status"} <= set(frame.columns)
     assert any(column.startswith("user.") for column in frame.columns)

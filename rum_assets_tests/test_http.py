@@ -126,7 +126,9 @@ def test_an_unannounced_429_is_retried_with_backoff_by_default(server: EmulatorS
     assert len(sleeps) == 1
 
 
-def test_retry_warnings_mask_secrets_quoted_from_the_body(server: EmulatorServer, sleeps: list[float], caplog: pytest.LogCaptureFixture) -> None:
+def test_retry_warnings_mask_secrets_quoted_from_the_body(
+    server: EmulatorServer, sleeps: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
     server.faults.add(FaultRule("/echo", status=502, times=1, body=b'{"message": "upstream saw token s3cr3t-value"}'))
     with caplog.at_level(logging.WARNING, logger="rum_assets.http"):
         assert _send(server, sleeps).status_code == 200

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from rum_assets.warehouse_resource import WarehouseResource
+import pytest
 
 from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
 from rum_assets.emulator.faults import FaultRule
@@ -18,6 +16,7 @@ from rum_assets.emulator.server import EmulatorServer
 from rum_assets.raygun.assets import raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.retries import VENDOR_RETRY_POLICY
+from rum_assets.warehouse_resource import WarehouseResource
 
 DAY = datetime.now(UTC).date() - timedelta(days=2)
 SESSIONS_PATH = "/api/v1/pulse/sessions"

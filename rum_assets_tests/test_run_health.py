@@ -52,7 +52,9 @@ def _dead_worker(*, reap: bool = True) -> WorkerIdentity:
     return identity
 
 
-def _started_run_holding_slot(instance: dg.DagsterInstance, identity: WorkerIdentity | None, *, run_id_in_tag: bool = True) -> dg.DagsterRun:
+def _started_run_holding_slot(
+    instance: dg.DagsterInstance, identity: WorkerIdentity | None, *, run_id_in_tag: bool = True
+) -> dg.DagsterRun:
     run = create_run_for_test(instance, job_name="raygun_daily", status=dg.DagsterRunStatus.STARTED)
     if identity is not None:
         tagged = replace(identity, run_id=run.run_id if run_id_in_tag else "parent-run-id")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import tempfile
 from collections.abc import Iterable
-from datetime import date
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -102,13 +101,22 @@ def test_no_secret_anywhere_after_faulty_runs_and_refused_credentials(
     staging = tmp_path / "staging"
     staging.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(staging))
-    raygun = RaygunApp(RaygunEmulatorConfig(applications=[RaygunCredentials(API_KEY, CLIENT_ID, CLIENT_SECRET)], sessions_per_day=12, daily_call_limit=0))
+    raygun = RaygunApp(
+        RaygunEmulatorConfig(applications=[RaygunCredentials(API_KEY, CLIENT_ID, CLIENT_SECRET)], sessions_per_day=12, daily_call_limit=0)
+    )
     revenera = RecordingRevenera(ReveneraEmulatorConfig(users={USERNAME: PASSWORD}, clients_per_product=20))
     server = EmulatorServer([raygun, revenera], faults=FaultPlan(RandomFaults(rate=0.2, seed=4242, delay_seconds=0.1))).start()
     environment = {
-        "RAYGUN_BASE_URL": server.base_url, "RAYGUN_API_KEY": API_KEY, "RAYGUN_CLIENT_ID": CLIENT_ID, "RAYGUN_CLIENT_SECRET": CLIENT_SECRET,
-        "RAYGUN_DAILY_CALL_LIMIT": "0", "REVENERA_BASE_URL": server.base_url, "REVENERA_USERNAME": USERNAME,
-        "REVENERA_PASSWORD": PASSWORD, "REVENERA_PRODUCT_IDS": ",".join(PRODUCT_IDS), "RUM_ASSETS_PII_SALT": SALT,
+        "RAYGUN_BASE_URL": server.base_url,
+        "RAYGUN_API_KEY": API_KEY,
+        "RAYGUN_CLIENT_ID": CLIENT_ID,
+        "RAYGUN_CLIENT_SECRET": CLIENT_SECRET,
+        "RAYGUN_DAILY_CALL_LIMIT": "0",
+        "REVENERA_BASE_URL": server.base_url,
+        "REVENERA_USERNAME": USERNAME,
+        "REVENERA_PASSWORD": PASSWORD,
+        "REVENERA_PRODUCT_IDS": ",".join(PRODUCT_IDS),
+        "RUM_ASSETS_PII_SALT": SALT,
         "RUM_ASSETS_RETRY_BASE_DELAY_SECONDS": "0.05",
     }
     for name, value in environment.items():
@@ -126,7 +134,13 @@ def test_no_secret_anywhere_after_faulty_runs_and_refused_credentials(
         monkeypatch.setenv("RAYGUN_CLIENT_SECRET", BAD_CLIENT_SECRET)
         monkeypatch.setenv("REVENERA_PASSWORD", BAD_PASSWORD)
         refused = [
-            dg.materialize([by_key[key]], partition_key=days[0].isoformat(), resources=build_resources(database), instance=instance, raise_on_error=False)
+            dg.materialize(
+                [by_key[key]],
+                partition_key=days[0].isoformat(),
+                resources=build_resources(database),
+                instance=instance,
+                raise_on_error=False,
+            )
             for key in ("raygun/sessions", "revenera/user_activity")
         ]
     finally:

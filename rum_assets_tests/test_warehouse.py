@@ -85,7 +85,11 @@ def test_new_columns_are_added_to_an_existing_table(conn: Connection) -> None:
     ensure_table(conn, TABLE)
     replace_partition(conn, _stage([_row(1)]), DAY, {"product_id": "p1"})
     grown = Table(
-        schema=TABLE.schema, name=TABLE.name, description="", key_columns=TABLE.key_columns, scope_columns=TABLE.scope_columns,
+        schema=TABLE.schema,
+        name=TABLE.name,
+        description="",
+        key_columns=TABLE.key_columns,
+        scope_columns=TABLE.scope_columns,
         columns=(*TABLE.columns, Column("colour", "VARCHAR", "new")),
     )
     replace_partition(conn, _stage([{**_row(2), "colour": "red"}], grown), DAY, {"product_id": "p1"})

@@ -12,9 +12,9 @@ Two ways to break a server on purpose, both held by its ``FaultPlan``:
 
 from __future__ import annotations
 
+import random
 import threading
 import time
-import random
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
@@ -39,9 +39,7 @@ class FaultRule:
     """``drop`` closes the connection without an answer (a dropped connection for the client)."""
 
 
-FaultKind = Literal[
-    "429-retry-after", "429-bare", "500", "502", "503", "504", "drop-before", "drop-after", "truncate", "slow"
-]
+FaultKind = Literal["429-retry-after", "429-bare", "500", "502", "503", "504", "drop-before", "drop-after", "truncate", "slow"]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 STATUS_OF: dict[str, int] = {"429-retry-after": 429, "429-bare": 429, "500": 500, "502": 502, "503": 503, "504": 504}
 RAYGUN_V1_PREFIX = "/api/v1/pulse"

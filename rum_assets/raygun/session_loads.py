@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date
 
-
 from rum_assets.pii import PiiPolicy
 from rum_assets.raygun.client import RaygunClient
 from rum_assets.raygun.tables import SESSIONS, V1, V3, scope, session_row, v3_session_row

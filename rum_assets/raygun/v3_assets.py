@@ -90,7 +90,12 @@ def _base_metadata(figures: Mapping[str, Mapping[str, Any]], calls: int) -> dict
 
 
 def _catalog_result(
-    warehouse: WarehouseResource, table: Table, figures: Mapping[str, Mapping[str, Any]], calls: int, preview_columns: list[str], **extra: Any
+    warehouse: WarehouseResource,
+    table: Table,
+    figures: Mapping[str, Mapping[str, Any]],
+    calls: int,
+    preview_columns: list[str],
+    **extra: Any,
 ) -> dg.MaterializeResult:
     with warehouse.connection() as conn:
         total = count_partition(conn, table, None)
@@ -166,7 +171,9 @@ def raygun_error_groups(context: dg.AssetExecutionContext, raygun: RaygunResourc
             staged.add_all(error_group_row(group, app) for group in page)
 
     figures, calls = _replace_catalog(context, raygun, warehouse, ERROR_GROUPS, fill)
-    return _catalog_result(warehouse, ERROR_GROUPS, figures, calls, ["application_id", "identifier", "status", "message", "last_occurred_at"])
+    return _catalog_result(
+        warehouse, ERROR_GROUPS, figures, calls, ["application_id", "identifier", "status", "message", "last_occurred_at"]
+    )
 
 
 @dg.asset(

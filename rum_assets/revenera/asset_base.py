@@ -8,8 +8,8 @@ from typing import Any
 
 import dagster as dg
 
-from rum_assets.errors import VendorError
 from rum_assets import conventions
+from rum_assets.errors import VendorError
 from rum_assets.partitions import partition_day
 from rum_assets.quality import actual_table_schema, previous_column_schema, standard_check_results, standard_check_specs
 from rum_assets.retries import is_retryable
@@ -77,7 +77,8 @@ def write_products(
         calls = client.calls_made
     if failures:
         raise dg.Failure(
-            description=f"Revenera {table.qualified_name} for {day}: {len(failures)} of {len(chosen)} products failed: " + " | ".join(message for message, _ in failures),
+            description=f"Revenera {table.qualified_name} for {day}: {len(failures)} of {len(chosen)} products failed: "
+            + " | ".join(message for message, _ in failures),
             metadata={"products_written": len(figures)},
             allow_retries=any(retryable for _, retryable in failures),
         )

@@ -6,10 +6,9 @@ from typing import Any
 
 import dagster as dg
 
-from rum_assets.errors import PayloadError
+from rum_assets.quality import ROW_COUNT_MATCHES_VENDOR
 from rum_assets.retries import without_retry_on_contract_errors
 from rum_assets.revenera import names
-from rum_assets.quality import ROW_COUNT_MATCHES_VENDOR
 from rum_assets.revenera.asset_base import (
     daily_asset_kwargs,
     load_day,
@@ -37,13 +36,21 @@ __all__ = ["REVENERA_DAILY_ASSETS", "REVENERA_METADATA_ASSETS"]
         "pick `segment_property` for user activity from here.",
     )
 )
-def revenera_product_properties(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def revenera_product_properties(
+    context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     def rows(client: ReveneraClient, product_id: str) -> list[dict[str, Any]]:
         return [
             {
-                "product_id": product_id, "category": category.category, "name": p.name, "friendly_name": p.friendly_name,
-                "filter_type": p.filter_type, "data_type": p.data_type, "supports_regex": p.supports_regex,
-                "supports_meta": p.supports_meta, "supports_null": p.supports_null,
+                "product_id": product_id,
+                "category": category.category,
+                "name": p.name,
+                "friendly_name": p.friendly_name,
+                "filter_type": p.filter_type,
+                "data_type": p.data_type,
+                "supports_regex": p.supports_regex,
+                "supports_meta": p.supports_meta,
+                "supports_null": p.supports_null,
             }
             for category in client.product_properties(product_id).result
             for p in category.properties
@@ -60,11 +67,15 @@ def revenera_product_properties(context: dg.AssetExecutionContext, revenera: Rev
         "or INACTIVE) and first-seen date, from `event-tracking`. Replaced per product on each run.",
     )
 )
-def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def revenera_event_catalog(
+    context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     def rows(client: ReveneraClient, product_id: str) -> list[dict[str, Any]]:
         return [
             {
-                "product_id": product_id, "event_category": category.category or "", "event_name": event.event_name,
+                "product_id": product_id,
+                "event_category": category.category or "",
+                "event_name": event.event_name,
                 "tracking": "ADVANCED" if event.advanced else "BASIC" if event.basic else "INACTIVE",
                 "date_first_seen": event.date_first_seen,
             }
@@ -88,7 +99,9 @@ def revenera_event_catalog(context: dg.AssetExecutionContext, revenera: Revenera
     )
 )
 @without_retry_on_contract_errors
-def revenera_user_activity(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def revenera_user_activity(
+    context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         options = {"days_until_declared_lost": revenera.days_until_declared_lost, "date_reported_lost": revenera.date_reported_lost}
         totals = client.user_activity(product_id, day, **options).result[day]
@@ -101,15 +114,22 @@ def revenera_user_activity(context: dg.AssetExecutionContext, revenera: Revenera
                 staged.add(_activity_row(product_id, day, revenera.segment_property, segment, counts.totals))
         return {"active_users": totals.active or 0}
 
-    metadata, checks, figures = load_day(context, revenera, warehouse, USER_ACTIVITY, fill, ["product_id", "segment", "new_users", "active_users", "lost_users"])
+    metadata, checks, figures = load_day(
+        context, revenera, warehouse, USER_ACTIVITY, fill, ["product_id", "segment", "new_users", "active_users", "lost_users"]
+    )
     metadata[names.ACTIVE_USERS] = sum(int(f["active_users"]) for f in figures.values())
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
 
 def _activity_row(product_id: str, day: date, segment_property: str, segment: str, counts: StatusCounts) -> dict[str, Any]:
     return {
-        "product_id": product_id, "partition_date": day, "segment_property": segment_property, "segment": segment,
-        "new_users": counts.new, "active_users": counts.active, "lost_users": counts.lost,
+        "product_id": product_id,
+        "partition_date": day,
+        "segment_property": segment_property,
+        "segment": segment,
+        "new_users": counts.new,
+        "active_users": counts.active,
+        "lost_users": counts.lost,
     }
 
 
@@ -125,23 +145,36 @@ def _activity_row(product_id: str, day: date, segment_property: str, segment: st
     )
 )
 @without_retry_on_contract_errors
-def revenera_event_usage(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def revenera_event_usage(
+    context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         usage = client.event_usage(product_id, day)
         for event in usage:
             staged.add(
                 {
-                    "product_id": product_id, "partition_date": day,
+                    "product_id": product_id,
+                    "partition_date": day,
                     "event_category": COMBINATION if event.combi_label is not None else event.category or "",
                     "event_name": event.combi_label if event.combi_label is not None else event.name,
-                    "tracking": event.tracking, "is_combination": event.combi_label is not None,
-                    "event_count": event.event_counts, "unique_users": event.unique_users_used_at_least_once,
-                    "users_never_used": event.unique_users_never_used, "avg_count_per_user": event.average_event_count_per_user_at_least_once,
+                    "tracking": event.tracking,
+                    "is_combination": event.combi_label is not None,
+                    "event_count": event.event_counts,
+                    "unique_users": event.unique_users_used_at_least_once,
+                    "users_never_used": event.unique_users_never_used,
+                    "avg_count_per_user": event.average_event_count_per_user_at_least_once,
                 }
             )
         return {"events": sum(e.event_counts for e in usage if e.combi_label is None)}
 
-    metadata, checks, figures = load_day(context, revenera, warehouse, EVENT_USAGE, fill, ["product_id", "event_category", "event_name", "tracking", "event_count", "unique_users"])
+    metadata, checks, figures = load_day(
+        context,
+        revenera,
+        warehouse,
+        EVENT_USAGE,
+        fill,
+        ["product_id", "event_category", "event_name", "tracking", "event_count", "unique_users"],
+    )
     metadata[names.EVENT_COUNT] = sum(int(f["events"]) for f in figures.values())
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
@@ -181,7 +214,9 @@ def _text(value: Any) -> str | None:
     )
 )
 @without_retry_on_contract_errors
-def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def revenera_client_profiles(
+    context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         pages = 0
         for page in client.iter_client_pages(product_id, day, CLIENT_PROPERTIES, CLIENT_DAILY_PROPERTIES):
@@ -192,18 +227,26 @@ def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: Revene
                     continue
                 staged.add(
                     {
-                        "product_id": product_id, "partition_date": day, "client_id": profile["clientId"],
-                        "prod_version": _text(daily.get("prodVersion")), "prod_edition": _text(daily.get("prodEdition")),
-                        "license_type": _text(daily.get("licenseType")), "country": _text(daily.get("geography.country")),
-                        "os_platform": _text(daily.get("os.platform")), "ram_mb": _number(profile.get("ram")),
-                        "cpu_cores": _number(profile.get("cpuCores")), "date_installed": _text(profile.get("dateInstalled")),
+                        "product_id": product_id,
+                        "partition_date": day,
+                        "client_id": profile["clientId"],
+                        "prod_version": _text(daily.get("prodVersion")),
+                        "prod_edition": _text(daily.get("prodEdition")),
+                        "license_type": _text(daily.get("licenseType")),
+                        "country": _text(daily.get("geography.country")),
+                        "os_platform": _text(daily.get("os.platform")),
+                        "ram_mb": _number(profile.get("ram")),
+                        "cpu_cores": _number(profile.get("cpuCores")),
+                        "date_installed": _text(profile.get("dateInstalled")),
                     }
                 )
         totals = client.user_activity(product_id, day).result[day]
         active = totals.active if isinstance(totals, StatusCounts) else None
         return {"pages": pages, "vendor_active": active}
 
-    metadata, checks, figures = load_day(context, revenera, warehouse, CLIENT_PROFILES, fill, ["product_id", "client_id", "prod_version", "prod_edition", "country"])
+    metadata, checks, figures = load_day(
+        context, revenera, warehouse, CLIENT_PROFILES, fill, ["product_id", "client_id", "prod_version", "prod_edition", "country"]
+    )
     mismatched = {pid: f for pid, f in figures.items() if f["vendor_active"] is not None and f["rows"] != f["vendor_active"]}
     checks.append(
         dg.AssetCheckResult(
@@ -220,8 +263,13 @@ def revenera_client_profiles(context: dg.AssetExecutionContext, revenera: Revene
 
 
 REVENERA_DAILY_ASSETS = [
-    revenera_user_activity, revenera_event_usage, revenera_client_profiles, revenera_usage_distribution,
-    revenera_raw_events, revenera_exceptions, revenera_custom_events,
+    revenera_user_activity,
+    revenera_event_usage,
+    revenera_client_profiles,
+    revenera_usage_distribution,
+    revenera_raw_events,
+    revenera_exceptions,
+    revenera_custom_events,
 ]
 """The reports first (the daily schedule takes the first four), then the export files (the sensor's)."""
 REVENERA_METADATA_ASSETS = [revenera_product_properties, revenera_event_catalog, revenera_license_keys]

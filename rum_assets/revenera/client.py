@@ -172,14 +172,19 @@ class ReveneraClient:
             break
         if response.status_code in (401, 403):
             raise AuthenticationError(
-                VENDOR, f"POST {self.paths.path('login')}", f"the user name or password was refused: check REVENERA_USERNAME and REVENERA_PASSWORD ({problem})",
-                status=response.status_code, secrets=self._secrets,
+                VENDOR,
+                f"POST {self.paths.path('login')}",
+                f"the user name or password was refused: check REVENERA_USERNAME and REVENERA_PASSWORD ({problem})",
+                status=response.status_code,
+                secrets=self._secrets,
             )
         if response.status_code != 200:
             raise VendorHTTPError(VENDOR, f"POST {self.paths.path('login')}", problem, status=response.status_code, secrets=self._secrets)
         missing = {"RUI-Session-Token", "RUI-Csrf"} - set(self._http.cookies.keys())
         if missing:
-            raise AuthenticationError(VENDOR, f"POST {self.paths.path('login')}", f"login succeeded but did not set the cookies {sorted(missing)}")
+            raise AuthenticationError(
+                VENDOR, f"POST {self.paths.path('login')}", f"login succeeded but did not set the cookies {sorted(missing)}"
+            )
         self.products = parse_response(LoginResponse, response, self._context("login", None)).products
         self._logged_in = True
         self.logins += 1
@@ -195,7 +200,9 @@ class ReveneraClient:
             if not self._logged_in:
                 self.login()
             response = self._send(endpoint.method, name, product_id, day, **kwargs)
-            expired = response.status_code in RELOGIN_STATUSES or (response.status_code == 200 and "AUTH" in (_v2_failure(response) or ("", ""))[0].upper())
+            expired = response.status_code in RELOGIN_STATUSES or (
+                response.status_code == 200 and "AUTH" in (_v2_failure(response) or ("", ""))[0].upper()
+            )
             if not expired:
                 break
             self._logged_in = False
@@ -203,13 +210,39 @@ class ReveneraClient:
             if again:
                 status = response.status_code
                 if status == 401 or status == 200:
-                    raise AuthenticationError(VENDOR, where, f"product {product_id}: refused after logging in again ({_answer(response)} twice)", day=day, status=status)
-                raise VendorHTTPError(VENDOR, where, f"product {product_id}: {_answer(response)} again after a fresh login: {response_problem(response)}", day=day, status=status, secrets=self._secrets)
+                    raise AuthenticationError(
+                        VENDOR,
+                        where,
+                        f"product {product_id}: refused after logging in again ({_answer(response)} twice)",
+                        day=day,
+                        status=status,
+                    )
+                raise VendorHTTPError(
+                    VENDOR,
+                    where,
+                    f"product {product_id}: {_answer(response)} again after a fresh login: {response_problem(response)}",
+                    day=day,
+                    status=status,
+                    secrets=self._secrets,
+                )
             self.log.info("Revenera: %s on %s (session expired?); logging in again", _answer(response), where)
         if response.status_code == 404:
-            raise NotFoundError(VENDOR, where, f"product {product_id}: HTTP 404 ({response_problem(response)}); {self.paths.not_found_hint(name)}", day=day, status=404)
+            raise NotFoundError(
+                VENDOR,
+                where,
+                f"product {product_id}: HTTP 404 ({response_problem(response)}); {self.paths.not_found_hint(name)}",
+                day=day,
+                status=404,
+            )
         if response.status_code != 200:
-            raise VendorHTTPError(VENDOR, where, f"product {product_id}: {response_problem(response)}", day=day, status=response.status_code, secrets=self._secrets)
+            raise VendorHTTPError(
+                VENDOR,
+                where,
+                f"product {product_id}: {response_problem(response)}",
+                day=day,
+                status=response.status_code,
+                secrets=self._secrets,
+            )
         failure = _v2_failure(response)
         if failure is not None:
             raise PayloadError(VENDOR, where, f"product {product_id}: the vendor answered status {failure[0]!r}: {failure[1]}", day=day)
@@ -218,7 +251,9 @@ class ReveneraClient:
     # -- metadata -------------------------------------------------------------------------------
 
     def product_properties(self, product_id: str) -> ProductProperties:
-        return parse_response(ProductProperties, self._call("product_properties", product_id), self._context("product_properties", None, product_id))
+        return parse_response(
+            ProductProperties, self._call("product_properties", product_id), self._context("product_properties", None, product_id)
+        )
 
     def event_catalog(self, product_id: str) -> EventCatalog:
         return parse_response(EventCatalog, self._call("event_catalog", product_id), self._context("event_catalog", None, product_id))
@@ -249,11 +284,18 @@ class ReveneraClient:
         response = self._call("date_range", product_id, day, body)
         report = parse_response(DateRangeReport, response, self._context("date_range", day, product_id))
         if day not in report.result:
-            raise PayloadError(VENDOR, self._context("date_range", day, product_id).endpoint, f"field 'result' has no entry for {day} (keys: {sorted(map(str, report.result))[:5]})", day=day)
+            raise PayloadError(
+                VENDOR,
+                self._context("date_range", day, product_id).endpoint,
+                f"field 'result' has no entry for {day} (keys: {sorted(map(str, report.result))[:5]})",
+                day=day,
+            )
         if segment_property and not isinstance(report.result[day], SegmentedCounts):
             raise PayloadError(
-                VENDOR, self._context("date_range", day, product_id).endpoint,
-                f"product {product_id}: asked to segment by {segment_property!r} but the answer for {day} is not segmented (no 'level1')", day=day,
+                VENDOR,
+                self._context("date_range", day, product_id).endpoint,
+                f"product {product_id}: asked to segment by {segment_property!r} but the answer for {day} is not segmented (no 'level1')",
+                day=day,
             )
         return report
 
@@ -263,30 +305,57 @@ class ReveneraClient:
         Combination entries (``combiLabel``) in the full report's answer are kept."""
         catalog = catalog or self.event_catalog(product_id)
         advanced = [{"category": c.category, "name": e.event_name} for c in catalog.result for e in c.category_event_names if e.advanced]
-        basic = [{"category": c.category, "name": e.event_name} for c in catalog.result for e in c.category_event_names if e.basic and not e.advanced]
+        basic = [
+            {"category": c.category, "name": e.event_name}
+            for c in catalog.result
+            for e in c.category_event_names
+            if e.basic and not e.advanced
+        ]
         usage: list[EventUsage] = []
         if advanced:
             body = {"startDate": day.isoformat(), "stopDate": day.isoformat(), "events": advanced}
-            report = parse_response(EventUsageReport, self._call("event_full_report", product_id, day, body), self._context("event_full_report", day, product_id))
+            report = parse_response(
+                EventUsageReport,
+                self._call("event_full_report", product_id, day, body),
+                self._context("event_full_report", day, product_id),
+            )
             usage.extend(report.result)
         if basic:
-            body = {"startDate": day.isoformat(), "stopDate": day.isoformat(), "dateSplit": "day", "dataView": "usageCounts", "events": basic}
+            body = {
+                "startDate": day.isoformat(),
+                "stopDate": day.isoformat(),
+                "dateSplit": "day",
+                "dataView": "usageCounts",
+                "events": basic,
+            }
             context = self._context("event_timeline", day, product_id)
             timeline = parse_response(EventTimeline, self._call("event_timeline", product_id, day, body), context)
             if day not in timeline.result:
                 raise PayloadError(VENDOR, context.endpoint, f"product {product_id}: field 'result' has no entry for {day}", day=day)
             for entry in timeline.result[day]:
-                usage.append(EventUsage(category=entry.category, name=entry.name, combiLabel=entry.combi_label, tracking="BASIC", eventCounts=int(entry.value)))
+                usage.append(
+                    EventUsage(
+                        category=entry.category,
+                        name=entry.name,
+                        combiLabel=entry.combi_label,
+                        tracking="BASIC",
+                        eventCounts=int(entry.value),
+                    )
+                )
         return usage
 
     def usage_distribution(self, product_id: str, day: date) -> UsageDistribution:
         """The engagement histogram of one day (clients per bucket of active days, sessions, runtime)."""
         body = {"startDate": day.isoformat(), "stopDate": day.isoformat()}
-        return parse_response(UsageDistribution, self._call("usage_distribution", product_id, day, body), self._context("usage_distribution", day, product_id))
+        return parse_response(
+            UsageDistribution, self._call("usage_distribution", product_id, day, body), self._context("usage_distribution", day, product_id)
+        )
 
     def license_keys(self, product_id: str) -> list[LicenseKey]:
         """The product's license key registry (listKeys, no filters). Read only: this client never writes keys."""
-        return parse_response(LicenseKeyList, self._call("license_keys", product_id, None, {}), self._context("license_keys", None, product_id)).result
+        return parse_response(
+            LicenseKeyList, self._call("license_keys", product_id, None, {}), self._context("license_keys", None, product_id)
+        ).result
 
     def iter_client_pages(self, product_id: str, day: date, properties: list[str], daily_properties: list[str]) -> Iterator[ClientPage]:
         """Pages of clients installed by ``day`` and seen since, with their daily data of ``day``."""
@@ -306,11 +375,21 @@ class ReveneraClient:
             if page.reached_end:
                 return
             if not page.next_client_id or page.next_client_id == body["startAtClientId"]:
-                raise PayloadError(VENDOR, self._context("client_property_list", day, product_id).endpoint, "field 'nextClientId' is missing or repeats while reachedEnd is false", day=day)
+                raise PayloadError(
+                    VENDOR,
+                    self._context("client_property_list", day, product_id).endpoint,
+                    "field 'nextClientId' is missing or repeats while reachedEnd is false",
+                    day=day,
+                )
             body["startAtClientId"] = page.next_client_id
             if page_number % 10 == 0:
                 self.log.info("Revenera %s %s: %d client pages read", product_id, day, page_number)
-        raise VendorHTTPError(VENDOR, self._context("client_property_list", day, product_id).endpoint, f"more than {MAX_CLIENT_PAGES} pages of clients", day=day)
+        raise VendorHTTPError(
+            VENDOR,
+            self._context("client_property_list", day, product_id).endpoint,
+            f"more than {MAX_CLIENT_PAGES} pages of clients",
+            day=day,
+        )
 
     # -- exports ------------------------------------------------------------------------------
 
@@ -361,8 +440,12 @@ class ReveneraClient:
                         return target
             except (httpx.TransportError, ExportFileError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
-            self.log.warning("Revenera %s: download of %s failed (%s), attempt %d/%d", product_id, file_name, problem, attempt, DOWNLOAD_ATTEMPTS)
-        raise VendorHTTPError(VENDOR, f"GET <download URL of {file_name}>", f"gave up after {DOWNLOAD_ATTEMPTS} attempts: {problem}", day=day)
+            self.log.warning(
+                "Revenera %s: download of %s failed (%s), attempt %d/%d", product_id, file_name, problem, attempt, DOWNLOAD_ATTEMPTS
+            )
+        raise VendorHTTPError(
+            VENDOR, f"GET <download URL of {file_name}>", f"gave up after {DOWNLOAD_ATTEMPTS} attempts: {problem}", day=day
+        )
 
 
 def _answer(response: httpx.Response) -> str:

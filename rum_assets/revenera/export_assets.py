@@ -1,6 +1,5 @@
 """The daily export-file assets: raw events, exceptions, custom events. Every column of a file lands."""
 
-
 import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -32,17 +31,29 @@ def _utc_today() -> date:
 
 
 def _load_file(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, kind: str, client: ReveneraClient, product_id: str, day: date, vouched: Mapping[str, float]
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    kind: str,
+    client: ReveneraClient,
+    product_id: str,
+    day: date,
+    vouched: Mapping[str, float],
 ) -> dict[str, Any]:
     table = EXPORT_TABLES[kind]
     what = f"{EXPORT_KINDS[kind]} export of product {product_id}"
     entry = client.listed_export_file(kind, product_id, day)
     if entry is None:
-        raise NotFoundError("Revenera", what, "the day's file is not final yet: it is not listed as closed (or is past retention); the export sensor requests the day once it is", day=day)
+        raise NotFoundError(
+            "Revenera",
+            what,
+            "the day's file is not final yet: it is not listed as closed (or is past retention); the export sensor requests the day once it is",
+            day=day,
+        )
     size = entry.compressed_size_kb
     if not final_by_date(day, _utc_today()) and (size is None or vouched.get(product_id) != size):
         raise NotFoundError(
-            "Revenera", what,
+            "Revenera",
+            what,
             f"{entry.file_name} is not final yet: its day is yesterday or today (UTC) and its listed size ({size} KB) has not been "
             "seen unchanged for 30 minutes; the export sensor requests the day when it has (or load it after the next day)",
             day=day,
@@ -53,7 +64,13 @@ def _load_file(
         extracted = extract_csv(zip_path, Path(directory))
         zip_path.unlink()
         if extracted.encoding != "utf-8":
-            context.log.warning("Revenera %s %s: %s is not UTF-8 (first bad byte on line %s); read it as latin-1", product_id, day, entry.file_name, extracted.first_bad_line)
+            context.log.warning(
+                "Revenera %s %s: %s is not UTF-8 (first bad byte on line %s); read it as latin-1",
+                product_id,
+                day,
+                entry.file_name,
+                extracted.first_bad_line,
+            )
         header = read_header(extracted.path)
         plan = plan_columns(kind, header, table)
         with warehouse.connection() as conn:
@@ -61,13 +78,19 @@ def _load_file(
             target = plan.table_for_file(before)
             sql = select_sql(extracted.path, plan)
             try:
-                rows = replace_partition_from_query(conn, target, sql, day, {"product_id": product_id}, [product_id, day, context.run.run_id, datetime.now(UTC)])
+                rows = replace_partition_from_query(
+                    conn, target, sql, day, {"product_id": product_id}, [product_id, day, context.run.run_id, datetime.now(UTC)]
+                )
             except duckdb_module.Error as exc:
                 raise describe_load_error(exc, conn, extracted.path, plan, entry.file_name, product_id, day) from None
     new = [{"header": p.header, "column": p.column.name} for p in plan.columns if not p.known and p.column.name not in before.column_names]
     return {
-        "rows": rows, "file": entry.file_name, "size": {"file": entry.file_name, "listed_kb": size, "bytes": zip_bytes},
-        "missing": list(plan.missing), "new_columns": new, "encoding": extracted.encoding,
+        "rows": rows,
+        "file": entry.file_name,
+        "size": {"file": entry.file_name, "listed_kb": size, "bytes": zip_bytes},
+        "missing": list(plan.missing),
+        "new_columns": new,
+        "encoding": extracted.encoding,
     }
 
 
@@ -75,7 +98,8 @@ def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefin
     table = EXPORT_TABLES[kind]
     key = dg.AssetKey(["revenera", name])
     complete = dg.AssetCheckSpec(
-        EXPORT_COLUMNS_COMPLETE, asset=key,
+        EXPORT_COLUMNS_COMPLETE,
+        asset=key,
         description="Warns when a day's file lacks a column we know for this export (that column is NULL for the file's rows).",
     )
 
@@ -84,7 +108,10 @@ def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefin
     def export_asset(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         enabled = revenera.enabled_export_kinds()
         if kind not in enabled:
-            raise dg.Failure(f"Revenera {name}: the {EXPORT_KINDS[kind]} export ({kind!r}) is disabled: REVENERA_EXPORT_KINDS is {','.join(enabled) or '(empty)'}; add {kind} to load it", allow_retries=False)
+            raise dg.Failure(
+                f"Revenera {name}: the {EXPORT_KINDS[kind]} export ({kind!r}) is disabled: REVENERA_EXPORT_KINDS is {','.join(enabled) or '(empty)'}; add {kind} to load it",
+                allow_retries=False,
+            )
         previous_schema = previous_column_schema(context)
         vouched = vouched_sizes(context.run.tags)
 
@@ -105,7 +132,9 @@ def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefin
         missing = {pid: f["missing"] for pid, f in figures.items() if f["missing"]}
         checks.append(
             dg.AssetCheckResult(
-                check_name=EXPORT_COLUMNS_COMPLETE, passed=not missing, severity=dg.AssetCheckSeverity.WARN,
+                check_name=EXPORT_COLUMNS_COMPLETE,
+                passed=not missing,
+                severity=dg.AssetCheckSeverity.WARN,
                 metadata={"partition": context.partition_key, "missing_by_product": dg.MetadataValue.json(missing)},
             )
         )

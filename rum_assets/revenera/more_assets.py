@@ -1,6 +1,5 @@
 """Two more Revenera assets: the day's engagement histogram and the license key registry (read only)."""
 
-
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -26,10 +25,19 @@ def distribution_rows(product_id: str, day: date, report: UsageDistribution) -> 
     rows: list[dict[str, Any]] = []
     for active_days, bucket in report.result.active_days.items():
         rows.append({**base, "active_days": active_days, "measure": "users", "bucket": ALL, "clients": bucket.users})
-        rows.extend({**base, "active_days": active_days, "measure": "sessions", "bucket": label, "clients": n} for label, n in bucket.sessions.items())
-        rows.extend({**base, "active_days": active_days, "measure": "runtime", "bucket": label, "clients": n} for label, n in bucket.runtime.items())
-    rows.extend({**base, "active_days": ALL, "measure": "sessions", "bucket": label, "clients": n} for label, n in report.result.sessions.items())
-    rows.extend({**base, "active_days": ALL, "measure": "runtime", "bucket": label, "clients": n} for label, n in report.result.runtime.items())
+        rows.extend(
+            {**base, "active_days": active_days, "measure": "sessions", "bucket": label, "clients": n}
+            for label, n in bucket.sessions.items()
+        )
+        rows.extend(
+            {**base, "active_days": active_days, "measure": "runtime", "bucket": label, "clients": n} for label, n in bucket.runtime.items()
+        )
+    rows.extend(
+        {**base, "active_days": ALL, "measure": "sessions", "bucket": label, "clients": n} for label, n in report.result.sessions.items()
+    )
+    rows.extend(
+        {**base, "active_days": ALL, "measure": "runtime", "bucket": label, "clients": n} for label, n in report.result.runtime.items()
+    )
     return rows
 
 
@@ -43,13 +51,17 @@ def distribution_rows(product_id: str, day: date, report: UsageDistribution) -> 
     )
 )
 @without_retry_on_contract_errors
-def revenera_usage_distribution(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def revenera_usage_distribution(
+    context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
         rows = distribution_rows(product_id, day, client.usage_distribution(product_id, day))
         staged.add_all(rows)
         return {"clients": sum(r["clients"] or 0 for r in rows if r["measure"] == "users")}
 
-    metadata, checks, figures = load_day(context, revenera, warehouse, USAGE_DISTRIBUTION, fill, ["product_id", "active_days", "measure", "bucket", "clients"])
+    metadata, checks, figures = load_day(
+        context, revenera, warehouse, USAGE_DISTRIBUTION, fill, ["product_id", "active_days", "measure", "bucket", "clients"]
+    )
     metadata[names.ACTIVE_CLIENTS] = sum(int(f["clients"]) for f in figures.values())
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
@@ -75,14 +87,25 @@ def _status(key: LicenseKey) -> str:
         "Read only: nothing here ever writes to the registry. Replaced per product on each run.",
     )
 )
-def revenera_license_keys(context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def revenera_license_keys(
+    context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     def rows(client: ReveneraClient, product_id: str) -> list[dict[str, Any]]:
         return [
             {
-                "product_id": product_id, "license_key": key.license_key, "license_type": key.license_type, "status": _status(key),
-                "allowed": key.allowed, "blocked": key.blocked, "activated": key.activated, "expired": key.expired,
-                "expiry_date": key.expiry_date, "date_created": key.date_created, "clients_allowed": key.clients_allowed,
-                "clients_using": key.clients_using, "vendor_fields": key.model_dump(mode="json", by_alias=True, exclude_none=True),
+                "product_id": product_id,
+                "license_key": key.license_key,
+                "license_type": key.license_type,
+                "status": _status(key),
+                "allowed": key.allowed,
+                "blocked": key.blocked,
+                "activated": key.activated,
+                "expired": key.expired,
+                "expiry_date": key.expiry_date,
+                "date_created": key.date_created,
+                "clients_allowed": key.clients_allowed,
+                "clients_using": key.clients_using,
+                "vendor_fields": key.model_dump(mode="json", by_alias=True, exclude_none=True),
             }
             for key in client.license_keys(product_id)
         ]

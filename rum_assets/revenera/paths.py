@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 PATH_OVERRIDES_ENV = "REVENERA_PATH_OVERRIDES"
 
+
 class Endpoint(NamedTuple):
     method: str
     path: str
@@ -61,7 +62,9 @@ def parse_path_overrides(text: str | None) -> dict[str, str]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{PATH_OVERRIDES_ENV} is not JSON ({exc}); expected e.g. {{\"custom_list\": \"/v3/customEventTracking/listFiles/{{pid}}\"}}") from None
+        raise ValueError(
+            f'{PATH_OVERRIDES_ENV} is not JSON ({exc}); expected e.g. {{"custom_list": "/v3/customEventTracking/listFiles/{{pid}}"}}'
+        ) from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise ValueError(f"{PATH_OVERRIDES_ENV} must be a JSON object of endpoint name -> path template")
     unknown = sorted(set(data) - set(ENDPOINTS))

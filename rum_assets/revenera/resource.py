@@ -47,7 +47,9 @@ class ReveneraResource(dg.ConfigurableResource):
         default="",
         description=f"{PATH_OVERRIDES_ENV}: JSON object endpoint name -> path template with {{pid}}, for inferred paths the real API serves elsewhere.",
     )
-    export_kinds: str = Field(default="raw,exc,cust", description="REVENERA_EXPORT_KINDS: comma list of the export files to load (raw, exc, cust).")
+    export_kinds: str = Field(
+        default="raw,exc,cust", description="REVENERA_EXPORT_KINDS: comma list of the export files to load (raw, exc, cust)."
+    )
 
     def products(self) -> list[str]:
         ids = [p.strip() for p in self.product_ids.split(",") if p.strip()]

@@ -87,7 +87,8 @@ def build_export_sensor(
                     asked = requested.get(kind, {}).get(day, {})
                     loaded = loaded_sizes(context.instance, key, day) if day in materialized else {}
                     due = {
-                        pid: size for pid, size in sizes.items()
+                        pid: size
+                        for pid, size in sizes.items()
                         if not (pid in asked and asked[pid] == size)
                         and not (day in materialized and (not loaded or loaded.get(pid, "none") == size))
                     }
@@ -107,7 +108,11 @@ def build_export_sensor(
         )
         if not runs:
             return dg.SensorResult(skip_reason=dg.SkipReason("no newly final export file"), cursor=cursor)
-        context.log.info("Requesting %d export loads: %s", len(runs), ", ".join(f"{r.asset_selection[0].to_user_string()} {r.partition_key} ({r.tags[PRODUCTS_TAG]})" for r in runs))  # type: ignore[index]
+        context.log.info(
+            "Requesting %d export loads: %s",
+            len(runs),
+            ", ".join(f"{r.asset_selection[0].to_user_string()} {r.partition_key} ({r.tags[PRODUCTS_TAG]})" for r in runs),
+        )  # type: ignore[index]
         return dg.SensorResult(run_requests=runs, cursor=cursor)
 
     return revenera_export_files

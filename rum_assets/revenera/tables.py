@@ -14,7 +14,11 @@ _ROW = Column("row_number", "BIGINT", "Position of the row in the day's export f
 _PER_DAY = {"scope_columns": ("product_id",)}
 
 PRODUCT_PROPERTIES = Table(
-    schema=SCHEMA, name="product_properties", partition_column=None, key_columns=("name",), scope_columns=("product_id",),
+    schema=SCHEMA,
+    name="product_properties",
+    partition_column=None,
+    key_columns=("name",),
+    scope_columns=("product_id",),
     description="Properties a product's reports can filter and segment by.",
     columns=(
         _PRODUCT,
@@ -30,7 +34,11 @@ PRODUCT_PROPERTIES = Table(
 )
 
 EVENT_CATALOG = Table(
-    schema=SCHEMA, name="event_catalog", partition_column=None, key_columns=("event_category", "event_name"), scope_columns=("product_id",),
+    schema=SCHEMA,
+    name="event_catalog",
+    partition_column=None,
+    key_columns=("event_category", "event_name"),
+    scope_columns=("product_id",),
     description="Events a product tracks, with their tracking level.",
     columns=(
         _PRODUCT,
@@ -42,10 +50,14 @@ EVENT_CATALOG = Table(
 )
 
 USER_ACTIVITY = Table(
-    schema=SCHEMA, name="user_activity", key_columns=("segment_property", "segment"), **_PER_DAY,  # type: ignore[arg-type]
+    schema=SCHEMA,
+    name="user_activity",
+    key_columns=("segment_property", "segment"),
+    **_PER_DAY,  # type: ignore[arg-type]
     description="New, active and lost clients per product and day, in total and per segment.",
     columns=(
-        _PRODUCT, _PARTITION,
+        _PRODUCT,
+        _PARTITION,
         Column("segment_property", "VARCHAR", "Property split by, or '(none)' for the totals", nullable=False),
         Column("segment", "VARCHAR", "Segment value, or '(all)'", nullable=False),
         Column("new_users", "BIGINT", "Clients first seen that day"),
@@ -55,10 +67,14 @@ USER_ACTIVITY = Table(
 )
 
 EVENT_USAGE = Table(
-    schema=SCHEMA, name="event_usage", key_columns=("event_category", "event_name"), **_PER_DAY,  # type: ignore[arg-type]
+    schema=SCHEMA,
+    name="event_usage",
+    key_columns=("event_category", "event_name"),
+    **_PER_DAY,  # type: ignore[arg-type]
     description="Usage of each tracked event per product and day.",
     columns=(
-        _PRODUCT, _PARTITION,
+        _PRODUCT,
+        _PARTITION,
         Column("event_category", "VARCHAR", "Event category ('' when none, '(combination)' for combinations)", nullable=False),
         Column("event_name", "VARCHAR", "Event name (the combination's label for a combination)", nullable=False),
         Column("tracking", "VARCHAR", "ADVANCED (from the advanced full report) or BASIC (count only, from the basic timeline)"),
@@ -71,10 +87,14 @@ EVENT_USAGE = Table(
 )
 
 CLIENT_PROFILES = Table(
-    schema=SCHEMA, name="client_profiles", key_columns=("client_id",), **_PER_DAY,  # type: ignore[arg-type]
+    schema=SCHEMA,
+    name="client_profiles",
+    key_columns=("client_id",),
+    **_PER_DAY,  # type: ignore[arg-type]
     description="Clients active on the day with that day's product properties and their current hardware.",
     columns=(
-        _PRODUCT, _PARTITION,
+        _PRODUCT,
+        _PARTITION,
         Column("client_id", "VARCHAR", "Revenera client id", nullable=False),
         Column("prod_version", "VARCHAR", "Product version that day"),
         Column("prod_edition", "VARCHAR", "Edition that day"),
@@ -88,19 +108,37 @@ CLIENT_PROFILES = Table(
 )
 
 USAGE_DISTRIBUTION = Table(
-    schema=SCHEMA, name="usage_distribution", key_columns=("active_days", "measure", "bucket"), **_PER_DAY,  # type: ignore[arg-type]
+    schema=SCHEMA,
+    name="usage_distribution",
+    key_columns=("active_days", "measure", "bucket"),
+    **_PER_DAY,  # type: ignore[arg-type]
     description="The vendor's engagement histogram for one day: clients per bucket of active days, and within it per bucket of sessions and runtime.",
     columns=(
-        _PRODUCT, _PARTITION,
-        Column("active_days", "VARCHAR", "Active-days bucket as the vendor labels it (a one-day range: '1'); '(all)' for a histogram not split by it", nullable=False),
+        _PRODUCT,
+        _PARTITION,
+        Column(
+            "active_days",
+            "VARCHAR",
+            "Active-days bucket as the vendor labels it (a one-day range: '1'); '(all)' for a histogram not split by it",
+            nullable=False,
+        ),
         Column("measure", "VARCHAR", "users (clients in the active-days bucket), sessions or runtime", nullable=False),
-        Column("bucket", "VARCHAR", "Sessions or runtime bucket label as the vendor sends it (e.g. '≤ 1', '0:06 - 0:15'); '(all)' for users", nullable=False),
+        Column(
+            "bucket",
+            "VARCHAR",
+            "Sessions or runtime bucket label as the vendor sends it (e.g. '≤ 1', '0:06 - 0:15'); '(all)' for users",
+            nullable=False,
+        ),
         Column("clients", "BIGINT", "Clients in the bucket"),
     ),
 )
 
 LICENSE_KEYS = Table(
-    schema=SCHEMA, name="license_keys", partition_column=None, key_columns=("license_key",), scope_columns=("product_id",),
+    schema=SCHEMA,
+    name="license_keys",
+    partition_column=None,
+    key_columns=("license_key",),
+    scope_columns=("product_id",),
     description="The license key registry of each product, read only (listKeys).",
     columns=(
         _PRODUCT,
@@ -133,7 +171,17 @@ def _known(name: str, sql_type: str, description: str, *headers: str) -> ExportC
     return ExportColumn(Column(name, sql_type, description), headers)
 
 
-_TIME = _known("event_time", "TIMESTAMP", "When it happened (UTC)", "timestamp", "Timestamp", "eventTimestamp", "Event Timestamp", "eventTime", "Event Time")
+_TIME = _known(
+    "event_time",
+    "TIMESTAMP",
+    "When it happened (UTC)",
+    "timestamp",
+    "Timestamp",
+    "eventTimestamp",
+    "Event Timestamp",
+    "eventTime",
+    "Event Time",
+)
 _CLIENT = _known("client_id", "VARCHAR", "Revenera client id", "clientId", "Client ID")
 _VERSION = _known("prod_version", "VARCHAR", "Product version", "prodVersion", "Version", "Product Version")
 _EDITION = _known("prod_edition", "VARCHAR", "Edition", "prodEdition", "Edition", "Product Edition")
@@ -166,11 +214,26 @@ _SYSTEM = (
 
 EXPORT_KNOWN_COLUMNS: dict[str, tuple[ExportColumn, ...]] = {
     "raw": (
-        _TIME, _CLIENT, _known("session_id", "VARCHAR", "Session id", "sessionId", "Session ID"),
-        _CATEGORY, _NAME, _DATA, _VERSION, _EDITION, _LICENSE, _PLATFORM, _COUNTRY,
+        _TIME,
+        _CLIENT,
+        _known("session_id", "VARCHAR", "Session id", "sessionId", "Session ID"),
+        _CATEGORY,
+        _NAME,
+        _DATA,
+        _VERSION,
+        _EDITION,
+        _LICENSE,
+        _PLATFORM,
+        _COUNTRY,
     ),
     "exc": (
-        _TIME, _CLIENT, _VERSION, _EDITION, _LICENSE, _PLATFORM, _COUNTRY,
+        _TIME,
+        _CLIENT,
+        _VERSION,
+        _EDITION,
+        _LICENSE,
+        _PLATFORM,
+        _COUNTRY,
         _known("class_name", "VARCHAR", "Class that threw", "className", "Class", "Class Name"),
         _known("method_name", "VARCHAR", "Method that threw", "methodName", "Method", "Method Name"),
         _known("exception_message", "VARCHAR", "Exception message", "exceptionMessage", "Message", "Exception Message"),
@@ -212,13 +275,20 @@ EXPORT_HEADER_LOOKUP: dict[str, dict[str, ExportColumn]] = {
 
 def _export_table(name: str, kind: str, description: str) -> Table:
     return Table(
-        schema=SCHEMA, name=name, key_columns=("row_number",), **_PER_DAY,  # type: ignore[arg-type]
+        schema=SCHEMA,
+        name=name,
+        key_columns=("row_number",),
+        **_PER_DAY,  # type: ignore[arg-type]
         description=description,
         columns=(_PRODUCT, _PARTITION, _ROW, *(known.column for known in EXPORT_KNOWN_COLUMNS[kind])),
     )
 
 
 RAW_EVENTS = _export_table("raw_events", "raw", "Rows of the day's raw-events export file: one row per event, every column of the file.")
-EXCEPTIONS = _export_table("exceptions", "exc", "Rows of the day's exception-tracking export file: one row per exception, every column of the file.")
-CUSTOM_EVENTS = _export_table("custom_events", "cust", "Rows of the day's custom-event-tracking export file: one row per custom event, every column of the file.")
+EXCEPTIONS = _export_table(
+    "exceptions", "exc", "Rows of the day's exception-tracking export file: one row per exception, every column of the file."
+)
+CUSTOM_EVENTS = _export_table(
+    "custom_events", "cust", "Rows of the day's custom-event-tracking export file: one row per custom event, every column of the file."
+)
 EXPORT_TABLES = {"raw": RAW_EVENTS, "exc": EXCEPTIONS, "cust": CUSTOM_EVENTS}

@@ -38,7 +38,9 @@ def app() -> Iterator[CountingApp]:
     yield CountingApp()
 
 
-@pytest.mark.parametrize("kind,status", [("429-retry-after", 429), ("429-bare", 429), ("500", 500), ("502", 502), ("503", 503), ("504", 504)])
+@pytest.mark.parametrize(
+    "kind,status", [("429-retry-after", 429), ("429-bare", 429), ("500", 500), ("502", 502), ("503", 503), ("504", 504)]
+)
 def test_status_faults_answer_in_place_of_the_app(app: CountingApp, kind: str, status: int) -> None:
     server = _server(app, rate=1.0, kinds=(kind,), retry_after_seconds=1)
     try:

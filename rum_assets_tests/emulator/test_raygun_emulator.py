@@ -26,8 +26,32 @@ TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 
 # Every field of the seed's response models with the JSON types it allows (nullable where the seed says
 # so, and the user's descriptive fields, which are null for anonymous users). Key sets are exact.
-USER = {"id": INT, "isAnonymous": BOOL, "identifier": STR, "firstName": (STR, NULL), "fullName": (STR, NULL), "emailAddress": (STR, NULL), "firstSeen": (STR, NULL), "lastSeen": (STR, NULL), "links": dict}
-SUMMARY = {"id": INT, "sessionStart": STR, "sessionUpdated": STR, "sessionEnd": (STR, NULL), "user": dict, "browser": dict, "platform": dict, "os": dict, "location": dict, "sessionLength": INT, "status": STR, "pageViewCount": INT, "links": dict}
+USER = {
+    "id": INT,
+    "isAnonymous": BOOL,
+    "identifier": STR,
+    "firstName": (STR, NULL),
+    "fullName": (STR, NULL),
+    "emailAddress": (STR, NULL),
+    "firstSeen": (STR, NULL),
+    "lastSeen": (STR, NULL),
+    "links": dict,
+}
+SUMMARY = {
+    "id": INT,
+    "sessionStart": STR,
+    "sessionUpdated": STR,
+    "sessionEnd": (STR, NULL),
+    "user": dict,
+    "browser": dict,
+    "platform": dict,
+    "os": dict,
+    "location": dict,
+    "sessionLength": INT,
+    "status": STR,
+    "pageViewCount": INT,
+    "links": dict,
+}
 DETAIL = {**{k: v for k, v in SUMMARY.items() if k != "pageViewCount"}, "satisfactionRating": STR, "errors": list, "pageViews": list}
 NAME_VERSION = {"name": STR, "version": STR}
 LOCATION = {"country": STR, "ipAddress": STR}
@@ -101,7 +125,9 @@ def _key(http: httpx.Client, api_key: str = API_KEY, basic: str = BASIC) -> str:
 
 
 def _sessions(http: httpx.Client, key: str, **params: Any) -> httpx.Response:
-    return http.get("/api/v1/pulse/sessions", params={"dateFrom": "2026-11-20", "dateTo": "2026-11-20", **params}, headers={"x-sessionkey": key})
+    return http.get(
+        "/api/v1/pulse/sessions", params={"dateFrom": "2026-11-20", "dateTo": "2026-11-20", **params}, headers={"x-sessionkey": key}
+    )
 
 
 def _detail(http: httpx.Client, key: str, session_id: Any) -> httpx.Response:
@@ -141,9 +167,17 @@ def test_authenticate_refuses_missing_or_wrong_credentials(emulator: tuple[Emula
 
 
 def test_keys_expire_and_unknown_keys_are_refused(clock: FakeClock) -> None:
-    with EmulatorServer([RaygunApp(RaygunEmulatorConfig(clock=clock, session_key_ttl_seconds=1))]) as server, httpx.Client(base_url=server.base_url) as http:
+    with (
+        EmulatorServer([RaygunApp(RaygunEmulatorConfig(clock=clock, session_key_ttl_seconds=1))]) as server,
+        httpx.Client(base_url=server.base_url) as http,
+    ):
         key = _key(http)
-        assert http.get("/api/v1/pulse/sessions", params={"dateFrom": "2026-11-20", "dateTo": "2026-11-20"}, headers={"X-SESSIONKEY": key}).status_code == 200
+        assert (
+            http.get(
+                "/api/v1/pulse/sessions", params={"dateFrom": "2026-11-20", "dateTo": "2026-11-20"}, headers={"X-SESSIONKEY": key}
+            ).status_code
+            == 200
+        )
         clock.advance(0.9)
         assert _sessions(http, key).status_code == 200
         clock.advance(0.2)
@@ -249,7 +283,12 @@ def test_links_keep_every_parameter_and_change_only_skip(http: httpx.Client) -> 
     assert query["previous"] == {**expected, "skip": ["5"]}
     assert urlsplit(links["self"]).path == "/api/v1/pulse/sessions"
     no_skip = _sessions(http, key, limit=120).json()["links"]
-    assert parse_qs(urlsplit(no_skip["next"]).query) == {"dateFrom": ["2026-11-20"], "dateTo": ["2026-11-20"], "limit": ["120"], "skip": ["120"]}
+    assert parse_qs(urlsplit(no_skip["next"]).query) == {
+        "dateFrom": ["2026-11-20"],
+        "dateTo": ["2026-11-20"],
+        "limit": ["120"],
+        "skip": ["120"],
+    }
     last = _sessions(http, key, skip=280, limit=50).json()
     assert len(last["sessions"]) == 20 and last["links"]["next"] is None
     beyond = _sessions(http, key, skip=1000).json()
@@ -261,7 +300,9 @@ def test_plain_dates_datetimes_and_offsets_select_on_session_start(http: httpx.C
     plain = _sessions(http, key, limit=500).json()["sessions"]
     spelled = _sessions(http, key, dateFrom="2026-11-20T00:00:00Z", dateTo="2026-11-20T23:59:59.999Z", limit=500).json()["sessions"]
     naive = _sessions(http, key, dateFrom="2026-11-20T00:00:00", dateTo="2026-11-20T23:59:59.999", limit=500).json()["sessions"]
-    offset = _sessions(http, key, dateFrom="2026-11-20T13:00:00+13:00", dateTo="2026-11-21T12:59:59.999+13:00", limit=500).json()["sessions"]
+    offset = _sessions(http, key, dateFrom="2026-11-20T13:00:00+13:00", dateTo="2026-11-21T12:59:59.999+13:00", limit=500).json()[
+        "sessions"
+    ]
     assert plain == spelled == naive == offset and len(plain) == 300
 
     noon = _sessions(http, key, dateFrom="2026-11-20T12:00:00Z", dateTo="2026-11-20T12:59:59.999Z", limit=500).json()
@@ -275,7 +316,10 @@ def test_plain_dates_datetimes_and_offsets_select_on_session_start(http: httpx.C
     three_days = _sessions(http, key, dateFrom="2026-11-18", dateTo="2026-11-20", limit=500).json()
     assert three_days["totalSessions"] == 900
     assert [s["sessionStart"][:10] for s in three_days["sessions"]][::100] == ["2026-11-18"] * 3 + ["2026-11-19"] * 2
-    users = [{s["user"]["id"] for s in _sessions(http, key, dateFrom=d, dateTo=d, limit=500).json()["sessions"]} for d in ("2026-11-19", "2026-11-20")]
+    users = [
+        {s["user"]["id"] for s in _sessions(http, key, dateFrom=d, dateTo=d, limit=500).json()["sessions"]}
+        for d in ("2026-11-19", "2026-11-20")
+    ]
     assert users[0] & users[1]  # users recur across days
 
     future = _sessions(http, key, dateFrom="2026-11-22", dateTo="2026-11-30").json()
@@ -432,7 +476,10 @@ def test_daily_limit_answers_429_with_seconds_to_midnight(clock: FakeClock) -> N
 
 def test_retry_after_is_at_least_one_second(clock: FakeClock) -> None:
     clock.now = datetime(2026, 11, 21, 23, 59, 59, 900_000, tzinfo=UTC)
-    with EmulatorServer([RaygunApp(RaygunEmulatorConfig(clock=clock, daily_call_limit=1))]) as server, httpx.Client(base_url=server.base_url) as http:
+    with (
+        EmulatorServer([RaygunApp(RaygunEmulatorConfig(clock=clock, daily_call_limit=1))]) as server,
+        httpx.Client(base_url=server.base_url) as http,
+    ):
         key = _key(http)
         limited = _sessions(http, key)
         assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
@@ -464,7 +511,6 @@ def test_a_million_sessions_a_day_pages_without_building_the_day(clock: FakeCloc
         hour = _sessions(http, key, dateFrom="2026-11-20T18:00:00Z", dateTo="2026-11-20T18:59:59.999Z", limit=500).json()
         assert hour["totalSessions"] == pytest.approx(1_000_000 / 24, abs=2)
         assert _detail(http, key, page["sessions"][-1]["id"]).status_code == 200
-
 
 
 # -- variants the real API may send (configurable) ---------------------------------------------
@@ -536,7 +582,10 @@ def test_record_variants(clock: FakeClock) -> None:
 
 
 def test_the_call_limit_429_can_come_without_retry_after(clock: FakeClock) -> None:
-    with EmulatorServer([RaygunApp(RaygunEmulatorConfig(clock=clock, daily_call_limit=1, limit_retry_after=False))]) as server, httpx.Client(base_url=server.base_url) as http:
+    with (
+        EmulatorServer([RaygunApp(RaygunEmulatorConfig(clock=clock, daily_call_limit=1, limit_retry_after=False))]) as server,
+        httpx.Client(base_url=server.base_url) as http,
+    ):
         key = _key(http)
         limited = _sessions(http, key)
     assert limited.status_code == 429 and "Retry-After" not in limited.headers and limited.json()["message"]

@@ -54,7 +54,7 @@ def assert_problem(response: httpx.Response, status: int, *, field: str | None =
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.headers.get("x-raygun-requestid")
     body = response.json()
-    assert PROBLEM_KEYS <= set(body), body
+    assert set(body) >= PROBLEM_KEYS, body
     assert body["status"] == status
     if field is not None:
         assert field in body["errors"] and all(isinstance(m, str) for m in body["errors"][field]), body
@@ -83,7 +83,13 @@ LIMITS_OFF: dict[str, Any] = {"per_second_limit": 0, "per_minute_limit": 0, "per
 
 def small(clock: FakeClock | None = None, **overrides: Any) -> RaygunV3EmulatorConfig:
     """A config small enough to list every session: 7 a day over 3 retained days plus today."""
-    settings: dict[str, Any] = {"sessions_per_day": 7, "retention_days": 3, "clock": clock or FakeClock(NOW), "heavy_session_rate": 0.0, **LIMITS_OFF}
+    settings: dict[str, Any] = {
+        "sessions_per_day": 7,
+        "retention_days": 3,
+        "clock": clock or FakeClock(NOW),
+        "heavy_session_rate": 0.0,
+        **LIMITS_OFF,
+    }
     return RaygunV3EmulatorConfig(**{**settings, **overrides})
 
 
@@ -100,7 +106,16 @@ def test_applications_lists_every_documented_field_deterministically() -> None:
         assert response.status_code == 200
         assert response.headers["x-raygun-requestid"]
         apps = response.json()
-    model = {"identifier": STR, "planIdentifier": STR, "name": STR, "apiKey": STR, "hasSentCrashData": BOOL, "hasSentApmData": BOOL, "hasSentRumData": BOOL, "rumDataType": STR}
+    model = {
+        "identifier": STR,
+        "planIdentifier": STR,
+        "name": STR,
+        "apiKey": STR,
+        "hasSentCrashData": BOOL,
+        "hasSentApmData": BOOL,
+        "hasSentRumData": BOOL,
+        "rumDataType": STR,
+    }
     assert len(apps) == 3
     for app in apps:
         conforms(app, model, "application")
@@ -108,7 +123,11 @@ def test_applications_lists_every_documented_field_deterministically() -> None:
     assert {a["rumDataType"] for a in apps} == {"web", "mobile"}
     with served() as (_, client):
         assert client.get("/applications").json() == apps
-        assert [a["name"] for a in client.get("/applications", params={"orderby": "name desc"}).json()] == ["Web shop", "Mobile app", "Internal tools"]
+        assert [a["name"] for a in client.get("/applications", params={"orderby": "name desc"}).json()] == [
+            "Web shop",
+            "Mobile app",
+            "Internal tools",
+        ]
 
 
 @pytest.mark.parametrize(
@@ -232,7 +251,11 @@ def test_per_day_limit_names_1d_once_it_binds_and_resets_at_utc_midnight() -> No
     clock = FakeClock(NOW)
     with served(RaygunV3EmulatorConfig(clock=clock, per_day_limit=3)) as (_, client):
         answers = [client.get("/applications") for _ in range(3)]
-        assert [(a.headers["x-rate-limit-limit"], a.headers["x-rate-limit-remaining"]) for a in answers] == [("1d", "2"), ("1d", "1"), ("1d", "0")]
+        assert [(a.headers["x-rate-limit-limit"], a.headers["x-rate-limit-remaining"]) for a in answers] == [
+            ("1d", "2"),
+            ("1d", "1"),
+            ("1d", "0"),
+        ]
         assert answers[0].headers["x-rate-limit-reset"] == "2026-11-22T00:00:00Z"
         refused = client.get("/applications")
         assert refused.status_code == 429
@@ -255,7 +278,9 @@ def test_429_without_retry_after_or_reset_when_configured_off() -> None:
 
 
 def test_limits_are_per_token_and_zero_turns_them_off() -> None:
-    config = RaygunV3EmulatorConfig(clock=FakeClock(NOW), tokens={"a": ALL_SCOPES, "b": ALL_SCOPES}, per_second_limit=0, per_minute_limit=2, per_day_limit=0)
+    config = RaygunV3EmulatorConfig(
+        clock=FakeClock(NOW), tokens={"a": ALL_SCOPES, "b": ALL_SCOPES}, per_second_limit=0, per_minute_limit=2, per_day_limit=0
+    )
     with served(config) as (app, client):
         for _ in range(2):
             assert client.get("/applications", headers={"Authorization": "Bearer a"}).status_code == 200
@@ -327,7 +352,9 @@ def test_startedat_ties_are_broken_by_identifier_in_the_order_direction() -> Non
     config = small(sessions_per_day=lambda app, d: 10_000_000 if d == day else 0)
     with served(config) as (_, client):
         page = client.get(f"/applications/{WEB}/sessions", params={"count": 500}).json()
-        back = client.get(f"/applications/{WEB}/sessions", params={"count": 500, "offset": 10_000_000 - 500, "orderby": "startedAt desc"}).json()
+        back = client.get(
+            f"/applications/{WEB}/sessions", params={"count": 500, "offset": 10_000_000 - 500, "orderby": "startedAt desc"}
+        ).json()
     keys = [(s["startedAt"], s["identifier"]) for s in page]
     assert keys == sorted(keys) and len({s["startedAt"] for s in page}) < len(page)
     assert back == page[::-1]
@@ -360,7 +387,7 @@ def test_other_orderby_fields_sort_with_nulls_last_ascending(field: str) -> None
 
 
 def test_xhr_filter_selects_a_subset_in_startedat_order() -> None:
-    with served(small(sessions_per_day=40)) as (app, client):
+    with served(small(sessions_per_day=40)) as (_app, client):
         everything = [s["identifier"] for s in walk(client, f"/applications/{WEB}/sessions", 500)]
         cart = walk(client, f"/applications/{WEB}/sessions", 7, filter="xhr.uri eq 'https://shop.example.com/api/cart'")
         search = walk(client, f"/applications/{WEB}/sessions", 500, filter="xhr.uri eq https://shop.example.com/api/search")
@@ -429,7 +456,8 @@ def test_detail_without_include_is_the_summary_and_include_adds_views_and_errors
             pages = {p["identifier"]: p["uri"] for p in client.get(f"/applications/{WEB}/pages", params={"count": 500}).json()}
             assert all(pages[v["pageIdentifier"]] == v["applicationUrl"] for v in full["pageViews"])
         assert any(
-            client.get(f"/applications/{WEB}/sessions/{s['identifier']}", params={"include": "errors"}).json()["errors"] for s in listed[:60]
+            client.get(f"/applications/{WEB}/sessions/{s['identifier']}", params={"include": "errors"}).json()["errors"]
+            for s in listed[:60]
         )
         assert app.calls_by_token[DEMO_TOKEN] > 60
 

@@ -34,7 +34,15 @@ CUSTOMER = {
     "fullName": (STR, NULL), "isAnonymous": BOOL, "firstSeenAt": STR, "lastSeenAt": STR,
 }  # fmt: skip
 ERROR_GROUP = {"identifier": STR, "applicationIdentifier": STR, "message": STR, "status": STR, "createdAt": STR, "lastOccurredAt": STR}
-TIMING = ["loadTime", "firstPaint", "firstContentfulPaint", "firstInputDelay", "largestContentfulPaint", "cumulativeLayoutShift", "interactionToNextPaint"]
+TIMING = [
+    "loadTime",
+    "firstPaint",
+    "firstContentfulPaint",
+    "firstInputDelay",
+    "largestContentfulPaint",
+    "cumulativeLayoutShift",
+    "interactionToNextPaint",
+]
 AGGREGATIONS = ["count", "average", "median", "sum", "min", "max", "p95", "p99"]
 
 
@@ -101,7 +109,9 @@ def test_error_groups_cover_every_session_error() -> None:
 def test_error_groups_scope_is_configurable() -> None:
     config = small(tokens={"t": frozenset({"customers:read"})}, error_groups_scope="crash.errorgroups:read")
     with served(config) as (_, client):
-        assert_problem(client.get(f"/applications/{WEB}/error-groups", headers={"Authorization": "Bearer t"}), 403, mentions="crash.errorgroups:read")
+        assert_problem(
+            client.get(f"/applications/{WEB}/error-groups", headers={"Authorization": "Bearer t"}), 403, mentions="crash.errorgroups:read"
+        )
 
 
 # -- metrics ------------------------------------------------------------------------------------
@@ -121,7 +131,9 @@ def test_page_views_and_errors_per_bucket_equal_the_sessions_own() -> None:
     assert len(views[0]["series"]) == 72
     assert {p["time"][:13]: p["value"] for p in views[0]["series"] if p["value"]} == dict(expected_views)
     assert {p["time"][:13]: p["value"] for p in errors[0]["series"] if p["value"]} == dict(expected_errors)
-    assert [p["value"] for p in daily[0]["series"]] == [sum(n for hour, n in expected_views.items() if hour.startswith(day)) for day in ("2026-11-19", "2026-11-20", "2026-11-21")]
+    assert [p["value"] for p in daily[0]["series"]] == [
+        sum(n for hour, n in expected_views.items() if hour.startswith(day)) for day in ("2026-11-19", "2026-11-20", "2026-11-21")
+    ]
     assert sum(expected_errors.values()) > 0
 
 
@@ -151,7 +163,9 @@ def test_every_timing_metric_and_aggregation_is_served_consistently() -> None:
 def test_histogram_buckets_add_up_to_the_page_views() -> None:
     with served(small(sessions_per_day=40)) as (_, client):
         window = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z"}
-        views = _series(client, f"/metrics/{WEB}/pages/time-series", {**window, "granularity": "1d", "aggregation": "count", "metrics": ["pageViews"]})
+        views = _series(
+            client, f"/metrics/{WEB}/pages/time-series", {**window, "granularity": "1d", "aggregation": "count", "metrics": ["pageViews"]}
+        )
         histogram = _series(client, f"/metrics/{WEB}/pages/histogram", {**window, "metrics": TIMING})
         assert_problem(client.post(f"/metrics/{WEB}/pages/histogram", json={**window, "metrics": ["pageViews"]}), 422, field="metrics")
     total = views[0]["series"][0]["value"]
@@ -192,20 +206,41 @@ def test_todays_page_views_grow_with_the_clock() -> None:
     ],
 )
 def test_bad_metric_queries_are_422_with_field_errors(path: str, body: dict[str, Any], field: str) -> None:
-    base = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z", "granularity": "1h", "aggregation": "count", "metrics": ["pageViews"]}
+    base = {
+        "start": "2026-11-20T00:00:00Z",
+        "end": "2026-11-21T00:00:00Z",
+        "granularity": "1h",
+        "aggregation": "count",
+        "metrics": ["pageViews"],
+    }
     if path.startswith("errors"):
         base["metrics"] = ["errorInstances"]
     with served(small()) as (_, client):
         assert_problem(client.post(f"/metrics/{WEB}/{path}", json={**base, **body}), 422, field=field)
-        assert_problem(client.post(f"/metrics/{WEB}/{path}", content=b"not json", headers={"Content-Type": "application/json"}), 422, field="body")
+        assert_problem(
+            client.post(f"/metrics/{WEB}/{path}", content=b"not json", headers={"Content-Type": "application/json"}), 422, field="body"
+        )
         assert_problem(client.post(f"/metrics/nope/{path}", json=base), 404)
         assert_problem(client.get(f"/metrics/{WEB}/{path}"), 405)
 
 
-@pytest.mark.parametrize(("path", "scope", "metric"), [("pages/time-series", "metrics:pages", "loadTime"), ("pages/histogram", "metrics:pages", "loadTime"), ("errors/time-series", "metrics:errors", "errorInstances")])
+@pytest.mark.parametrize(
+    ("path", "scope", "metric"),
+    [
+        ("pages/time-series", "metrics:pages", "loadTime"),
+        ("pages/histogram", "metrics:pages", "loadTime"),
+        ("errors/time-series", "metrics:errors", "errorInstances"),
+    ],
+)
 def test_metrics_need_their_scope(path: str, scope: str, metric: str) -> None:
     config = RaygunV3EmulatorConfig(clock=FakeClock(NOW), tokens={"t": ALL_SCOPES - {scope}, DEMO_TOKEN: ALL_SCOPES}, **LIMITS_OFF)
-    body = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z", "granularity": "1d", "aggregation": "count", "metrics": [metric]}
+    body = {
+        "start": "2026-11-20T00:00:00Z",
+        "end": "2026-11-21T00:00:00Z",
+        "granularity": "1d",
+        "aggregation": "count",
+        "metrics": [metric],
+    }
     with served(config) as (_, client):
         assert_problem(client.post(f"/metrics/{WEB}/{path}", json=body, headers={"Authorization": "Bearer t"}), 403, mentions=scope)
         assert client.post(f"/metrics/{WEB}/{path}", json=body).status_code == 200
@@ -213,8 +248,16 @@ def test_metrics_need_their_scope(path: str, scope: str, metric: str) -> None:
 
 def test_a_series_without_rum_data_is_all_zero() -> None:
     with served(small()) as (_, client):
-        body = {"start": "2026-11-19T00:00:00Z", "end": "2026-11-21T00:00:00Z", "granularity": "12h", "aggregation": "median", "metrics": ["pageViews", "loadTime"]}
+        body = {
+            "start": "2026-11-19T00:00:00Z",
+            "end": "2026-11-21T00:00:00Z",
+            "granularity": "12h",
+            "aggregation": "median",
+            "metrics": ["pageViews", "loadTime"],
+        }
         result = _series(client, f"/metrics/{NO_RUM}/pages/time-series", body)
     assert [p["value"] for p in result[0]["series"]] == [0, 0, 0, 0]
     assert [p["value"] for p in result[1]["series"]] == [None] * 4
-    assert [p["time"] for p in result[1]["series"]] == [(datetime(2026, 11, 19, tzinfo=UTC) + timedelta(hours=12 * k)).strftime("%Y-%m-%dT%H:%M:%S.000Z") for k in range(4)]
+    assert [p["time"] for p in result[1]["series"]] == [
+        (datetime(2026, 11, 19, tzinfo=UTC) + timedelta(hours=12 * k)).strftime("%Y-%m-%dT%H:%M:%S.000Z") for k in range(4)
+    ]

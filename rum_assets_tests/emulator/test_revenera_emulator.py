@@ -25,7 +25,12 @@ from rum_assets.emulator.revenera.paths import ROUTES
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets_tests.fakes import FakeClock
 
-HEADERS = {"Origin": "https://analytics.revenera.com", "RUI-Client": "tests", "RUI-Client-Version": "0.0.1", "Content-Type": "application/json"}
+HEADERS = {
+    "Origin": "https://analytics.revenera.com",
+    "RUI-Client": "tests",
+    "RUI-Client-Version": "0.0.1",
+    "Content-Type": "application/json",
+}
 LOGIN = {"userName": "demo@example.com", "password": "demo-revenera-password"}
 PID = "2376158762"
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -68,7 +73,11 @@ def http(emulator: tuple[EmulatorServer, ReveneraApp]) -> Iterator[httpx.Client]
 def shared() -> Iterator[tuple[ReveneraApp, httpx.Client, httpx.Client]]:
     """One emulator, a logged-in client and an anonymous one, for the many read-only checks (speed)."""
     app = ReveneraApp(ReveneraEmulatorConfig(clock=FakeClock(NOW), clients_per_product=CLIENTS))
-    with EmulatorServer([app]) as server, httpx.Client(base_url=server.base_url, headers=HEADERS) as http, httpx.Client(base_url=server.base_url, headers=HEADERS) as anonymous:
+    with (
+        EmulatorServer([app]) as server,
+        httpx.Client(base_url=server.base_url, headers=HEADERS) as http,
+        httpx.Client(base_url=server.base_url, headers=HEADERS) as anonymous,
+    ):
         _login(http)
         yield app, http, anonymous
 
@@ -120,7 +129,10 @@ def test_handshake_csrf_cookie_login_body_and_cookies(emulator: tuple[EmulatorSe
         body = login.json()
         assert set(body) == {"account", "freeware", "products", "userSettings", "currentProductDetails", "beatInterval"}
         assert set(body["account"]) == {"name", "surname", "email", "emailVerified", "userToken", "isSocialUser", "readTos"}
-        assert body["products"] == {"2376158762": {"productId": "2376158762", "productName": "Demo Desktop App"}, "2395188568": {"productId": "2395188568", "productName": "Demo Mobile App"}}
+        assert body["products"] == {
+            "2376158762": {"productId": "2376158762", "productName": "Demo Desktop App"},
+            "2395188568": {"productId": "2395188568", "productName": "Demo Mobile App"},
+        }
         assert body["userSettings"] == {"defaultProduct": None, "currentProduct": PID}
         assert body["currentProductDetails"] == {"permissions": {}, "config": {}} and body["beatInterval"] == 302
         cookies = login.headers.get_list("set-cookie")
@@ -149,7 +161,9 @@ def test_cookie_missing_sets_the_cookie_so_the_retry_succeeds(emulator: tuple[Em
         ("RUI-Client-Version", {}, 400, "RUI-Client-Version"),
     ],
 )
-def test_origin_and_client_headers_are_checked_on_every_v3_route(shared_http: httpx.Client, drop: str | None, override: dict[str, str], status: int, message: str) -> None:
+def test_origin_and_client_headers_are_checked_on_every_v3_route(
+    shared_http: httpx.Client, drop: str | None, override: dict[str, str], status: int, message: str
+) -> None:
     http = shared_http
     headers = {**{k: v for k, v in HEADERS.items() if k != drop}, **override}
     with httpx.Client(base_url=str(http.base_url), headers=headers, cookies=http.cookies) as client:
@@ -167,7 +181,14 @@ def test_login_refusals(emulator: tuple[EmulatorServer, ReveneraApp], http: http
         fresh.get("/v3/request-csrf")
         assert fresh.post("/v3/auth/web", json={**LOGIN, "password": "wrong"}).status_code == 401
         assert fresh.post("/v3/auth/web", json={**LOGIN, "userName": "nobody@example.com"}).status_code == 401
-        for body in (b"not json", b"[1, 2]", b'{"user": "demo@example.com", "password": "x"}', b'{"userName": "demo@example.com"}', b'{"userName": 5, "password": "x"}', b""):
+        for body in (
+            b"not json",
+            b"[1, 2]",
+            b'{"user": "demo@example.com", "password": "x"}',
+            b'{"userName": "demo@example.com"}',
+            b'{"userName": 5, "password": "x"}',
+            b"",
+        ):
             response = fresh.post("/v3/auth/web", content=body)
             assert response.status_code == 400 and response.json()["message"], body
         assert fresh.get(f"/v3/meta/productProperties/{PID}").status_code == 401  # never logged in
@@ -244,7 +265,10 @@ def test_dated_reports_validate_dates(shared_http: httpx.Client, name: str, date
 
 def test_oldest_retained_day_is_accepted_and_non_object_bodies_refused(http: httpx.Client) -> None:
     oldest = (TODAY - timedelta(days=90)).isoformat()
-    assert _post(http, "/v3/reporting/generic/dateRange", {"startDate": oldest, "stopDate": oldest, "clientStatus": ["active"]}).status_code == 200
+    assert (
+        _post(http, "/v3/reporting/generic/dateRange", {"startDate": oldest, "stopDate": oldest, "clientStatus": ["active"]}).status_code
+        == 200
+    )
     assert _post(http, "/v3/reporting/generic/dateRange", [1]).status_code == 400
     assert http.post(f"/v3/reporting/generic/dateRange/{PID}", content=b"{nope").status_code == 400
 
@@ -252,7 +276,16 @@ def test_oldest_retained_day_is_accepted_and_non_object_bodies_refused(http: htt
 def test_metadata_envelopes(http: httpx.Client) -> None:
     properties = _ok(_call(http, "product_properties"))["result"]
     assert {p["name"] for c in properties for p in c["properties"]} >= {
-        "prodVersion", "prodEdition", "prodBuild", "prodLanguage", "licenseType", "geography.country", "os.platform", "cpuCores", "ram", "C01",
+        "prodVersion",
+        "prodEdition",
+        "prodBuild",
+        "prodLanguage",
+        "licenseType",
+        "geography.country",
+        "os.platform",
+        "cpuCores",
+        "ram",
+        "C01",
     }
     for category in properties:
         assert set(category) == {"category", "properties"}
@@ -290,7 +323,13 @@ def test_license_keys(http: httpx.Client) -> None:
 
 # -- dateRange --------------------------------------------------------------------------------
 
-BASE = {"startDate": "2026-11-02", "stopDate": "2026-11-19", "clientStatus": ["new", "active", "lost"], "daysUntilDeclaredLost": 7, "dateReportedLost": "dateLastSeen"}
+BASE = {
+    "startDate": "2026-11-02",
+    "stopDate": "2026-11-19",
+    "clientStatus": ["new", "active", "lost"],
+    "daysUntilDeclaredLost": 7,
+    "dateReportedLost": "dateLastSeen",
+}
 
 
 def _date_range(http: httpx.Client, **body: Any) -> Any:
@@ -330,7 +369,9 @@ def test_date_range_week_month_and_totals(app: ReveneraApp, http: httpx.Client) 
     mid_week = _date_range(http, startDate="2026-11-04", stopDate="2026-11-04", dateSplit="week")
     assert list(mid_week) == ["2026-11-02"]
     totals = _date_range(http)
-    assert set(totals) == {"new", "active", "lost"} and totals["active"] == len(set().union(*(expected_active_clients(product, date(2026, 11, 2) + timedelta(days=n)) for n in range(18))))
+    assert set(totals) == {"new", "active", "lost"} and totals["active"] == len(
+        set().union(*(expected_active_clients(product, date(2026, 11, 2) + timedelta(days=n)) for n in range(18)))
+    )
     future = _date_range(http, startDate="2026-11-20", stopDate="2026-11-24", dateSplit="day", clientStatus=["active"])
     assert future["2026-11-20"]["active"] > 0 and [future[f"2026-11-{d}"]["active"] for d in (22, 23, 24)] == [0, 0, 0]
 
@@ -343,24 +384,45 @@ def test_date_range_levels_and_filters(http: httpx.Client) -> None:
     assert set(segments) == {"Free", "Pro", "Enterprise"} and all(set(s) == {"totals"} for s in segments.values())
     for status in ("new", "active", "lost"):
         assert sum(s["totals"][status] for s in segments.values()) == total[status]
-    labelled = {"level1": {"property": "licenseType", "segments": [
-        {"type": "stringArray", "value": ["trial", "purchased"], "segmentLabel": "Paying or trying"},
-        {"type": "string", "value": "freeware", "segmentLabel": "Free"},
-        {"type": "string", "value": "no-such-license", "segmentLabel": "Nobody"},
-    ]}}
+    labelled = {
+        "level1": {
+            "property": "licenseType",
+            "segments": [
+                {"type": "stringArray", "value": ["trial", "purchased"], "segmentLabel": "Paying or trying"},
+                {"type": "string", "value": "freeware", "segmentLabel": "Free"},
+                {"type": "string", "value": "no-such-license", "segmentLabel": "Nobody"},
+            ],
+        }
+    }
     by_label = _date_range(http, **day, levels=labelled)[DAY.isoformat()]["level1"]
     assert list(by_label) == ["Paying or trying", "Free", "Nobody"] and by_label["Nobody"]["totals"] == {"new": 0, "active": 0, "lost": 0}
     assert by_label["Paying or trying"]["totals"]["active"] + by_label["Free"]["totals"]["active"] == total["active"]
     filtered = _date_range(http, **day, globalFilters={"prodEdition": {"type": "string", "value": "Pro"}})
     assert filtered[DAY.isoformat()]["active"] == segments["Pro"]["totals"]["active"]
-    countries = _date_range(http, **day, globalFilters={"geography": {"type": "stringArray", "country": ["US", "DE"]}})[DAY.isoformat()]["active"]
-    us_de = _date_range(http, **day, globalFilters={"geography.country": {"type": "stringArray", "value": ["US", "DE"]}})[DAY.isoformat()]["active"]
+    countries = _date_range(http, **day, globalFilters={"geography": {"type": "stringArray", "country": ["US", "DE"]}})[DAY.isoformat()][
+        "active"
+    ]
+    us_de = _date_range(http, **day, globalFilters={"geography.country": {"type": "stringArray", "value": ["US", "DE"]}})[DAY.isoformat()][
+        "active"
+    ]
     assert 0 < countries == us_de < total["active"]
-    versions = _date_range(http, **day, globalFilters={"prodVersion": {"type": "regex", "value": "^4\\."}, "licenseType": {"type": "string", "value": "purchased"}})
+    versions = _date_range(
+        http,
+        **day,
+        globalFilters={"prodVersion": {"type": "regex", "value": "^4\\."}, "licenseType": {"type": "string", "value": "purchased"}},
+    )
     assert 0 < versions[DAY.isoformat()]["active"] < total["active"]
-    nested = _date_range(http, startDate=DAY.isoformat(), stopDate=DAY.isoformat(), levels={**split, "level2": {"property": "os.platform", "segments": [{"type": "regex", "value": ".*", "split": True}]}})
+    nested = _date_range(
+        http,
+        startDate=DAY.isoformat(),
+        stopDate=DAY.isoformat(),
+        levels={**split, "level2": {"property": "os.platform", "segments": [{"type": "regex", "value": ".*", "split": True}]}},
+    )
     pro = nested["level1"]["Pro"]
-    assert set(pro) == {"totals", "level2"} and sum(s["totals"]["active"] for s in pro["level2"].values()) == pro["totals"]["active"] == segments["Pro"]["totals"]["active"]
+    assert (
+        set(pro) == {"totals", "level2"}
+        and sum(s["totals"]["active"] for s in pro["level2"].values()) == pro["totals"]["active"] == segments["Pro"]["totals"]["active"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -373,7 +435,16 @@ def test_date_range_levels_and_filters(http: httpx.Client) -> None:
         ({"clientStatus": ["lost"], "dateReportedLost": "whenever"}, "dateReportedLost"),
         ({"dateSplit": "year"}, "dateSplit"),
         ({"groupBy": "machineId"}, "groupBy"),
-        ({"dateSplit": "day", "levels": {"level1": {"property": "prodEdition", "segments": [{"type": "regex", "value": ".*", "split": True}]}, "level2": {"property": "licenseType", "segments": [{"type": "regex", "value": ".*", "split": True}]}}}, "only one level"),
+        (
+            {
+                "dateSplit": "day",
+                "levels": {
+                    "level1": {"property": "prodEdition", "segments": [{"type": "regex", "value": ".*", "split": True}]},
+                    "level2": {"property": "licenseType", "segments": [{"type": "regex", "value": ".*", "split": True}]},
+                },
+            },
+            "only one level",
+        ),
         ({"levels": {"level2": {"property": "prodEdition", "segments": [{"type": "regex", "value": ".*", "split": True}]}}}, "level1"),
         ({"levels": {"level1": {"property": "nope", "segments": [{"type": "regex", "value": ".*", "split": True}]}}}, "nope"),
         ({"levels": {"level1": {"property": "prodEdition", "segments": [{"type": "regex", "value": ".*"}]}}}, "segmentLabel"),
@@ -396,26 +467,76 @@ def test_event_reports(app: ReveneraApp, http: httpx.Client) -> None:
     one_day = {"startDate": DAY.isoformat(), "stopDate": DAY.isoformat()}
     report = _ok(_call(http, "event_full_report", one_day))["result"]
     expected = expected_event_counts(product, DAY)
-    assert len(report) == 15 and {(e["category"], e["name"]): e["eventCounts"] for e in report} == {k: expected[k] for k in ((e["category"], e["name"]) for e in report)}
+    assert len(report) == 15 and {(e["category"], e["name"]): e["eventCounts"] for e in report} == {
+        k: expected[k] for k in ((e["category"], e["name"]) for e in report)
+    }
     active = len(expected_active_clients(product, DAY))
     for event in report:
-        assert {"uniqueUsersUsedAtLeastOnce", "uniqueUsersNeverUsed", "averageEventCountPerUserAtLeastOnce", "averageEventCountPerSessionAll"} <= set(event)
+        assert {
+            "uniqueUsersUsedAtLeastOnce",
+            "uniqueUsersNeverUsed",
+            "averageEventCountPerUserAtLeastOnce",
+            "averageEventCountPerSessionAll",
+        } <= set(event)
         assert event["uniqueUsersUsedAtLeastOnce"] + event["uniqueUsersNeverUsed"] == active
-    chosen = _ok(_call(http, "event_full_report", {**one_day, "events": [{"category": "Editing", "name": "Undo"}, {"category": "Nope", "name": "Nope"}]}))["result"]
-    assert [(e["category"], e["name"], e["eventCounts"]) for e in chosen] == [("Editing", "Undo", expected["Editing", "Undo"]), ("Nope", "Nope", 0)]
-    combi = {"combiLabel": "Files", "combiArray": [{"categoryType": "string", "nameType": "regex", "category": "File Operations", "name": ".*"}]}
+    chosen = _ok(
+        _call(
+            http,
+            "event_full_report",
+            {**one_day, "events": [{"category": "Editing", "name": "Undo"}, {"category": "Nope", "name": "Nope"}]},
+        )
+    )["result"]
+    assert [(e["category"], e["name"], e["eventCounts"]) for e in chosen] == [
+        ("Editing", "Undo", expected["Editing", "Undo"]),
+        ("Nope", "Nope", 0),
+    ]
+    combi = {
+        "combiLabel": "Files",
+        "combiArray": [{"categoryType": "string", "nameType": "regex", "category": "File Operations", "name": ".*"}],
+    }
     (files,) = _ok(_call(http, "event_full_report", {**one_day, "events": [combi]}))["result"]
     assert files["combiLabel"] == "Files" and files["eventCounts"] == sum(n for (c, _), n in expected.items() if c == "File Operations")
-    by_edition = _ok(_call(http, "event_full_report", {**one_day, "segmentBy": "prodEdition", "segments": [{"type": "regex", "value": ".*", "split": True}]}))["result"]
-    assert set(by_edition) == {"Free", "Pro", "Enterprise"} and sum(e["eventCounts"] for rows in by_edition.values() for e in rows) == sum(expected.values())
+    by_edition = _ok(
+        _call(
+            http,
+            "event_full_report",
+            {**one_day, "segmentBy": "prodEdition", "segments": [{"type": "regex", "value": ".*", "split": True}]},
+        )
+    )["result"]
+    assert set(by_edition) == {"Free", "Pro", "Enterprise"} and sum(e["eventCounts"] for rows in by_edition.values() for e in rows) == sum(
+        expected.values()
+    )
     assert _call(http, "event_full_report", {**one_day, "events": [{"category": "x"}]}).status_code == 400
 
-    timeline = _ok(_call(http, "event_timeline", {"startDate": "2026-11-16", "stopDate": DAY.isoformat(), "dateSplit": "day", "dataView": "usageCounts"}))["result"]
+    timeline = _ok(
+        _call(
+            http, "event_timeline", {"startDate": "2026-11-16", "stopDate": DAY.isoformat(), "dateSplit": "day", "dataView": "usageCounts"}
+        )
+    )["result"]
     assert list(timeline) == ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19"]
     assert all(set(e) == {"category", "name", "value"} for e in timeline[DAY.isoformat()])
     assert sum(e["value"] for e in timeline[DAY.isoformat()]) == sum(expected.values())
-    weekly = _ok(_call(http, "event_timeline", {"startDate": "2026-11-16", "stopDate": DAY.isoformat(), "dateSplit": "week", "events": [{"category": "Editing", "name": "Undo"}]}))["result"]
-    assert weekly == {"2026-11-16": [{"category": "Editing", "name": "Undo", "value": sum(expected_event_counts(product, date(2026, 11, d))["Editing", "Undo"] for d in range(16, 20))}]}
+    weekly = _ok(
+        _call(
+            http,
+            "event_timeline",
+            {
+                "startDate": "2026-11-16",
+                "stopDate": DAY.isoformat(),
+                "dateSplit": "week",
+                "events": [{"category": "Editing", "name": "Undo"}],
+            },
+        )
+    )["result"]
+    assert weekly == {
+        "2026-11-16": [
+            {
+                "category": "Editing",
+                "name": "Undo",
+                "value": sum(expected_event_counts(product, date(2026, 11, d))["Editing", "Undo"] for d in range(16, 20)),
+            }
+        ]
+    }
     assert _call(http, "event_timeline", {**one_day, "dataView": "customValues"}).status_code == 400
 
     histogram = _ok(_call(http, "event_lifetime_histogram", one_day))["result"]
@@ -463,20 +584,48 @@ def test_client_property_list_pages_by_client_id(app: ReveneraApp, http: httpx.C
     assert seen == known  # sorted, no gaps, no repeats
     assert daily[DAY.isoformat()] == expected_active_clients(product, DAY)
     assert daily["2026-11-18"] == expected_active_clients(product, date(2026, 11, 18))
-    assert "<NULL>" in {row["C01"] for row in _ok(_post(http, "/v3/reporting/clientPropertyList", {"startAtClientId": None, "properties": ["C01"]}))["result"]}
+    assert "<NULL>" in {
+        row["C01"]
+        for row in _ok(_post(http, "/v3/reporting/clientPropertyList", {"startAtClientId": None, "properties": ["C01"]}))["result"]
+    }
 
 
 def test_client_property_list_filters(app: ReveneraApp, http: httpx.Client) -> None:
     product = app.product(PID)
     bare = _ok(_post(http, "/v3/reporting/clientPropertyList", {"startAtClientId": None}))
     assert all(set(row) == {"clientId"} for row in bare["result"])
-    window = {"dateInstalled": {"type": "dateRange", "min": "2026-01-01", "max": "2026-03-31"}, "dateLastSeen": {"type": "dateRange", "min": DAY.isoformat()}}
-    rows = _ok(_post(http, "/v3/reporting/clientPropertyList", {"startAtClientId": None, "globalFilters": window, "properties": ["dateInstalled"]}))["result"]
-    expected = [c.client_id for c in product.clients if date(2026, 1, 1) <= c.installed <= date(2026, 3, 31) and (product.last_seen(c, TODAY) or date.min) >= DAY]
+    window = {
+        "dateInstalled": {"type": "dateRange", "min": "2026-01-01", "max": "2026-03-31"},
+        "dateLastSeen": {"type": "dateRange", "min": DAY.isoformat()},
+    }
+    rows = _ok(
+        _post(http, "/v3/reporting/clientPropertyList", {"startAtClientId": None, "globalFilters": window, "properties": ["dateInstalled"]})
+    )["result"]
+    expected = [
+        c.client_id
+        for c in product.clients
+        if date(2026, 1, 1) <= c.installed <= date(2026, 3, 31) and (product.last_seen(c, TODAY) or date.min) >= DAY
+    ]
     assert [r["clientId"] for r in rows] == expected and all("2026-01-01" <= r["dateInstalled"] <= "2026-03-31" for r in rows)
-    german = _ok(_post(http, "/v3/reporting/clientPropertyList", {"startAtClientId": None, "globalFilters": {"geography.country": {"type": "string", "value": "DE"}}, "properties": ["geography.country"]}))["result"]
+    german = _ok(
+        _post(
+            http,
+            "/v3/reporting/clientPropertyList",
+            {
+                "startAtClientId": None,
+                "globalFilters": {"geography.country": {"type": "string", "value": "DE"}},
+                "properties": ["geography.country"],
+            },
+        )
+    )["result"]
     assert german and {r["geography.country"] for r in german} == {"DE"}
-    for bad in ({"properties": "prodVersion"}, {"properties": ["nope"]}, {"startAtClientId": 5}, {"retDailyData": {"startDate": DAY.isoformat()}}, {"retDailyData": {"startDate": DAY.isoformat(), "stopDate": DAY.isoformat(), "properties": ["ram"]}}):
+    for bad in (
+        {"properties": "prodVersion"},
+        {"properties": ["nope"]},
+        {"startAtClientId": 5},
+        {"retDailyData": {"startDate": DAY.isoformat()}},
+        {"retDailyData": {"startDate": DAY.isoformat(), "stopDate": DAY.isoformat(), "properties": ["ram"]}},
+    ):
         assert _post(http, "/v3/reporting/clientPropertyList", bad).status_code == 400, bad
 
 
@@ -485,8 +634,14 @@ def test_client_property_list_filters(app: ReveneraApp, http: httpx.Client) -> N
 
 def test_raw_file_list_final_days_only(http: httpx.Client, clock: FakeClock) -> None:
     files = _ok(_call(http, "raw_list"))["fileList"]
-    assert [f["fileDate"] for f in files] == [(date(2026, 11, 20) - timedelta(days=n)).isoformat() for n in range(90)]  # newest first, today open
-    assert files[0]["fileName"] == f"{PID}_2026-11-20.zip" and set(files[0]) == {"fileName", "fileDate", "compressedSizeKB"} and isinstance(files[0]["compressedSizeKB"], float)
+    assert [f["fileDate"] for f in files] == [
+        (date(2026, 11, 20) - timedelta(days=n)).isoformat() for n in range(90)
+    ]  # newest first, today open
+    assert (
+        files[0]["fileName"] == f"{PID}_2026-11-20.zip"
+        and set(files[0]) == {"fileName", "fileDate", "compressedSizeKB"}
+        and isinstance(files[0]["compressedSizeKB"], float)
+    )
     clock.now = datetime(2026, 11, 21, 1, 59, 59, tzinfo=UTC)  # yesterday is final at 02:00
     assert _ok(_call(http, "raw_list"))["fileList"][0]["fileDate"] == "2026-11-19"
     assert _post(http, "/v3/rawEvents/download/getDownloadUrl", {"fileName": f"{PID}_2026-11-20.zip"}).status_code == 404
@@ -498,11 +653,22 @@ def test_tracking_file_lists_open_and_final(http: httpx.Client, clock: FakeClock
     for path, kind in (("exceptionTracking", "exc"), ("customEventTracking", "cust")):
         listing = _ok(http.get(f"/v3/{path}/listFiles/{PID}"))
         assert set(listing) == {"openDailyFiles", "dailyFiles", "monthlyFiles"}
-        assert listing["openDailyFiles"] == [{"fileName": f"{PID}_{kind}_2026-11-21.zip", "uncompressedSizeKB": listing["openDailyFiles"][0]["uncompressedSizeKB"], "fileDate": "2026-11-21", "isAvailable": True}]
+        assert listing["openDailyFiles"] == [
+            {
+                "fileName": f"{PID}_{kind}_2026-11-21.zip",
+                "uncompressedSizeKB": listing["openDailyFiles"][0]["uncompressedSizeKB"],
+                "fileDate": "2026-11-21",
+                "isAvailable": True,
+            }
+        ]
         assert listing["dailyFiles"][0]["fileName"] == f"{PID}_{kind}_2026-11-20.zip" and len(listing["dailyFiles"]) == 90
         assert set(listing["dailyFiles"][0]) == {"fileName", "uncompressedSizeKB", "compressedSizeKB", "fileDate"}
         monthly = listing["monthlyFiles"]
-        assert [m["fileName"] for m in monthly] == [f"{PID}_{kind}_2026-11-01_to_2026-11-20.zip", f"{PID}_{kind}_2026-10-01_to_2026-10-31.zip", f"{PID}_{kind}_2026-09-01_to_2026-09-30.zip"]
+        assert [m["fileName"] for m in monthly] == [
+            f"{PID}_{kind}_2026-11-01_to_2026-11-20.zip",
+            f"{PID}_{kind}_2026-10-01_to_2026-10-31.zip",
+            f"{PID}_{kind}_2026-09-01_to_2026-09-30.zip",
+        ]
         assert set(monthly[0]) == {"fileName", "uncompressedSizeKB", "compressedSizeKB", "fileStartDate", "fileStopDate"}
         open_now = _post(http, f"/v3/{path}/getDownloadUrl", {"fileName": f"{PID}_{kind}_2026-11-21.zip"})
         assert open_now.status_code == 409
@@ -528,17 +694,33 @@ def test_download_urls_are_single_use_and_zips_deterministic(app: ReveneraApp, h
     assert _download(http, "/v3/rawEvents/download", name).content == first.content  # same bytes every time
     member, header, rows = _zip_rows(first.content)
     assert member == f"{PID}_{DAY.isoformat()}.csv"
-    assert header == ["timestamp", "clientId", "sessionId", "eventCategory", "eventName", "eventData", "prodVersion", "prodEdition", "licenseType", "osPlatform", "country"]
+    assert header == [
+        "timestamp",
+        "clientId",
+        "sessionId",
+        "eventCategory",
+        "eventName",
+        "eventData",
+        "prodVersion",
+        "prodEdition",
+        "licenseType",
+        "osPlatform",
+        "country",
+    ]
     assert all(r["timestamp"].startswith(DAY.isoformat()) for r in rows)
     # cross-consistency: the raw file, dateRange, client daily data and fullReport tell one story
     product = app.product(PID)
     assert {r["clientId"] for r in rows} == expected_active_clients(product, DAY)
     one_day = {"startDate": DAY.isoformat(), "stopDate": DAY.isoformat()}
-    active = _ok(_post(http, "/v3/reporting/generic/dateRange", {**one_day, "dateSplit": "day", "clientStatus": ["active"]}))["result"][DAY.isoformat()]["active"]
+    active = _ok(_post(http, "/v3/reporting/generic/dateRange", {**one_day, "dateSplit": "day", "clientStatus": ["active"]}))["result"][
+        DAY.isoformat()
+    ]["active"]
     assert active == len({r["clientId"] for r in rows})
     report = _ok(_call(http, "event_full_report", one_day))["result"]
     raw_counts = Counter((r["eventCategory"], r["eventName"]) for r in rows)
-    assert {(e["category"], e["name"]): e["eventCounts"] for e in report} == {pair: raw_counts.get(pair, 0) for pair in ((e["category"], e["name"]) for e in report)}
+    assert {(e["category"], e["name"]): e["eventCounts"] for e in report} == {
+        pair: raw_counts.get(pair, 0) for pair in ((e["category"], e["name"]) for e in report)
+    }
     assert sum(raw_counts.values()) == len(rows)
 
 
@@ -546,14 +728,24 @@ def test_exception_and_custom_exports_and_last_lines(app: ReveneraApp, http: htt
     product = app.product(PID)
     exc = _download(http, "/v3/exceptionTracking", f"{PID}_exc_{DAY.isoformat()}.zip")
     member, header, rows = _zip_rows(exc.content)
-    assert member == f"{PID}_exc_{DAY.isoformat()}.csv" and {"timestamp", "clientId", "prodVersion", "className", "methodName", "exceptionMessage", "stackTrace"} <= set(header)
+    assert member == f"{PID}_exc_{DAY.isoformat()}.csv" and {
+        "timestamp",
+        "clientId",
+        "prodVersion",
+        "className",
+        "methodName",
+        "exceptionMessage",
+        "stackTrace",
+    } <= set(header)
     assert rows and {r["clientId"] for r in rows} <= expected_active_clients(product, DAY)
     cust = _download(http, "/v3/customEventTracking", f"{PID}_cust_{DAY.isoformat()}.zip")
     _, cust_header, cust_rows = _zip_rows(cust.content)
     lines = _ok(_post(http, "/v3/customEventTracking/getLastLines", {"lineCount": "5"}))
     assert cust_header == list(lines["fieldNames"]) and lines["fieldNames"]["event.category"] == "Event Category"
     assert cust_rows and {r["clientId"] for r in cust_rows} <= expected_active_clients(product, DAY)
-    assert 0 < len(lines["results"]) <= 5 and all(set(r) == set(lines["fieldNames"]) and all(isinstance(v, str) for v in r.values()) for r in lines["results"])
+    assert 0 < len(lines["results"]) <= 5 and all(
+        set(r) == set(lines["fieldNames"]) and all(isinstance(v, str) for v in r.values()) for r in lines["results"]
+    )
     assert all(r["timestamp"] <= NOW.strftime("%Y-%m-%dT%H:%M:%S") for r in lines["results"])  # written so far
     exc_lines = _ok(_post(http, "/v3/exceptionTracking/getLastLines", {"lineCount": 3}))
     assert set(exc_lines) == {"fieldNames", "results"} and list(exc_lines["fieldNames"]) == header
@@ -584,8 +776,24 @@ def test_scales_to_a_hundred_thousand_clients(clock: FakeClock) -> None:
         _login(http)
         page = _ok(_post(http, "/v3/reporting/clientPropertyList", {"startAtClientId": None, "properties": ["prodVersion"]}))
         assert len(page["result"]) == 200 and not page["reachedEnd"]
-        later = _ok(_post(http, "/v3/reporting/clientPropertyList", {"startAtClientId": "F0", "properties": ["prodVersion"], "retDailyData": {"startDate": DAY.isoformat(), "stopDate": DAY.isoformat(), "properties": ["prodVersion"]}}))
+        later = _ok(
+            _post(
+                http,
+                "/v3/reporting/clientPropertyList",
+                {
+                    "startAtClientId": "F0",
+                    "properties": ["prodVersion"],
+                    "retDailyData": {"startDate": DAY.isoformat(), "stopDate": DAY.isoformat(), "properties": ["prodVersion"]},
+                },
+            )
+        )
         assert later["result"][0]["clientId"] >= "F0"
         assert len(_ok(_call(http, "raw_list"))["fileList"]) == 90
-        active = _ok(_post(http, "/v3/reporting/generic/dateRange", {"startDate": DAY.isoformat(), "stopDate": DAY.isoformat(), "dateSplit": "day", "clientStatus": ["active"]}))
+        active = _ok(
+            _post(
+                http,
+                "/v3/reporting/generic/dateRange",
+                {"startDate": DAY.isoformat(), "stopDate": DAY.isoformat(), "dateSplit": "day", "clientStatus": ["active"]},
+            )
+        )
         assert active["result"][DAY.isoformat()]["active"] > 10_000

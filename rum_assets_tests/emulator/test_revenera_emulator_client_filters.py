@@ -14,7 +14,12 @@ from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets_tests.fakes import FakeClock
 
-HEADERS = {"Origin": "https://analytics.revenera.com", "RUI-Client": "tests", "RUI-Client-Version": "0.0.1", "Content-Type": "application/json"}
+HEADERS = {
+    "Origin": "https://analytics.revenera.com",
+    "RUI-Client": "tests",
+    "RUI-Client-Version": "0.0.1",
+    "Content-Type": "application/json",
+}
 LOGIN = {"userName": "demo@example.com", "password": "demo-revenera-password"}
 PID = "2376158762"
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -67,7 +72,9 @@ def test_min_and_max_on_last_seen_and_numbers(served: tuple[ReveneraApp, httpx.C
     product = app.product(PID)
     low, high = date(2026, 11, 1), date(2026, 11, 15)
     seen = _all_pages(http, {"globalFilters": {"dateLastSeen": {"type": "dateRange", "min": low.isoformat(), "max": high.isoformat()}}})
-    expected = [c.client_id for c in product.clients if c.installed <= TODAY and (s := product.last_seen(c, TODAY)) is not None and low <= s <= high]
+    expected = [
+        c.client_id for c in product.clients if c.installed <= TODAY and (s := product.last_seen(c, TODAY)) is not None and low <= s <= high
+    ]
     assert [r["clientId"] for r in seen] == expected and expected
     ram = _all_pages(http, {"globalFilters": {"ram": {"type": "numberRange", "min": 8192, "max": 16384}}, "properties": ["ram"]})
     assert ram and {r["ram"] for r in ram} <= {8192, 16384}
@@ -87,7 +94,14 @@ def test_single_bound_and_exact_date_filters_still_accepted(served: tuple[Revene
     assert http.post(PATH, json={"startAtClientId": None, "globalFilters": {"dateInstalled": date_filter}}).status_code == 200
 
 
-@pytest.mark.parametrize("bad", [{"type": "dateRange"}, {"type": "dateRange", "min": "2026-1-1", "max": "2026-03-31"}, {"type": "dateRange", "min": "2026-01-01", "max": 20260331}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "dateRange"},
+        {"type": "dateRange", "min": "2026-1-1", "max": "2026-03-31"},
+        {"type": "dateRange", "min": "2026-01-01", "max": 20260331},
+    ],
+)
 def test_malformed_date_bounds_are_400(served: tuple[ReveneraApp, httpx.Client], bad: dict[str, Any]) -> None:
     _, http = served
     answer = http.post(PATH, json={"startAtClientId": None, "globalFilters": {"dateInstalled": bad}})

@@ -14,7 +14,12 @@ from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets_tests.fakes import FakeClock
 
-HEADERS = {"Origin": "https://analytics.revenera.com", "RUI-Client": "tests", "RUI-Client-Version": "0.0.1", "Content-Type": "application/json"}
+HEADERS = {
+    "Origin": "https://analytics.revenera.com",
+    "RUI-Client": "tests",
+    "RUI-Client-Version": "0.0.1",
+    "Content-Type": "application/json",
+}
 LOGIN = {"userName": "demo@example.com", "password": "demo-revenera-password"}
 PID = "2376158762"
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -65,7 +70,7 @@ def test_v2_failure_endpoints_fail_once_with_a_reason_then_succeed() -> None:
         assert http.post(DATE_RANGE, json={"startDate": "bad"}).status_code == 400  # a refusal does not use it up
         first = http.post(DATE_RANGE, json=ONE_DAY)
         assert first.status_code == 200 and first.json()["status"] == "SYNTAX ERROR"
-        assert f"/v3/reporting/generic/dateRange/{{pid}}" in first.json()["reason"] and set(first.json()) == {"status", "reason"}
+        assert "/v3/reporting/generic/dateRange/{pid}" in first.json()["reason"] and set(first.json()) == {"status", "reason"}
         second = http.post(DATE_RANGE, json=ONE_DAY)
         assert second.status_code == 200 and "result" in second.json()
         listing = http.get(f"/v3/rawEvents/download/listFiles/{PID}")

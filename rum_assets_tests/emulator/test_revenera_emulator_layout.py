@@ -16,7 +16,12 @@ from rum_assets.emulator.revenera.data import CUSTOM_FIELD_NAMES, EXCEPTION_COLU
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets_tests.fakes import FakeClock
 
-HEADERS = {"Origin": "https://analytics.revenera.com", "RUI-Client": "tests", "RUI-Client-Version": "0.0.1", "Content-Type": "application/json"}
+HEADERS = {
+    "Origin": "https://analytics.revenera.com",
+    "RUI-Client": "tests",
+    "RUI-Client-Version": "0.0.1",
+    "Content-Type": "application/json",
+}
 LOGIN = {"userName": "demo@example.com", "password": "demo-revenera-password"}
 PID = "2376158762"
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -57,7 +62,7 @@ def test_default_layout_is_keys_utf8_no_bom_no_newlines(default_files: tuple[Rev
     app, files = default_files
     for kind, content in files.items():
         assert not content.startswith(b"\xef\xbb\xbf")
-        header, rows = _table(content)
+        _header, rows = _table(content)
         assert len(rows) == app.expected_export_rows(kind, PID, DAY) > 0
         assert all("\n" not in value for row in rows for value in row)
         assert content.count(b"\r\n") == len(rows) + 1  # one line per record
@@ -84,13 +89,20 @@ def test_friendly_headers_reversed_order_and_raw_timestamp_header() -> None:
 
 def test_extra_and_missing_columns(default_files: tuple[ReveneraApp, dict[str, bytes]]) -> None:
     _, base = default_files
-    app, files = _csv_bytes(export_extra_columns=("Build Number", "ab_test.group"), export_missing_columns=("sessionId", "stackTrace", "country"))
+    _app, files = _csv_bytes(
+        export_extra_columns=("Build Number", "ab_test.group"), export_missing_columns=("sessionId", "stackTrace", "country")
+    )
     raw_header, raw_rows = _table(files["raw"])
     assert raw_header == [c for c in RAW_COLUMNS if c not in ("sessionId", "country")] + ["Build Number", "ab_test.group"]
     assert all(row[-1].isdigit() and row[-2].isdigit() for row in raw_rows)
-    assert _table(files["exc"])[0] == [c for c in EXCEPTION_COLUMNS if c not in ("stackTrace", "country")] + ["Build Number", "ab_test.group"]
+    assert _table(files["exc"])[0] == [c for c in EXCEPTION_COLUMNS if c not in ("stackTrace", "country")] + [
+        "Build Number",
+        "ab_test.group",
+    ]
     assert "geography.country" in _table(files["cust"])[0]  # a key the kind lacks is ignored for it
-    _, again = _csv_bytes(export_extra_columns=("Build Number", "ab_test.group"), export_missing_columns=("sessionId", "stackTrace", "country"))
+    _, again = _csv_bytes(
+        export_extra_columns=("Build Number", "ab_test.group"), export_missing_columns=("sessionId", "stackTrace", "country")
+    )
     assert again == files  # extra values are deterministic
     base_rows = _table(base["raw"])[1]
     assert [row[:2] for row in raw_rows] == [row[:2] for row in base_rows]
@@ -111,7 +123,11 @@ def test_bom_and_latin1_bytes(default_files: tuple[ReveneraApp, dict[str, bytes]
         with pytest.raises(UnicodeDecodeError):
             content.decode("utf-8")
         assert _table(content, "latin-1") == _table(base[kind])  # same text, other bytes
-    assert "Zürich".encode("latin-1") in latin["raw"] or "Montréal".encode("latin-1") in latin["raw"] or "Malmö".encode("latin-1") in latin["raw"]
+    assert (
+        "Zürich".encode("latin-1") in latin["raw"]
+        or "Montréal".encode("latin-1") in latin["raw"]
+        or "Malmö".encode("latin-1") in latin["raw"]
+    )
     with pytest.raises(ValueError, match="export_bom"):
         ReveneraEmulatorConfig(export_bom=True, export_encoding="latin-1")
     with pytest.raises(ValueError, match="export_header_style"):

@@ -14,11 +14,20 @@ from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets_tests.fakes import FakeClock
 
-HEADERS = {"Origin": "https://analytics.revenera.com", "RUI-Client": "tests", "RUI-Client-Version": "0.0.1", "Content-Type": "application/json"}
+HEADERS = {
+    "Origin": "https://analytics.revenera.com",
+    "RUI-Client": "tests",
+    "RUI-Client-Version": "0.0.1",
+    "Content-Type": "application/json",
+}
 LOGIN = {"userName": "demo@example.com", "password": "demo-revenera-password"}
 PID, OTHER = "2376158762", "2395188568"
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-LISTS = {"raw": f"/v3/rawEvents/download/listFiles/{PID}", "exc": f"/v3/exceptionTracking/listFiles/{PID}", "cust": f"/v3/customEventTracking/listFiles/{PID}"}
+LISTS = {
+    "raw": f"/v3/rawEvents/download/listFiles/{PID}",
+    "exc": f"/v3/exceptionTracking/listFiles/{PID}",
+    "cust": f"/v3/customEventTracking/listFiles/{PID}",
+}
 
 
 @pytest.fixture

@@ -26,7 +26,9 @@ def _imported_modules(source: Path) -> set[str]:
 
 def test_no_emulator_module_imports_a_client_package() -> None:
     offenders = {
-        str(path.relative_to(EMULATOR_DIR)): sorted(m for m in _imported_modules(path) if m.startswith(("rum_assets.revenera", "rum_assets.raygun")))
+        str(path.relative_to(EMULATOR_DIR)): sorted(
+            m for m in _imported_modules(path) if m.startswith(("rum_assets.revenera", "rum_assets.raygun"))
+        )
         for path in EMULATOR_DIR.rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}

@@ -26,8 +26,12 @@ DAY = datetime.now(UTC).date() - timedelta(days=2)
 def _land(server: EmulatorServer, warehouse: WarehouseResource, state_dir: Path) -> list[dg.ExecuteInProcessResult]:
     resources = {
         "raygun": RaygunResource(
-            api_key=DEMO_RAYGUN_API_KEY, client_id=DEMO_RAYGUN_CLIENT_ID, client_secret=DEMO_RAYGUN_CLIENT_SECRET,
-            base_url=server.base_url, daily_call_limit=0, state_dir=str(state_dir),
+            api_key=DEMO_RAYGUN_API_KEY,
+            client_id=DEMO_RAYGUN_CLIENT_ID,
+            client_secret=DEMO_RAYGUN_CLIENT_SECRET,
+            base_url=server.base_url,
+            daily_call_limit=0,
+            state_dir=str(state_dir),
         ),
         "warehouse": warehouse,
     }
@@ -47,9 +51,7 @@ def _tables(warehouse: WarehouseResource) -> dict[str, list[tuple[Any, ...]]]:
         return {
             table.qualified_name: [
                 tuple(row)
-                for row in conn.execute(
-                    f"SELECT {', '.join(columns)} FROM {table.qualified_name} ORDER BY {', '.join(columns)}"
-                ).fetchall()
+                for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table.qualified_name} ORDER BY {', '.join(columns)}").fetchall()
             ]
             if (columns := [c.name for c in table.columns if c.name not in NOT_COMPARED])
             else []

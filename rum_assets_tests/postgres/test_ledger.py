@@ -24,7 +24,7 @@ pytestmark = pytest.mark.postgres
 LIMIT = 50
 
 
-def _node(base_url: str, ledger_url: str, node_dir: str, attempts: int, results: "multiprocessing.Queue[int]") -> None:
+def _node(base_url: str, ledger_url: str, node_dir: str, attempts: int, results: multiprocessing.Queue[int]) -> None:
     """One machine: its own state and temp directories; only the ledger URL is shared."""
     os.environ["TMPDIR"] = str(Path(node_dir) / "tmp")
     resource = RaygunResource(

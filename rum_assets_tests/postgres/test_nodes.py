@@ -85,7 +85,7 @@ def load(conn: Any, offsets: tuple[int, ...], run_id: str, barrier: Any = None) 
                 staged.discard()
 
 
-def _node(url: str, node_dir: str, offsets: tuple[int, ...], barrier: Any, results: "multiprocessing.Queue[str]") -> None:
+def _node(url: str, node_dir: str, offsets: tuple[int, ...], barrier: Any, results: multiprocessing.Queue[str]) -> None:
     os.environ["TMPDIR"] = node_dir
     try:
         with WarehouseResource(url=url).connection() as conn:
@@ -97,7 +97,10 @@ def _node(url: str, node_dir: str, offsets: tuple[int, ...], barrier: Any, resul
 
 
 def _rows(conn: Any) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in conn.execute(f"SELECT {', '.join(COMPARED)} FROM nodes.events ORDER BY partition_date, product_id, event_id").fetchall()]
+    return [
+        tuple(r)
+        for r in conn.execute(f"SELECT {', '.join(COMPARED)} FROM nodes.events ORDER BY partition_date, product_id, event_id").fetchall()
+    ]
 
 
 def _rejected(conn: Any) -> list[tuple[Any, ...]]:

@@ -51,6 +51,11 @@ def test_column_types_are_postgresql_types(conn: PostgresWarehouse) -> None:
         ).fetchall()
     )
     assert types == {
-        "thing_id": "bigint", "product_id": "text", "partition_date": "date", "version": "integer",
-        "seen_at": "timestamp with time zone", "_run_id": "text", "_ingested_at": "timestamp with time zone",
+        "thing_id": "bigint",
+        "product_id": "text",
+        "partition_date": "date",
+        "version": "integer",
+        "seen_at": "timestamp with time zone",
+        "_run_id": "text",
+        "_ingested_at": "timestamp with time zone",
     }

@@ -39,3 +39,12 @@ def start_raygun() -> Iterator[Callable[..., tuple[EmulatorServer, RaygunApp]]]:
 def make_client(base_url: str, **kwargs: Any) -> RaygunClient:
     kwargs.setdefault("policy", RetryPolicy(max_attempts=3, base_delay_seconds=0.01, max_retry_after_seconds=5))
     return RaygunClient(base_url, DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET, **kwargs)
+
+
+@pytest.fixture
+def emulator(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
+    """A v1 emulator with 60 sessions a day and no call limit (indirect ``param``: more config)."""
+    options = getattr(request, "param", {})
+    config = RaygunEmulatorConfig(**{"sessions_per_day": 60, "daily_call_limit": 0, **options})
+    with EmulatorServer([RaygunApp(config)]) as server:
+        yield server

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ import pytest
 
 from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
 from rum_assets.emulator.faults import FaultRule
-from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets.raygun import names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
@@ -25,14 +23,6 @@ from rum_assets.warehouse_resource import WarehouseResource
 
 DAY = datetime.now(UTC).date() - timedelta(days=2)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def emulator(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
-    options = getattr(request, "param", {})
-    config = RaygunEmulatorConfig(**{"sessions_per_day": 60, "daily_call_limit": 0, **options})
-    with EmulatorServer([RaygunApp(config)]) as server:
-        yield server
 
 
 def _resources(server: EmulatorServer, tmp_path: Path, **raygun: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLI
 from rum_assets.emulator.faults import FaultRule
 from rum_assets.errors import AuthenticationError, CallBudgetExhaustedError, NotFoundError, PayloadError, RateLimitedError
 from rum_assets.raygun.client import RaygunClient
-
 from rum_assets_tests.fakes import FakeClock
 
 from .conftest import make_client
@@ -134,7 +133,7 @@ def test_active_sessions_today_have_no_end(start_raygun, clock: FakeClock) -> No
     assert active and all(s.session_end is None for s in active)
 
 
-def _fetch_details(base_url: str, ledger_path: str, session_ids: list[int], results: "multiprocessing.Queue[tuple[int, int]]") -> None:
+def _fetch_details(base_url: str, ledger_path: str, session_ids: list[int], results: multiprocessing.Queue[tuple[int, int]]) -> None:
     ledger = CallBudgetLedger(ledger_path, "raygun:shared", daily_limit=20, vendor="Raygun")
     fetched = 0
     with make_client(base_url, ledger=ledger) as client:
@@ -155,7 +154,10 @@ def test_two_processes_never_pass_the_budget_together(start_raygun, tmp_path: Pa
     calls_before = app.calls_used(DEMO_RAYGUN_API_KEY, datetime.now(UTC).date())
     context = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue[tuple[int, int]] = context.Queue()
-    workers = [context.Process(target=_fetch_details, args=(server.base_url, str(tmp_path / "ledger.sqlite3"), ids[n::2], results)) for n in range(2)]
+    workers = [
+        context.Process(target=_fetch_details, args=(server.base_url, str(tmp_path / "ledger.sqlite3"), ids[n::2], results))
+        for n in range(2)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:

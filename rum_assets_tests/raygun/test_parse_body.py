@@ -30,7 +30,9 @@ def _page(**fields: Any) -> dict[str, Any]:
 def test_one_pass_reads_an_emulator_page_exactly_like_json_loads_then_validating(start_raygun, clock: FakeClock) -> None:
     server, _ = start_raygun(sessions_per_day=700, daily_call_limit=0, clock=clock, status_case="title", float_integers=True)
     with httpx.Client(base_url=server.base_url) as http:
-        key = http.post("/api/v1/pulse/authenticate", headers={"X-ApiKey": DEMO_RAYGUN_API_KEY}, auth=(DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET)).json()["sessionKey"]
+        key = http.post(
+            "/api/v1/pulse/authenticate", headers={"X-ApiKey": DEMO_RAYGUN_API_KEY}, auth=(DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET)
+        ).json()["sessionKey"]
         date_from, date_to = day_bounds(DAY)
         response = http.get(SESSIONS_PATH, params={"dateFrom": date_from, "dateTo": date_to, "limit": 500}, headers={"X-SessionKey": key})
     page = parse_body(SessionsPage, response, CallContext("Raygun", SESSIONS_PATH, DAY))
@@ -59,7 +61,9 @@ def test_a_refused_page_names_the_field_or_says_it_is_not_json(start_raygun, clo
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"], ids=["utf8-bom", "utf16"])
 def test_a_page_the_one_pass_cannot_decode_is_still_read(start_raygun, clock: FakeClock, encoding: str) -> None:
     server, _ = start_raygun(daily_call_limit=0, clock=clock)
-    server.faults.add(FaultRule(SESSIONS_PATH, status=200, body=json.dumps(_page(browser={"name": "Café"}), ensure_ascii=False).encode(encoding)))
+    server.faults.add(
+        FaultRule(SESSIONS_PATH, status=200, body=json.dumps(_page(browser={"name": "Café"}), ensure_ascii=False).encode(encoding))
+    )
     with make_client(server.base_url, clock=clock) as client:
         (session,) = next(client.iter_session_pages(DAY)).sessions
     assert session.id == 7 and session.browser is not None and session.browser.name == "Café"

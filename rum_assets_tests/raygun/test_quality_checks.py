@@ -46,8 +46,12 @@ def test_a_session_the_vendor_repeats_is_written_once_and_the_unique_keys_check_
         server.faults.add(FaultRule("/api/v1/pulse/sessions", status=200, body=_page_with_a_repeated_session(server)))
         resources = {
             "raygun": RaygunResource(
-                api_key=DEMO_RAYGUN_API_KEY, client_id=DEMO_RAYGUN_CLIENT_ID, client_secret=DEMO_RAYGUN_CLIENT_SECRET,
-                base_url=server.base_url, daily_call_limit=0, state_dir=str(tmp_path / "state"),
+                api_key=DEMO_RAYGUN_API_KEY,
+                client_id=DEMO_RAYGUN_CLIENT_ID,
+                client_secret=DEMO_RAYGUN_CLIENT_SECRET,
+                base_url=server.base_url,
+                daily_call_limit=0,
+                state_dir=str(tmp_path / "state"),
             ),
             "warehouse": WarehouseResource(database=str(tmp_path / "w.duckdb")),
         }

@@ -35,7 +35,9 @@ def test_stops_when_the_total_is_reached_on_a_full_page(start_raygun, clock: Fak
 
 def test_a_foreign_links_next_is_never_called(start_raygun, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     foreign, _ = start_raygun(sessions_per_day=1203, daily_call_limit=0, clock=clock)
-    server, _ = start_raygun(sessions_per_day=1203, daily_call_limit=0, clock=clock, links_style="foreign", foreign_base_url=foreign.base_url)
+    server, _ = start_raygun(
+        sessions_per_day=1203, daily_call_limit=0, clock=clock, links_style="foreign", foreign_base_url=foreign.base_url
+    )
     with caplog.at_level(logging.WARNING, logger="rum_assets.raygun"), make_client(server.base_url, clock=clock) as client:
         ids = [s.id for page in client.iter_session_pages(DAY) for s in page.sessions]
     assert len(set(ids)) == 1203
@@ -47,7 +49,9 @@ def test_a_foreign_links_next_is_never_called(start_raygun, clock: FakeClock, ca
 
 def test_same_host_on_another_port_is_another_origin(start_raygun, clock: FakeClock) -> None:
     foreign, _ = start_raygun(sessions_per_day=30, daily_call_limit=0, clock=clock)
-    server, _ = start_raygun(sessions_per_day=30, daily_call_limit=0, clock=clock, links_style="foreign", foreign_base_url=f"http://127.0.0.1:{foreign.port}")
+    server, _ = start_raygun(
+        sessions_per_day=30, daily_call_limit=0, clock=clock, links_style="foreign", foreign_base_url=f"http://127.0.0.1:{foreign.port}"
+    )
     with make_client(server.base_url, clock=clock, page_size=10) as client:
         ids = [s.id for page in client.iter_session_pages(DAY) for s in page.sessions]
     assert len(set(ids)) == 30

@@ -18,8 +18,11 @@ from rum_assets_tests.fakes import FakeClock
 
 from .conftest import make_client
 from .test_assets import DAY as ASSET_DAY
-from .test_assets import emulator  # noqa: F401 - the fixture
-from .test_assets import _materialize, _query, _resources
+from .test_assets import (
+    _materialize,
+    _query,
+    _resources,
+)
 
 DAY = date(2026, 11, 20)
 SALT = "pepper"

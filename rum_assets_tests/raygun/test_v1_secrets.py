@@ -28,7 +28,11 @@ def _leaks(text: str) -> list[str]:
 def test_retry_warnings_and_errors_mask_echoed_credentials(start_raygun, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     server, _ = start_raygun(daily_call_limit=0, clock=clock)
     server.faults.add(FaultRule("/api/v1/pulse/authenticate", status=500, times=None, body=ECHO))
-    with caplog.at_level(logging.WARNING), make_client(server.base_url, clock=clock, sleep=lambda _: None) as client, pytest.raises(VendorHTTPError) as raised:
+    with (
+        caplog.at_level(logging.WARNING),
+        make_client(server.base_url, clock=clock, sleep=lambda _: None) as client,
+        pytest.raises(VendorHTTPError) as raised,
+    ):
         client.authenticate()
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2 and all("bad request from ***" in w for w in warnings)

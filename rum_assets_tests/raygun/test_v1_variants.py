@@ -53,7 +53,9 @@ def _comparable(record: SessionSummary) -> dict[str, Any]:
     [{"status_case": "upper"}, {"status_case": "title"}, {"naive_datetimes": True}, {"float_integers": True}],
     ids=["status-upper", "status-title", "naive-datetimes", "float-integers"],
 )
-def test_a_variant_reads_exactly_like_the_plain_records(start_raygun, clock: FakeClock, variant: dict[str, Any], host_zone_far_from_utc: None) -> None:
+def test_a_variant_reads_exactly_like_the_plain_records(
+    start_raygun, clock: FakeClock, variant: dict[str, Any], host_zone_far_from_utc: None
+) -> None:
     plain_summaries, plain_details = _read(start_raygun, clock)
     summaries, details = _read(start_raygun, clock, **variant)
     assert [_comparable(s) for s in summaries] == [_comparable(s) for s in plain_summaries]
@@ -106,7 +108,10 @@ def _page_body(**fields: Any) -> bytes:
 def test_a_float_that_is_not_an_exact_integer_is_refused(start_raygun, clock: FakeClock, fields: dict[str, Any], field: str) -> None:
     server, _ = start_raygun(daily_call_limit=0, clock=clock)
     server.faults.add(FaultRule(SESSIONS, status=200, body=_page_body(**fields)))
-    with make_client(server.base_url, clock=clock) as client, pytest.raises(PayloadError, match=f"field 'sessions.0.{field}' breaks the contract"):
+    with (
+        make_client(server.base_url, clock=clock) as client,
+        pytest.raises(PayloadError, match=f"field 'sessions.0.{field}' breaks the contract"),
+    ):
         list(client.iter_session_pages(DAY))
 
 

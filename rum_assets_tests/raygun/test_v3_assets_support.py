@@ -11,13 +11,13 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pytest
-from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
 from rum_assets.emulator.raygun_v3.metrics import Query
 from rum_assets.emulator.raygun_v3.timeutil import DAY_MS, day_number, day_start_ms, floor_ms
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.warehouse_resource import WarehouseResource
 from rum_assets_tests.fakes import FakeClock
 
 NOW = datetime.combine(datetime.now(UTC).date() - timedelta(days=2), time(9, 30), tzinfo=UTC)

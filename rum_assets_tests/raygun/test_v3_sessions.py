@@ -10,7 +10,6 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pytest
-from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
 from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
@@ -20,6 +19,7 @@ from rum_assets.quality import ROW_COUNT_MATCHES_VENDOR
 from rum_assets.raygun import names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 DAY = datetime.now(UTC).date() - timedelta(days=2)
 PER_DAY = 12

@@ -26,7 +26,9 @@ DAILY_TABLES = ["user_activity", "event_usage", "client_profiles", "raw_events",
 def _resources(server: EmulatorServer, tmp_path: Path, **options: Any) -> dict[str, Any]:
     return {
         "revenera": ReveneraResource(
-            username=DEMO_REVENERA_USERNAME, password=DEMO_REVENERA_PASSWORD, base_url=server.base_url,
+            username=DEMO_REVENERA_USERNAME,
+            password=DEMO_REVENERA_PASSWORD,
+            base_url=server.base_url,
             **{"product_ids": ",".join(PRODUCTS), "max_attempts": 2, **options},
         ),
         "warehouse": WarehouseResource(database=str(tmp_path / "warehouse.duckdb")),
@@ -50,14 +52,27 @@ def test_every_asset_lands_for_two_products_and_agrees_with_the_vendor(start_rev
     assert result.success
     for product_id in PRODUCTS:
         active = len(expected_active_clients(app.product(product_id), DAY))
-        activity = _query(tmp_path, f"SELECT active_users FROM revenera.user_activity WHERE product_id = '{product_id}' AND segment = '(all)'")
+        activity = _query(
+            tmp_path, f"SELECT active_users FROM revenera.user_activity WHERE product_id = '{product_id}' AND segment = '(all)'"
+        )
         assert activity == [(active,)]
-        segments = _query(tmp_path, f"SELECT sum(active_users) FROM revenera.user_activity WHERE product_id = '{product_id}' AND segment_property = 'prodEdition'")
+        segments = _query(
+            tmp_path,
+            f"SELECT sum(active_users) FROM revenera.user_activity WHERE product_id = '{product_id}' AND segment_property = 'prodEdition'",
+        )
         assert segments == [(active,)]
         assert _query(tmp_path, f"SELECT count(*) FROM revenera.client_profiles WHERE product_id = '{product_id}'") == [(active,)]
-        assert _query(tmp_path, f"SELECT count(DISTINCT client_id) FROM revenera.raw_events WHERE product_id = '{product_id}'") == [(active,)]
-        per_event = _query(tmp_path, f"SELECT event_category, event_name, count(*) FROM revenera.raw_events WHERE product_id = '{product_id}' GROUP BY ALL ORDER BY ALL")
-        usage = _query(tmp_path, f"SELECT event_category, event_name, event_count FROM revenera.event_usage WHERE product_id = '{product_id}' AND event_count > 0 ORDER BY ALL")
+        assert _query(tmp_path, f"SELECT count(DISTINCT client_id) FROM revenera.raw_events WHERE product_id = '{product_id}'") == [
+            (active,)
+        ]
+        per_event = _query(
+            tmp_path,
+            f"SELECT event_category, event_name, count(*) FROM revenera.raw_events WHERE product_id = '{product_id}' GROUP BY ALL ORDER BY ALL",
+        )
+        usage = _query(
+            tmp_path,
+            f"SELECT event_category, event_name, event_count FROM revenera.event_usage WHERE product_id = '{product_id}' AND event_count > 0 ORDER BY ALL",
+        )
         assert per_event == usage
     assert _query(tmp_path, "SELECT count(DISTINCT product_id) FROM revenera.product_properties") == [(2,)]
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
@@ -96,10 +111,15 @@ def test_a_malformed_report_fails_and_keeps_earlier_rows(start_revenera, tmp_pat
     resources = _resources(server, tmp_path)
     dg.materialize([revenera_event_usage], partition_key=DAY.isoformat(), resources=resources)
     before = _query(tmp_path, "SELECT * EXCLUDE (_run_id, _ingested_at) FROM revenera.event_usage ORDER BY ALL")
-    server.faults.add(FaultRule("/v3/reporting/eventTracking/advanced/fullReport", status=200, body=b'{"result": {"not": "a list"}}', times=None))
+    server.faults.add(
+        FaultRule("/v3/reporting/eventTracking/advanced/fullReport", status=200, body=b'{"result": {"not": "a list"}}', times=None)
+    )
     result = dg.materialize([revenera_event_usage], partition_key=DAY.isoformat(), resources=resources, raise_on_error=False)
     message = result.get_step_failure_events()[0].step_failure_data.error.message  # type: ignore[union-attr]
-    assert f"Revenera POST /v3/reporting/eventTracking/advanced/fullReport/{PRODUCTS[0]} for day {DAY.isoformat()}" in message and "field 'result'" in message
+    assert (
+        f"Revenera POST /v3/reporting/eventTracking/advanced/fullReport/{PRODUCTS[0]} for day {DAY.isoformat()}" in message
+        and "field 'result'" in message
+    )
     assert DEMO_REVENERA_PASSWORD not in message
     assert _query(tmp_path, "SELECT * EXCLUDE (_run_id, _ingested_at) FROM revenera.event_usage ORDER BY ALL") == before
 
@@ -117,6 +137,7 @@ def test_a_bad_product_id_fails_naming_it_while_good_products_land(start_revener
 @pytest.mark.parametrize("ids", ["", " , "])
 def test_no_products_configured_is_a_clear_failure(start_revenera, tmp_path: Path, ids: str) -> None:
     server, _ = start_revenera()
-    result = dg.materialize([revenera_event_usage], partition_key=DAY.isoformat(), resources=_resources(server, tmp_path, product_ids=ids), raise_on_error=False)
+    result = dg.materialize(
+        [revenera_event_usage], partition_key=DAY.isoformat(), resources=_resources(server, tmp_path, product_ids=ids), raise_on_error=False
+    )
     assert "REVENERA_PRODUCT_IDS names no product" in result.get_step_failure_events()[0].step_failure_data.error.message  # type: ignore[union-attr]
-

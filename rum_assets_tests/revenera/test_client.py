@@ -34,7 +34,12 @@ def test_login_handshake_headers_cookies_and_logout(start_revenera) -> None:
     assert server.requests_by_path["/v3/request-csrf"] == 1 and server.requests_by_path["/v3/auth/logout"] == 1
     after = httpx.get(
         f"{server.base_url}/v3/meta/productProperties/{PID}",
-        headers={"Origin": "https://analytics.revenera.com", "RUI-Client": "x", "RUI-Client-Version": "1", "Cookie": f"RUI-Session-Token={session_cookie}"},
+        headers={
+            "Origin": "https://analytics.revenera.com",
+            "RUI-Client": "x",
+            "RUI-Client-Version": "1",
+            "Cookie": f"RUI-Session-Token={session_cookie}",
+        },
     )
     assert after.status_code == 401  # logout on close ended the session
 
@@ -93,8 +98,13 @@ def test_user_activity_sends_the_documented_body_and_parses_segments(start_reven
     path, body = next((p, b) for p, b in app.received if p.startswith("/v3/reporting/generic/dateRange"))
     assert path == f"/v3/reporting/generic/dateRange/{PID}"
     assert body == {
-        "startDate": DAY.isoformat(), "stopDate": DAY.isoformat(), "dateSplit": "day", "clientStatus": ["new", "active", "lost"],
-        "daysUntilDeclaredLost": 14, "dateReportedLost": "dateDeclaredLost", "groupBy": "clientId",
+        "startDate": DAY.isoformat(),
+        "stopDate": DAY.isoformat(),
+        "dateSplit": "day",
+        "clientStatus": ["new", "active", "lost"],
+        "daysUntilDeclaredLost": 14,
+        "dateReportedLost": "dateDeclaredLost",
+        "groupBy": "clientId",
     }
     assert totals.active == len(expected_active_clients(app.product(PID), DAY))  # type: ignore[union-attr]
     assert sum(s.totals.active or 0 for s in segmented.level1.values()) == totals.active  # type: ignore[union-attr]
@@ -102,7 +112,13 @@ def test_user_activity_sends_the_documented_body_and_parses_segments(start_reven
 
 def test_a_malformed_report_names_the_field(start_revenera) -> None:
     server, _ = start_revenera()
-    server.faults.add(FaultRule("/v3/reporting/eventTracking/advanced/fullReport", status=200, body=b'{"result": [{"category": "x", "name": "Open", "eventCounts": "lots"}]}'))
+    server.faults.add(
+        FaultRule(
+            "/v3/reporting/eventTracking/advanced/fullReport",
+            status=200,
+            body=b'{"result": [{"category": "x", "name": "Open", "eventCounts": "lots"}]}',
+        )
+    )
     with make_client(server.base_url) as client, pytest.raises(PayloadError) as raised:
         client.event_usage(PID, DAY)
     assert f"for day {DAY.isoformat()}: field 'result.0.eventCounts' breaks the contract" in str(raised.value)

@@ -21,7 +21,9 @@ PID = "2376158762"
 
 
 def _client(base_url: str, **options: object) -> ReveneraClient:
-    return ReveneraClient(base_url, DEMO_REVENERA_USERNAME, DEMO_REVENERA_PASSWORD, policy=RetryPolicy(max_attempts=2, base_delay_seconds=0.01), **options)  # type: ignore[arg-type]
+    return ReveneraClient(
+        base_url, DEMO_REVENERA_USERNAME, DEMO_REVENERA_PASSWORD, policy=RetryPolicy(max_attempts=2, base_delay_seconds=0.01), **options
+    )  # type: ignore[arg-type]
 
 
 def test_a_wrong_inferred_path_names_itself_and_how_to_override_it(start_revenera, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,8 +44,13 @@ def test_a_wrong_inferred_path_names_itself_and_how_to_override_it(start_revener
 def test_path_overrides_are_read_and_checked_by_the_resource(start_revenera) -> None:
     server, _ = start_revenera()
     resource = ReveneraResource(
-        username=DEMO_REVENERA_USERNAME, password=DEMO_REVENERA_PASSWORD, product_ids=PID, base_url=server.base_url,
-        path_overrides=json.dumps({"custom_list": "/v3/nowhere/{pid}"}), client_name="rum-pipeline", client_version="2.1",
+        username=DEMO_REVENERA_USERNAME,
+        password=DEMO_REVENERA_PASSWORD,
+        product_ids=PID,
+        base_url=server.base_url,
+        path_overrides=json.dumps({"custom_list": "/v3/nowhere/{pid}"}),
+        client_name="rum-pipeline",
+        client_version="2.1",
     )
     with resource.get_client() as client, pytest.raises(NotFoundError, match="comes from REVENERA_PATH_OVERRIDES"):
         assert client._http.headers["RUI-Client"] == "rum-pipeline" and client._http.headers["RUI-Client-Version"] == "2.1"
@@ -84,7 +91,12 @@ def test_event_usage_asks_advanced_events_by_name_and_basic_ones_from_the_timeli
     with make_client(server.base_url) as client:
         catalog = client.event_catalog(PID)
         usage = client.event_usage(PID, DAY, catalog)
-    tracked = {(c.category, e.event_name): "ADVANCED" if e.advanced else "BASIC" for c in catalog.result for e in c.category_event_names if e.advanced or e.basic}
+    tracked = {
+        (c.category, e.event_name): "ADVANCED" if e.advanced else "BASIC"
+        for c in catalog.result
+        for e in c.category_event_names
+        if e.advanced or e.basic
+    }
     assert {(u.category, u.name): u.tracking for u in usage} == tracked
     assert {"ADVANCED", "BASIC"} <= set(tracked.values())
     sent = {path.rsplit("/", 2)[-2]: body for path, body in app.received if path.endswith(PID) and body}
@@ -95,7 +107,12 @@ def test_event_usage_asks_advanced_events_by_name_and_basic_ones_from_the_timeli
 
 def test_combination_entries_are_kept(start_revenera) -> None:
     server, _ = start_revenera()
-    body = {"result": [{"category": "File", "name": "Open", "eventCounts": 3}, {"combiLabel": "Open or Save", "eventCounts": 5, "uniqueUsersUsedAtLeastOnce": 2}]}
+    body = {
+        "result": [
+            {"category": "File", "name": "Open", "eventCounts": 3},
+            {"combiLabel": "Open or Save", "eventCounts": 5, "uniqueUsersUsedAtLeastOnce": 2},
+        ]
+    }
     server.faults.add(FaultRule("/v3/reporting/eventTracking/advanced/fullReport", status=200, body=json.dumps(body).encode()))
     with make_client(server.base_url) as client:
         usage = client.event_usage(PID, DAY)
@@ -115,6 +132,11 @@ def test_client_property_list_sends_both_date_bounds(start_revenera) -> None:
 
 def test_a_segmented_request_answered_unsegmented_fails_clearly(start_revenera) -> None:
     server, _ = start_revenera()
-    server.faults.add(FaultRule("/v3/reporting/generic/dateRange", status=200, body=json.dumps({"result": {DAY.isoformat(): {"active": 4}}}).encode()))
-    with make_client(server.base_url) as client, pytest.raises(PayloadError, match="asked to segment by 'prodEdition' but the answer for .* is not segmented"):
+    server.faults.add(
+        FaultRule("/v3/reporting/generic/dateRange", status=200, body=json.dumps({"result": {DAY.isoformat(): {"active": 4}}}).encode())
+    )
+    with (
+        make_client(server.base_url) as client,
+        pytest.raises(PayloadError, match=r"asked to segment by 'prodEdition' but the answer for .* is not segmented"),
+    ):
         client.user_activity(PID, DAY, segment_property="prodEdition")

@@ -7,13 +7,13 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
 from rum_assets.emulator.faults import FaultRule
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets.revenera.export_assets import revenera_custom_events, revenera_exceptions, revenera_raw_events
 from rum_assets.revenera.resource import ReveneraResource
+from rum_assets.warehouse_resource import WarehouseResource
 
 from .conftest import DAY, PRODUCTS
 
@@ -29,7 +29,9 @@ KNOWN = {
 def resources(server: EmulatorServer, db: Path, **options: Any) -> dict[str, Any]:
     return {
         "revenera": ReveneraResource(
-            username=DEMO_REVENERA_USERNAME, password=DEMO_REVENERA_PASSWORD, base_url=server.base_url,
+            username=DEMO_REVENERA_USERNAME,
+            password=DEMO_REVENERA_PASSWORD,
+            base_url=server.base_url,
             **{"product_ids": ",".join(PRODUCTS), "max_attempts": 2, **options},
         ),
         "warehouse": WarehouseResource(database=str(db)),
@@ -42,11 +44,15 @@ def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def columns(db: Path, table: str) -> dict[str, tuple[str, str | None]]:
-    rows = query(db, f"SELECT column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = 'revenera' AND table_name = '{table}'")
+    rows = query(
+        db, f"SELECT column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = 'revenera' AND table_name = '{table}'"
+    )
     return {name: (data_type, comment) for name, data_type, comment in rows}
 
 
-def load(start_revenera, tmp_path: Path, name: str, assets: list[dg.AssetsDefinition] = EXPORTS, **layout: Any) -> tuple[Path, Any, dg.ExecuteInProcessResult]:
+def load(
+    start_revenera, tmp_path: Path, name: str, assets: list[dg.AssetsDefinition] = EXPORTS, **layout: Any
+) -> tuple[Path, Any, dg.ExecuteInProcessResult]:
     server, app = start_revenera(**layout)
     db = tmp_path / f"{name}.duckdb"
     result = dg.materialize(assets, partition_key=DAY.isoformat(), resources=resources(server, db), raise_on_error=False)
@@ -56,8 +62,13 @@ def load(start_revenera, tmp_path: Path, name: str, assets: list[dg.AssetsDefini
 def test_friendly_reversed_headers_with_extra_columns_land_every_row_and_column(start_revenera, tmp_path: Path) -> None:
     plain, app, first = load(start_revenera, tmp_path, "plain")
     odd, _, second = load(
-        start_revenera, tmp_path, "odd", export_header_style="friendly", export_column_order="reversed",
-        export_extra_columns=("Region Code", "row number"), export_raw_timestamp_header="eventTimestamp",
+        start_revenera,
+        tmp_path,
+        "odd",
+        export_header_style="friendly",
+        export_column_order="reversed",
+        export_extra_columns=("Region Code", "row number"),
+        export_raw_timestamp_header="eventTimestamp",
     )
     assert first.success and second.success
     for kind, table in TABLES.items():
@@ -65,10 +76,15 @@ def test_friendly_reversed_headers_with_extra_columns_land_every_row_and_column(
             expected = app.expected_export_rows(kind, product_id, DAY)
             assert expected > 0
             for db in (plain, odd):
-                assert query(db, f"SELECT count(*), max(row_number) FROM revenera.{table} WHERE product_id = '{product_id}'") == [(expected, expected)]
+                assert query(db, f"SELECT count(*), max(row_number) FROM revenera.{table} WHERE product_id = '{product_id}'") == [
+                    (expected, expected)
+                ]
         same = f"SELECT row_number, {KNOWN[kind]} FROM revenera.{table} ORDER BY product_id, row_number"
         assert query(odd, same) == query(plain, same)
-        assert query(odd, f"SELECT count(*) FROM revenera.{table} WHERE event_time IS NULL OR client_id IS NULL OR region_code IS NULL OR row_number_2 IS NULL") == [(0,)]
+        assert query(
+            odd,
+            f"SELECT count(*) FROM revenera.{table} WHERE event_time IS NULL OR client_id IS NULL OR region_code IS NULL OR row_number_2 IS NULL",
+        ) == [(0,)]
         found = columns(odd, table)
         assert found["event_time"][0] == "TIMESTAMP"
         assert found["region_code"] == ("VARCHAR", "Export header 'Region Code' (not a known column: loaded as text)")
@@ -131,7 +147,10 @@ def test_a_broken_csv_fails_that_product_only_and_keeps_its_rows(start_revenera,
 def test_a_disabled_kind_fails_fast(start_revenera, tmp_path: Path) -> None:
     server, _ = start_revenera()
     result = dg.materialize(
-        [revenera_exceptions], partition_key=DAY.isoformat(), resources=resources(server, tmp_path / "w.duckdb", export_kinds="raw,cust"), raise_on_error=False
+        [revenera_exceptions],
+        partition_key=DAY.isoformat(),
+        resources=resources(server, tmp_path / "w.duckdb", export_kinds="raw,cust"),
+        raise_on_error=False,
     )
     message = result.get_step_failure_events()[0].step_failure_data.error.message  # type: ignore[union-attr]
     assert "('exc') is disabled: REVENERA_EXPORT_KINDS is raw,cust" in message

@@ -28,7 +28,10 @@ def test_usage_distribution_counts_the_days_active_clients(start_revenera, tmp_p
     assert result.success
     for product_id in PRODUCTS:
         active = len(expected_active_clients(app.product(product_id), DAY))
-        rows = query(db, f"SELECT active_days, measure, bucket, clients FROM revenera.usage_distribution WHERE product_id = '{product_id}' ORDER BY ALL")
+        rows = query(
+            db,
+            f"SELECT active_days, measure, bucket, clients FROM revenera.usage_distribution WHERE product_id = '{product_id}' ORDER BY ALL",
+        )
         assert ("1", "users", "(all)", active) in rows
         assert sum(c for _, m, _, c in rows if m == "users") == active
     assert all(e.passed for e in result.get_asset_check_evaluations())
@@ -42,7 +45,10 @@ def test_license_keys_are_listed_and_never_written(start_revenera, tmp_path: Pat
         vendor = {pid: client.license_keys(pid) for pid in PRODUCTS}
     for product_id, keys in vendor.items():
         assert keys
-        rows = query(db, f"SELECT license_key, license_type, status, expiry_date, vendor_fields->>'licenseKey' FROM revenera.license_keys WHERE product_id = '{product_id}' ORDER BY 1")
+        rows = query(
+            db,
+            f"SELECT license_key, license_type, status, expiry_date, vendor_fields->>'licenseKey' FROM revenera.license_keys WHERE product_id = '{product_id}' ORDER BY 1",
+        )
         assert [r[0] for r in rows] == sorted(k.license_key for k in keys)
         assert all(r[2] in ("blocked", "expired", "activated", "allowed") and r[3] is not None and r[4] == r[0] for r in rows)
     assert not [p for p in server.requests_by_path if "updateKeys" in p]

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
-from rum_assets.warehouse_resource import WarehouseResource
 
 from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
 from rum_assets.revenera import names
@@ -15,6 +14,7 @@ from rum_assets.revenera.export_assets import revenera_raw_events
 from rum_assets.revenera.finality import FINAL_SIZES_TAG, PRODUCTS_TAG
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.sensors import build_export_sensor
+from rum_assets.warehouse_resource import WarehouseResource
 from rum_assets_tests.fakes import FakeClock
 
 from .conftest import DAY, PRODUCTS, make_client
@@ -24,7 +24,9 @@ YESTERDAY = (DAY + timedelta(days=1)).isoformat()
 
 
 def _revenera(base_url: str) -> ReveneraResource:
-    return ReveneraResource(username=DEMO_REVENERA_USERNAME, password=DEMO_REVENERA_PASSWORD, product_ids=",".join(PRODUCTS), base_url=base_url)
+    return ReveneraResource(
+        username=DEMO_REVENERA_USERNAME, password=DEMO_REVENERA_PASSWORD, product_ids=",".join(PRODUCTS), base_url=base_url
+    )
 
 
 def _tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None, revenera: ReveneraResource) -> dg.SensorResult:
@@ -45,7 +47,9 @@ def test_requests_final_days_once_and_yesterday_after_its_size_held_30_minutes(s
     server, _ = start_revenera()
     revenera = _revenera(server.base_url)
     instance = dg.DagsterInstance.ephemeral()
-    instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=dg.AssetKey(["revenera", "raw_events"]), partition=DAY.isoformat()))
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(asset_key=dg.AssetKey(["revenera", "raw_events"]), partition=DAY.isoformat())
+    )
     sensor = build_export_sensor(lookback_days=3, clock=clock)
 
     first = _tick(sensor, instance, None, revenera)
@@ -80,8 +84,12 @@ def test_a_growing_file_is_not_final_until_its_day_is_old_and_a_changed_size_is_
         listed = {f.file_date.isoformat(): f.compressed_size_kb for f in client.listed_daily_files("raw", PRODUCTS[0])}
     key = dg.AssetKey(["revenera", "raw_events"])
     sizes = {PRODUCTS[0]: {"listed_kb": listed[DAY.isoformat()]}, PRODUCTS[1]: {"listed_kb": -1.0}}
-    instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, partition=DAY.isoformat(), metadata={names.FILE_SIZES: sizes}))
-    instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=dg.AssetKey(["revenera", "exceptions"]), partition=DAY.isoformat()))
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(asset_key=key, partition=DAY.isoformat(), metadata={names.FILE_SIZES: sizes})
+    )
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(asset_key=dg.AssetKey(["revenera", "exceptions"]), partition=DAY.isoformat())
+    )
     fresh = _tick(sensor, instance, None, revenera)
     assert ("revenera/raw_events", DAY.isoformat(), PRODUCTS[1]) in _requests(fresh)  # loaded size differs from the listing
     assert not {r for r in _requests(fresh) if r[1] == DAY.isoformat() and r[0] == "revenera/exceptions"}
@@ -100,7 +108,11 @@ def test_a_product_whose_listing_fails_is_skipped_and_the_others_get_runs(start_
 def test_a_disabled_kind_is_not_listed(start_revenera, clock: FakeClock) -> None:
     server, _ = start_revenera()
     revenera = ReveneraResource(
-        username=DEMO_REVENERA_USERNAME, password=DEMO_REVENERA_PASSWORD, product_ids=",".join(PRODUCTS), base_url=server.base_url, export_kinds="raw"
+        username=DEMO_REVENERA_USERNAME,
+        password=DEMO_REVENERA_PASSWORD,
+        product_ids=",".join(PRODUCTS),
+        base_url=server.base_url,
+        export_kinds="raw",
     )
     result = _tick(build_export_sensor(lookback_days=2, clock=clock), dg.DagsterInstance.ephemeral(), None, revenera)
     assert {name for name, _, _ in _requests(result)} == {"revenera/raw_events"}
@@ -114,7 +126,10 @@ def test_the_asset_loads_yesterday_only_with_the_sizes_the_sensor_vouched_for(st
     message = unvouched.get_step_failure_events()[0].step_failure_data.error.message  # type: ignore[union-attr]
     assert "is not final yet: its day is yesterday or today (UTC)" in message
     with make_client(server.base_url) as client:
-        sizes = {pid: next(f.compressed_size_kb for f in client.listed_daily_files("raw", pid) if f.file_date.isoformat() == YESTERDAY) for pid in PRODUCTS}
+        sizes = {
+            pid: next(f.compressed_size_kb for f in client.listed_daily_files("raw", pid) if f.file_date.isoformat() == YESTERDAY)
+            for pid in PRODUCTS
+        }
     tags = {PRODUCTS_TAG: PRODUCTS[0], FINAL_SIZES_TAG: json.dumps(sizes)}
     vouched = dg.materialize([revenera_raw_events], partition_key=YESTERDAY, resources=resources, tags=tags)
     metadata = vouched.asset_materializations_for_node("revenera__raw_events")[0].metadata

@@ -114,7 +114,9 @@ def _wait_until_ready(deployment: Deployment, process: subprocess.Popen[bytes]) 
         problem = _location_problem(deployment) if served else "GET /server_info not answered yet"
         if problem is not None:
             time.sleep(0.5)
-    print(f"dagster dev at {deployment.url}: /server_info after {served_after:.1f} s, {CODE_LOCATION} loaded after {time.monotonic() - started:.1f} s")
+    print(
+        f"dagster dev at {deployment.url}: /server_info after {served_after:.1f} s, {CODE_LOCATION} loaded after {time.monotonic() - started:.1f} s"
+    )
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -143,8 +145,11 @@ def _use_postgres(stack: ExitStack, monkeypatch: pytest.MonkeyPatch) -> str:
     shutil.copyfile(PROJECT_ROOT / "dagster-postgres.yaml", Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml")
     instance_url = urlsplit(server.new_database())
     for name, value in {
-        "DAGSTER_PG_HOST": instance_url.hostname, "DAGSTER_PG_PORT": str(instance_url.port),
-        "DAGSTER_PG_DB": instance_url.path.lstrip("/"), "DAGSTER_PG_USERNAME": instance_url.username, "DAGSTER_PG_PASSWORD": "",
+        "DAGSTER_PG_HOST": instance_url.hostname,
+        "DAGSTER_PG_PORT": str(instance_url.port),
+        "DAGSTER_PG_DB": instance_url.path.lstrip("/"),
+        "DAGSTER_PG_USERNAME": instance_url.username,
+        "DAGSTER_PG_PASSWORD": "",
     }.items():
         monkeypatch.setenv(name, value or "")
     monkeypatch.setenv("RUM_ASSETS_LEDGER_URL", server.new_database())

@@ -38,8 +38,14 @@ RUN_SECONDS = 360
 MAX_BACKFILL_RUNS = 2
 """dagster.yaml: tag_concurrency_limits dagster/backfill."""
 PROBLEMS = (
-    "could not set lock", "conflicting lock", "http 429", "429 too many", "rate limited",
-    "deadlock detected", "could not obtain lock", "could not serialize access",
+    "could not set lock",
+    "conflicting lock",
+    "http 429",
+    "429 too many",
+    "rate limited",
+    "deadlock detected",
+    "could not obtain lock",
+    "could not serialize access",
 )
 """DuckDB's messages when another process holds the file; PostgreSQL's lock failures; the HTTP layer's
 for a rate limit."""
@@ -78,7 +84,8 @@ def _failure(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str:
         f"{record.dagster_event.event_type_value}: {record.dagster_event.message or ''} {record.user_message or ''} "
         f"{record.dagster_event.event_specific_data}"
         for record in instance.all_logs(run.run_id)
-        if record.dagster_event and (record.dagster_event.is_failure or record.dagster_event.event_type_value in ("ENGINE_EVENT", "STEP_FAILURE", "RUN_FAILURE"))
+        if record.dagster_event
+        and (record.dagster_event.is_failure or record.dagster_event.event_type_value in ("ENGINE_EVENT", "STEP_FAILURE", "RUN_FAILURE"))
     ]
     return f"run {run.run_id} ({run.tags.get('dagster/asset_partition_range_start')}) {run.status.value}: {errors}"
 
@@ -135,7 +142,9 @@ def test_ten_day_backfill_runs_through_the_daemon_without_lock_errors_or_429(dep
         runs = [record.dagster_run for record in records]
 
         # One day per run (the assets' BackfillPolicy), each day once, both assets in every run.
-        ranges = sorted((run.tags.get("dagster/asset_partition_range_start"), run.tags.get("dagster/asset_partition_range_end")) for run in runs)
+        ranges = sorted(
+            (run.tags.get("dagster/asset_partition_range_start"), run.tags.get("dagster/asset_partition_range_end")) for run in runs
+        )
         assert ranges == [(day, day) for day in days], ranges
         assert all(run.asset_selection == {dg.AssetKey(list(key)) for key in ASSETS} for run in runs)
 
@@ -162,7 +171,9 @@ def test_ten_day_backfill_runs_through_the_daemon_without_lock_errors_or_429(dep
             text = _log_text(instance, deployment.dagster_home, run.run_id).lower()
             assert text.strip(), f"run {run.run_id} logged nothing"
             for problem in PROBLEMS:
-                assert problem not in text, f"run {run.run_id} logged {problem!r}: ...{text[max(0, text.find(problem) - 300):text.find(problem) + 300]}..."
+                assert problem not in text, (
+                    f"run {run.run_id} logged {problem!r}: ...{text[max(0, text.find(problem) - 300) : text.find(problem) + 300]}..."
+                )
 
     with _warehouse(deployment) as conn:
         landed = [row[0].isoformat() for row in conn.execute("SELECT DISTINCT partition_date FROM raygun.sessions ORDER BY 1").fetchall()]

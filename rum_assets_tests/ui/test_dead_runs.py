@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from rum_assets.emulator.environment import emulator_env, start_emulator
 from rum_assets.emulator.faults import FaultRule
 from rum_assets.run_health import WorkerIdentity
 
-from .conftest import CODE_LOCATION, EMULATOR_SETTINGS, PROJECT_ROOT, Deployment
+from .conftest import CODE_LOCATION, Deployment
 
 REPOSITORY = "__repository__"
 SESSIONS_PATH = "/api/v1/pulse/sessions"
@@ -118,7 +114,8 @@ def _kill_worker(instance: dg.DagsterInstance, run_id: str) -> WorkerIdentity:
 def test_a_killed_run_worker_is_failed_and_the_next_run_of_its_pool_succeeds(deployment: Deployment) -> None:
     killed_day, next_day = _days()
     sensor = deployment.graphql(
-        START_SENSOR, {"selector": {"repositoryLocationName": CODE_LOCATION, "repositoryName": REPOSITORY, "sensorName": "dead_run_worker_sensor"}}
+        START_SENSOR,
+        {"selector": {"repositoryLocationName": CODE_LOCATION, "repositoryName": REPOSITORY, "sensorName": "dead_run_worker_sensor"}},
     )["startSensor"]
     assert sensor["sensorState"]["status"] == "RUNNING", sensor  # type: ignore[index]
     deployment.emulator.faults.add(FaultRule(SESSIONS_PATH, delay_seconds=STALL_SECONDS, times=1))
@@ -164,8 +161,9 @@ def test_a_killed_run_worker_is_failed_and_the_next_run_of_its_pool_succeeds(dep
     # and fails the run, explaining the signal in an engine event; otherwise the sensor does, naming the worker.
     reasons = [event.get("message", "") for event in events if event["__typename"] in {"EngineEvent", "RunFailureEvent"}]
     explained = [
-        reason for reason in reasons
-        if f"pid {worker.pid} on host {worker.host}" in reason and "no longer exists" in reason
+        reason
+        for reason in reasons
+        if (f"pid {worker.pid} on host {worker.host}" in reason and "no longer exists" in reason)
         or f"Run execution process for {killed_id} was terminated by signal 9 (SIGKILL)" in reason
     ]
     assert explained, reasons

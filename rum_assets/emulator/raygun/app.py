@@ -60,7 +60,9 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int | 
         raise _BadRequest(f"{name} must be an integer, not {raw!r}")
     value = int(raw)
     if value < low or (high is not None and value > high):
-        raise _BadRequest(f"{name} must be between {low} and {high}, not {value}" if high is not None else f"{name} must be at least {low}, not {value}")
+        raise _BadRequest(
+            f"{name} must be between {low} and {high}, not {value}" if high is not None else f"{name} must be at least {low}, not {value}"
+        )
     return value
 
 
@@ -227,5 +229,10 @@ class RaygunApp:
 
     def _variant(self, record: dict[str, Any]) -> dict[str, Any]:
         c = self.config
-        return apply_variants(record, status_case=c.status_case, naive_datetimes=c.naive_datetimes, float_integers=c.float_integers, datetime_dates=c.datetime_dates)
-
+        return apply_variants(
+            record,
+            status_case=c.status_case,
+            naive_datetimes=c.naive_datetimes,
+            float_integers=c.float_integers,
+            datetime_dates=c.datetime_dates,
+        )

@@ -13,7 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from rum_assets.emulator.raygun.config import RaygunCredentials
 
 
-def check_credentials(applications: dict[str, RaygunCredentials], api_key: str | None, authorization: str | None) -> RaygunCredentials | None:
+def check_credentials(
+    applications: dict[str, RaygunCredentials], api_key: str | None, authorization: str | None
+) -> RaygunCredentials | None:
     """The application whose ``X-ApiKey`` and ``Authorization: Basic id:secret`` both match, else None."""
     app = applications.get(api_key or "")
     if app is None or not authorization:

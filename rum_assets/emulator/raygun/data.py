@@ -78,7 +78,12 @@ PLATFORMS = ("Desktop", "Mobile", "Tablet")
 
 # country code, weight, name, [(state, city)]
 _COUNTRY_TABLE: list[tuple[str, int, str, list[tuple[str, str]]]] = [
-    ("US", 30, "United States", [("California", "San Francisco"), ("New York", "New York"), ("Texas", "Austin"), ("Washington", "Seattle")]),
+    (
+        "US",
+        30,
+        "United States",
+        [("California", "San Francisco"), ("New York", "New York"), ("Texas", "Austin"), ("Washington", "Seattle")],
+    ),
     ("GB", 9, "United Kingdom", [("England", "London"), ("Scotland", "Edinburgh")]),
     ("IN", 8, "India", [("Karnataka", "Bengaluru"), ("Maharashtra", "Mumbai")]),
     ("DE", 7, "Germany", [("Berlin", "Berlin"), ("Bavaria", "Munich")]),
@@ -98,9 +103,50 @@ COUNTRY_CODES = [row[0] for row in _COUNTRY_TABLE]
 _IP_FIRST_OCTETS = [23, 31, 45, 49, 58, 62, 73, 81, 86, 91, 103, 115, 122, 151, 176, 185, 203, 212]
 
 SITE = "https://shop.example.com"
-PAGES = ["/", "/", "/products", "/products/{n}", "/products/{n}", "/search?q=shoes", "/cart", "/checkout", "/account", "/login", "/blog/{n}", "/help"]
-FIRST_NAMES = ["Ava", "Liam", "Mia", "Noah", "Aroha", "Hemi", "Sofia", "Kenji", "Priya", "Lucas", "Chloe", "Mateo", "Amara", "Oliver", "Yuki", "Zara"]
-LAST_NAMES = [("Smith", "smith"), ("Ngata", "ngata"), ("Müller", "mueller"), ("Tanaka", "tanaka"), ("Silva", "silva"), ("Patel", "patel"), ("Brown", "brown"), ("Wilson", "wilson"), ("García", "garcia"), ("Nguyen", "nguyen")]
+PAGES = [
+    "/",
+    "/",
+    "/products",
+    "/products/{n}",
+    "/products/{n}",
+    "/search?q=shoes",
+    "/cart",
+    "/checkout",
+    "/account",
+    "/login",
+    "/blog/{n}",
+    "/help",
+]
+FIRST_NAMES = [
+    "Ava",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Aroha",
+    "Hemi",
+    "Sofia",
+    "Kenji",
+    "Priya",
+    "Lucas",
+    "Chloe",
+    "Mateo",
+    "Amara",
+    "Oliver",
+    "Yuki",
+    "Zara",
+]
+LAST_NAMES = [
+    ("Smith", "smith"),
+    ("Ngata", "ngata"),
+    ("Müller", "mueller"),
+    ("Tanaka", "tanaka"),
+    ("Silva", "silva"),
+    ("Patel", "patel"),
+    ("Brown", "brown"),
+    ("Wilson", "wilson"),
+    ("García", "garcia"),
+    ("Nguyen", "nguyen"),
+]
 ERROR_TITLES = [
     "TypeError: Cannot read properties of undefined (reading 'id')",
     "ReferenceError: analytics is not defined",
@@ -254,7 +300,9 @@ class SessionGenerator:
         user = {
             "id": user_id,
             "isAnonymous": anonymous,
-            "identifier": str(uuid.UUID(bytes=digest[16:32], version=4)) if anonymous else f"{first.lower()}.{last_ascii}{user_index}@example.com",
+            "identifier": str(uuid.UUID(bytes=digest[16:32], version=4))
+            if anonymous
+            else f"{first.lower()}.{last_ascii}{user_index}@example.com",
             "firstName": None if anonymous else first,
             "fullName": None if anonymous else f"{first} {last}",
             "emailAddress": None if anonymous else f"{first.lower()}.{last_ascii}{user_index}@example.com",
@@ -348,7 +396,9 @@ class SessionGenerator:
             loading = min(int(rng.lognormvariate(math.log(1400 if mobile else 900), 0.6)), max(1, slot * 6 // 10))
             loading_total += loading
             page = rng.choice(PAGES).replace("{n}", str(rng.randrange(1, 400)))
-            page_views.append({"page": SITE + page, "loadingTime": loading, "viewingTime": max(0, slot - loading), "viewedOn": iso_ms(viewed)})
+            page_views.append(
+                {"page": SITE + page, "loadingTime": loading, "viewingTime": max(0, slot - loading), "viewedOn": iso_ms(viewed)}
+            )
         mean_loading = loading_total / max(1, visible)
         rating = 0 if mean_loading < 1200 else 1 if mean_loading < 2500 else 2 if mean_loading < 5000 else 3
         record["satisfactionRating"] = RATINGS[min(3, rating + (1 if errors else 0))]
@@ -370,10 +420,28 @@ class SessionGenerator:
             )
         record["pageViews"] = page_views
         # The seed lists detail fields in this order; keep it for readers of raw payloads.
-        order = ["id", "sessionStart", "sessionUpdated", "sessionEnd", "user", "satisfactionRating", "browser", "platform", "os", "location", "sessionLength", "status", "errors", "pageViews", "links"]
+        order = [
+            "id",
+            "sessionStart",
+            "sessionUpdated",
+            "sessionEnd",
+            "user",
+            "satisfactionRating",
+            "browser",
+            "platform",
+            "os",
+            "location",
+            "sessionLength",
+            "status",
+            "errors",
+            "pageViews",
+            "links",
+        ]
         return {key: record[key] for key in order}
 
-    def _build(self, day: int, i: int, now_ms: int, base_url: str) -> tuple[dict[str, Any], tuple[int, int, list[int], int, int, bool, int]]:
+    def _build(
+        self, day: int, i: int, now_ms: int, base_url: str
+    ) -> tuple[dict[str, Any], tuple[int, int, list[int], int, int, bool, int]]:
         d = self._draws(day, i)
         start = self._start_from(day, i, d[0])
         views = 1 + min(11, int(-math.log((d[9] + 1) / (_U32 + 1)) / 0.35))

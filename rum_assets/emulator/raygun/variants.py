@@ -17,7 +17,9 @@ FLOAT_EXACT_LIMIT = 2**53
 them, which no client can undo, so they stay integers."""
 
 
-def apply_variants(record: dict[str, Any], *, status_case: StatusCase, naive_datetimes: bool, float_integers: bool, datetime_dates: bool) -> dict[str, Any]:
+def apply_variants(
+    record: dict[str, Any], *, status_case: StatusCase, naive_datetimes: bool, float_integers: bool, datetime_dates: bool
+) -> dict[str, Any]:
     """``record`` (a session summary or detail) rewritten in place with the chosen variants."""
     if datetime_dates and isinstance(record.get("user"), dict):
         for name in USER_DATE_FIELDS:

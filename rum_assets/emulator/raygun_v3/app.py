@@ -62,7 +62,9 @@ class RaygunV3App:
         self._applications = {app.identifier: app for app in c.applications}
         self.catalogs = {app.identifier: Catalog(c.seed, app, c.customers_per_application) for app in c.applications}
         self.sources = {
-            app.identifier: SessionSource(c.seed, app, index, self._per_day(app.identifier), c.heavy_session_rate, self.catalogs[app.identifier])
+            app.identifier: SessionSource(
+                c.seed, app, index, self._per_day(app.identifier), c.heavy_session_rate, self.catalogs[app.identifier]
+            )
             for index, app in enumerate(c.applications)
         }
         self.metrics = {identifier: Metrics(c.seed, identifier, Activity(source)) for identifier, source in self.sources.items()}
@@ -112,12 +114,16 @@ class RaygunV3App:
             if token is None:
                 return self._finish(problem(401, "The Authorization header is missing, or its bearer token is unknown or expired."), [])
             verdict = self._limiter.spend(token, now)
-            limit_headers = verdict.headers(now, with_reset=self.config.rate_limit_reset_header, with_retry_after=self.config.retry_after_on_429)
+            limit_headers = verdict.headers(
+                now, with_reset=self.config.rate_limit_reset_header, with_retry_after=self.config.retry_after_on_429
+            )
             if not verdict.allowed:
                 return self._finish(Response.empty(429), limit_headers)
             needed = scope or self.config.error_groups_scope
             if needed not in self.config.tokens.get(token, frozenset()):
-                return self._finish(problem(403, f"The token lacks the scope {needed} that {request.method} {request.path} requires."), limit_headers)
+                return self._finish(
+                    problem(403, f"The token lacks the scope {needed} that {request.method} {request.path} requires."), limit_headers
+                )
             try:
                 app = None
                 if "app" in request.path_params:

@@ -19,8 +19,30 @@ from rum_assets.emulator.raygun_v3.config import ApplicationSpec
 from rum_assets.emulator.raygun_v3.timeutil import DAY_MS, iso_ms
 
 SITE = "https://shop.example.com"
-WEB_PATHS = ["/", "/products", *(f"/products/{n}" for n in range(1, 13)), "/search", "/cart", "/checkout", "/account", "/login", *(f"/blog/{n}" for n in range(1, 7)), "/help"]
-MOBILE_SCREENS = ["HomeScreen", "ProductList", "ProductDetail", "Search", "Cart", "Checkout", "Account", "Login", "OrderHistory", "Settings"]
+WEB_PATHS = [
+    "/",
+    "/products",
+    *(f"/products/{n}" for n in range(1, 13)),
+    "/search",
+    "/cart",
+    "/checkout",
+    "/account",
+    "/login",
+    *(f"/blog/{n}" for n in range(1, 7)),
+    "/help",
+]
+MOBILE_SCREENS = [
+    "HomeScreen",
+    "ProductList",
+    "ProductDetail",
+    "Search",
+    "Cart",
+    "Checkout",
+    "Account",
+    "Login",
+    "OrderHistory",
+    "Settings",
+]
 ERROR_MESSAGES = [
     "TypeError: Cannot read properties of undefined (reading 'id')",
     "ReferenceError: analytics is not defined",
@@ -32,8 +54,36 @@ ERROR_MESSAGES = [
     "TypeError: null is not an object (evaluating 'el.style')",
 ]
 GROUP_STATUSES = ["active", "active", "active", "resolved", "ignored"]
-FIRST_NAMES = ["Ava", "Liam", "Mia", "Noah", "Aroha", "Hemi", "Sofia", "Kenji", "Priya", "Lucas", "Chloe", "Mateo", "Amara", "Oliver", "Yuki", "Zara"]
-LAST_NAMES = [("Smith", "smith"), ("Ngata", "ngata"), ("Müller", "mueller"), ("Tanaka", "tanaka"), ("Silva", "silva"), ("Patel", "patel"), ("Brown", "brown"), ("Wilson", "wilson"), ("García", "garcia"), ("Nguyen", "nguyen")]
+FIRST_NAMES = [
+    "Ava",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Aroha",
+    "Hemi",
+    "Sofia",
+    "Kenji",
+    "Priya",
+    "Lucas",
+    "Chloe",
+    "Mateo",
+    "Amara",
+    "Oliver",
+    "Yuki",
+    "Zara",
+]
+LAST_NAMES = [
+    ("Smith", "smith"),
+    ("Ngata", "ngata"),
+    ("Müller", "mueller"),
+    ("Tanaka", "tanaka"),
+    ("Silva", "silva"),
+    ("Patel", "patel"),
+    ("Brown", "brown"),
+    ("Wilson", "wilson"),
+    ("García", "garcia"),
+    ("Nguyen", "nguyen"),
+]
 ANCHOR_MS = 1_704_067_200_000
 """2024-01-01T00:00:00Z: immutable "first" moments fall in the two years after it."""
 
@@ -60,8 +110,20 @@ class Page:
     def record(self, app: ApplicationSpec, now_ms: int) -> dict[str, Any]:
         last_seen = iso_ms(now_ms - self.recency_ms)
         if app.rum_data_type == "mobile":
-            return {"identifier": self.identifier, "applicationIdentifier": app.identifier, "name": self.label, "type": "mobile", "lastSeenAt": last_seen}
-        return {"identifier": self.identifier, "applicationIdentifier": app.identifier, "uri": self.label, "type": "web", "lastSeenAt": last_seen}
+            return {
+                "identifier": self.identifier,
+                "applicationIdentifier": app.identifier,
+                "name": self.label,
+                "type": "mobile",
+                "lastSeenAt": last_seen,
+            }
+        return {
+            "identifier": self.identifier,
+            "applicationIdentifier": app.identifier,
+            "uri": self.label,
+            "type": "web",
+            "lastSeenAt": last_seen,
+        }
 
 
 @dataclass(frozen=True)
@@ -125,7 +187,15 @@ class Catalog:
             for index, message in enumerate(ERROR_MESSAGES):
                 raw = digest(seed, app.identifier, "group", index)
                 created = ANCHOR_MS + _u32(raw, 6) % (730 * DAY_MS)
-                self.error_groups.append(ErrorGroup(_identifier("eg", raw, index), message, GROUP_STATUSES[_u32(raw, 7) % len(GROUP_STATUSES)], created, _u32(raw, 5) % (2 * DAY_MS)))
+                self.error_groups.append(
+                    ErrorGroup(
+                        _identifier("eg", raw, index),
+                        message,
+                        GROUP_STATUSES[_u32(raw, 7) % len(GROUP_STATUSES)],
+                        created,
+                        _u32(raw, 5) % (2 * DAY_MS),
+                    )
+                )
 
     def _customer(self, seed: str, index: int) -> Customer:
         raw = digest(seed, self.app.identifier, "customer", index)

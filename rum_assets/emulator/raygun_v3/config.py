@@ -6,9 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-ALL_SCOPES = frozenset(
-    {"rum.sessions:read", "rum.pages:read", "customers:read", "metrics:pages", "metrics:errors", "applications:read"}
-)
+ALL_SCOPES = frozenset({"rum.sessions:read", "rum.pages:read", "customers:read", "metrics:pages", "metrics:errors", "applications:read"})
 DEMO_TOKEN = "demo-raygun-pat"
 MAX_SESSIONS_PER_DAY = 10_000_000
 """Room per day in the session identifier scheme."""

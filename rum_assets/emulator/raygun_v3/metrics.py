@@ -154,7 +154,15 @@ class Metrics:
                 "aggregation": query.aggregation,
                 "metric": metric,
                 "series": [
-                    {"time": iso_ms(start), "value": _value(metric, query.aggregation, 0.0 if metric == "pageViews" else _median(self.seed, self.app, start, query.granularity, metric), views)}
+                    {
+                        "time": iso_ms(start),
+                        "value": _value(
+                            metric,
+                            query.aggregation,
+                            0.0 if metric == "pageViews" else _median(self.seed, self.app, start, query.granularity, metric),
+                            views,
+                        ),
+                    }
                     for start, views in buckets
                 ],
             }
@@ -164,7 +172,10 @@ class Metrics:
     def error_series(self, query: Query, now_ms: int, first_day_ms: int) -> list[dict[str, Any]]:
         size = GRANULARITIES[query.granularity]
         first_day = day_number(from_ms(first_day_ms).date())
-        series = [{"time": iso_ms(start), "value": self.activity.total(start, start + size, now_ms, first_day)[1]} for start in self._buckets(query)]
+        series = [
+            {"time": iso_ms(start), "value": self.activity.total(start, start + size, now_ms, first_day)[1]}
+            for start in self._buckets(query)
+        ]
         return [{"aggregation": "count", "metric": "errorInstances", "series": series}]
 
     def histogram(self, query: Query, now_ms: int, first_day_ms: int) -> list[dict[str, Any]]:
@@ -181,8 +192,17 @@ class Metrics:
             # Largest remainders: the buckets add up to the page views exactly.
             for k in sorted(range(len(shares)), key=lambda k: counts[k] - shares[k])[: samples - sum(counts)]:
                 counts[k] += 1
-            labels = [f"{_fmt(low, decimals)}-{_fmt(high, decimals)}" for low, high in zip(edges, edges[1:], strict=False)] + [f"{_fmt(edges[-1], decimals)}+"]
-            result.append({"metric": metric, "buckets": [{"key": edge, "range": label, "count": count} for edge, label, count in zip(edges, labels, counts, strict=True)]})
+            labels = [f"{_fmt(low, decimals)}-{_fmt(high, decimals)}" for low, high in zip(edges, edges[1:], strict=False)] + [
+                f"{_fmt(edges[-1], decimals)}+"
+            ]
+            result.append(
+                {
+                    "metric": metric,
+                    "buckets": [
+                        {"key": edge, "range": label, "count": count} for edge, label, count in zip(edges, labels, counts, strict=True)
+                    ],
+                }
+            )
         return result
 
 

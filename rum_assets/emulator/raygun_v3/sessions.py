@@ -23,8 +23,8 @@ import struct
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -54,7 +54,20 @@ BROWSER_VERSIONS = {
     "Firefox": ["131.0.3", "132.0.2", "133.0"],
     "Edge": ["130.0.2849.80", "131.0.2903.51"],
 }
-COUNTRY_CODES = ["US"] * 30 + ["GB"] * 9 + ["IN"] * 8 + ["DE"] * 7 + ["AU"] * 6 + ["NZ"] * 5 + ["CA"] * 5 + ["FR"] * 5 + ["JP"] * 5 + ["BR"] * 5 + ["NL"] * 3 + ["SG"] * 2
+COUNTRY_CODES = (
+    ["US"] * 30
+    + ["GB"] * 9
+    + ["IN"] * 8
+    + ["DE"] * 7
+    + ["AU"] * 6
+    + ["NZ"] * 5
+    + ["CA"] * 5
+    + ["FR"] * 5
+    + ["JP"] * 5
+    + ["BR"] * 5
+    + ["NL"] * 3
+    + ["SG"] * 2
+)
 VIEWPORTS = {
     "Desktop": [(1920, 1080), (1536, 864), (1440, 900), (1366, 768), (2560, 1440)],
     "Mobile": [(390, 844), (393, 873), (412, 915), (375, 667)],
@@ -122,7 +135,9 @@ class Core:
 class SessionSource:
     """The sessions of one application: any (day, i) on demand."""
 
-    def __init__(self, seed: str, app: ApplicationSpec, app_index: int, per_day: Callable[[date], int], heavy_rate: float, catalog: Catalog) -> None:
+    def __init__(
+        self, seed: str, app: ApplicationSpec, app_index: int, per_day: Callable[[date], int], heavy_rate: float, catalog: Catalog
+    ) -> None:
         self.app = app
         self.app_index = app_index
         self.catalog = catalog
@@ -263,7 +278,11 @@ class SessionSource:
         pages, groups = self.catalog.pages, self.catalog.error_groups
         if "pageViews" in include:
             record["pageViews"] = [
-                {"pageIdentifier": pages[self.page_of_view(s.draws, v)].identifier, "viewedAt": iso_ms(at), "applicationUrl": pages[self.page_of_view(s.draws, v)].label}
+                {
+                    "pageIdentifier": pages[self.page_of_view(s.draws, v)].identifier,
+                    "viewedAt": iso_ms(at),
+                    "applicationUrl": pages[self.page_of_view(s.draws, v)].label,
+                }
                 for v, at in enumerate(view_times[:cap])
                 if at <= now_ms
             ]
@@ -273,6 +292,12 @@ class SessionSource:
                 if at > now_ms:
                     break
                 v = bisect_right(view_times, at) - 1
-                found.append({"errorGroupIdentifier": groups[mix(s.draws[14], j + 7) % len(groups)].identifier, "occurredAt": iso_ms(at), "applicationUrl": pages[self.page_of_view(s.draws, v)].label})
+                found.append(
+                    {
+                        "errorGroupIdentifier": groups[mix(s.draws[14], j + 7) % len(groups)].identifier,
+                        "occurredAt": iso_ms(at),
+                        "applicationUrl": pages[self.page_of_view(s.draws, v)].label,
+                    }
+                )
             record["errors"] = found
         return record

@@ -65,12 +65,17 @@ class SessionWindow:
             begin, end = max(0, total - offset - count), max(0, total - offset)
         else:
             begin, end = min(total, offset), min(total, offset + count)
-        rows = [self.source.summary(day, i, self.now_ms, omit_nulls, self.source.core(day, i, n)) for day, i, n in self._ascending(begin, end)]
+        rows = [
+            self.source.summary(day, i, self.now_ms, omit_nulls, self.source.core(day, i, n)) for day, i, n in self._ascending(begin, end)
+        ]
         return rows[::-1] if descending else rows
 
     def all_summaries(self, omit_nulls: bool) -> list[dict[str, Any]]:
         """Every visible session (for orderings other than ``startedAt``: O(sessions retained))."""
-        return [self.source.summary(day, i, self.now_ms, omit_nulls, self.source.core(day, i, n)) for day, i, n in self._ascending(0, self.total)]
+        return [
+            self.source.summary(day, i, self.now_ms, omit_nulls, self.source.core(day, i, n))
+            for day, i, n in self._ascending(0, self.total)
+        ]
 
     def with_xhr(self, uri: str, offset: int, count: int, omit_nulls: bool) -> list[dict[str, Any]]:
         """The page of sessions that called ``uri``, in ``startedAt`` order (a scan of the retained days)."""

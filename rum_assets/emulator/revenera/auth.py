@@ -80,7 +80,7 @@ class SessionStore:
         except ValueError:
             return Response.json(400, {"message": "Request body is not valid JSON"})
         if not isinstance(body, dict) or not isinstance(body.get("userName"), str) or not isinstance(body.get("password"), str):
-            return Response.json(400, {"message": "Body must be {\"userName\": string, \"password\": string}"})
+            return Response.json(400, {"message": 'Body must be {"userName": string, "password": string}'})
         if self.user_of(request) is not None:
             return Response.json(409, {"message": "User session already active; log out first"})
         expected = self.config.users.get(body["userName"])
@@ -95,8 +95,13 @@ class SessionStore:
         products = {pid: {"productId": pid, "productName": name} for pid, name in self.config.products.items()}
         account = {
             "account": {
-                "name": body["userName"].split("@")[0], "surname": "user", "email": body["userName"], "emailVerified": True,
-                "userToken": secrets.token_hex(12).upper(), "isSocialUser": False, "readTos": 1,
+                "name": body["userName"].split("@")[0],
+                "surname": "user",
+                "email": body["userName"],
+                "emailVerified": True,
+                "userToken": secrets.token_hex(12).upper(),
+                "isSocialUser": False,
+                "readTos": 1,
             },
             "freeware": {"canAddFreeProduct": True, "limit": 10},
             "products": products,

@@ -85,7 +85,13 @@ class Exports:
         """Uncompressed size estimate (no file is built for a listing)."""
         total = 0.0
         for day in days:
-            rows = product.client_count * LIVE_SHARE * ACTIVE_PROBABILITY * ROWS_PER_ACTIVE_CLIENT[kind] * (0.9 + 0.2 * unit(product.seed, product.product_id, kind, day))
+            rows = (
+                product.client_count
+                * LIVE_SHARE
+                * ACTIVE_PROBABILITY
+                * ROWS_PER_ACTIVE_CLIENT[kind]
+                * (0.9 + 0.2 * unit(product.seed, product.product_id, kind, day))
+            )
             total += rows * KB_PER_ROW[kind] + 0.2
         return round(total, 3)
 
@@ -164,7 +170,9 @@ class Exports:
     def _resolve(self, product: ProductData, kind: str, name: str) -> tuple[date, date]:
         """The days a file name covers; ``LookupError`` when no such file exists (404)."""
         infix = "" if kind == "raw" else f"{kind}_"
-        match = re.fullmatch(rf"{re.escape(product.product_id)}_{infix}(\d{{4}}-\d{{2}}-\d{{2}})(?:_to_(\d{{4}}-\d{{2}}-\d{{2}}))?\.zip", name)
+        match = re.fullmatch(
+            rf"{re.escape(product.product_id)}_{infix}(\d{{4}}-\d{{2}}-\d{{2}})(?:_to_(\d{{4}}-\d{{2}}-\d{{2}}))?\.zip", name
+        )
         if match is None or (kind == "raw" and match.group(2)):
             raise LookupError(name)
         try:
@@ -222,7 +230,9 @@ class Exports:
             raise BadRequest(f"lineCount must be between 1 and {MAX_LAST_LINES}")
         now = self._now()
         cutoff = now.strftime("%Y-%m-%dT%H:%M:%S")
-        rows = sorted((r for r in product.export_rows(kind, now.date()) if r["timestamp"] <= cutoff), key=lambda r: (r["timestamp"], r["clientId"]))
+        rows = sorted(
+            (r for r in product.export_rows(kind, now.date()) if r["timestamp"] <= cutoff), key=lambda r: (r["timestamp"], r["clientId"])
+        )
         return {"fieldNames": dict(FIELD_NAMES[kind]), "results": [{k: str(v) for k, v in row.items()} for row in rows[-count:]]}
 
 

@@ -36,11 +36,19 @@ ROUTES: dict[str, Route] = {
     "raw_list": Route("GET", "/v3/rawEvents/download/listFiles/{pid}", "confirmed: reveneraR"),
     "raw_url": Route("POST", "/v3/rawEvents/download/getDownloadUrl/{pid}", "confirmed: reveneraR"),
     "exceptions_list": Route("GET", "/v3/exceptionTracking/listFiles/{pid}", "inferred from v2 POST /exceptionTracking/listFiles"),
-    "exceptions_url": Route("POST", "/v3/exceptionTracking/getDownloadUrl/{pid}", "inferred by analogy with raw events (v2 name not captured)"),
-    "exceptions_last_lines": Route("POST", "/v3/exceptionTracking/getLastLines/{pid}", "inferred from v2 POST /exceptionTracking/getLastLines"),
+    "exceptions_url": Route(
+        "POST", "/v3/exceptionTracking/getDownloadUrl/{pid}", "inferred by analogy with raw events (v2 name not captured)"
+    ),
+    "exceptions_last_lines": Route(
+        "POST", "/v3/exceptionTracking/getLastLines/{pid}", "inferred from v2 POST /exceptionTracking/getLastLines"
+    ),
     "custom_list": Route("GET", "/v3/customEventTracking/listFiles/{pid}", "inferred from v2 POST /customEventTracking/listFiles"),
-    "custom_url": Route("POST", "/v3/customEventTracking/getDownloadUrl/{pid}", "inferred by analogy with raw events (v2 name not captured)"),
-    "custom_last_lines": Route("POST", "/v3/customEventTracking/getLastLines/{pid}", "inferred from v2 POST /customEventTracking/getLastLines"),
+    "custom_url": Route(
+        "POST", "/v3/customEventTracking/getDownloadUrl/{pid}", "inferred by analogy with raw events (v2 name not captured)"
+    ),
+    "custom_last_lines": Route(
+        "POST", "/v3/customEventTracking/getLastLines/{pid}", "inferred from v2 POST /customEventTracking/getLastLines"
+    ),
     "download": Route("GET", "/download/{token}", "the emulator's own one-time download URLs"),
 }
 

@@ -100,7 +100,12 @@ def date_range_report(product: ProductData, body: dict[str, Any], today: date, r
     start, stop = date_range(body, today, retention)
     split = _split(body, required=False)
     statuses = body.get("clientStatus")
-    if not isinstance(statuses, list) or not 1 <= len(statuses) <= 3 or not set(statuses) <= set(STATUSES) or len(set(statuses)) != len(statuses):
+    if (
+        not isinstance(statuses, list)
+        or not 1 <= len(statuses) <= 3
+        or not set(statuses) <= set(STATUSES)
+        or len(set(statuses)) != len(statuses)
+    ):
         raise BadRequest(f"clientStatus must list 1 to 3 different values of {', '.join(STATUSES)}, got {statuses!r}")
     quiet, rule = 0, LOST_RULES[0]
     if "lost" in statuses:
@@ -215,8 +220,14 @@ def event_selectors(body: dict[str, Any]) -> list[EventSelector]:
                 cat = _text_matcher(part.get("categoryType"), part.get("category"), f"{where}.combiArray[{m}].category")
                 name = _text_matcher(part.get("nameType"), part["name"], f"{where}.combiArray[{m}].name")
                 tests.append((cat, name))
-            selectors.append(EventSelector({"combiLabel": label}, lambda pair, tests=tests: any(c(pair[0]) and nm(pair[1]) for c, nm in tests)))
-        elif isinstance(event, dict) and isinstance(event.get("name"), str) and (event.get("category") is None or isinstance(event.get("category"), str)):
+            selectors.append(
+                EventSelector({"combiLabel": label}, lambda pair, tests=tests: any(c(pair[0]) and nm(pair[1]) for c, nm in tests))
+            )
+        elif (
+            isinstance(event, dict)
+            and isinstance(event.get("name"), str)
+            and (event.get("category") is None or isinstance(event.get("category"), str))
+        ):
             pair = (event.get("category"), event["name"])
             selectors.append(EventSelector({"category": pair[0], "name": pair[1]}, lambda p, pair=pair: p == pair))
         else:
@@ -233,7 +244,9 @@ class _EventTally:
     session_count: int = 0
 
 
-def _tally(product: ProductData, days: Iterator[tuple[date, bytes]], keep: ClientPredicate | None, segments: Segments | None = None) -> dict[str | None, _EventTally]:
+def _tally(
+    product: ProductData, days: Iterator[tuple[date, bytes]], keep: ClientPredicate | None, segments: Segments | None = None
+) -> dict[str | None, _EventTally]:
     """Event counts per segment (key None without segmentation). One session per active client-day."""
     tallies: dict[str | None, _EventTally] = defaultdict(_EventTally)
     for day, flags in days:

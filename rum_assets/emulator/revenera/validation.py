@@ -98,7 +98,7 @@ def matcher(spec: Any, where: str, data_type: str = "string") -> Callable[[Any],
                 raise BadRequest(f"{where}.value must be a number")
             return lambda v: v == value
         low, high = spec.get("min"), spec.get("max")
-        if low is None and high is None or any(b is not None and not isinstance(b, int | float) for b in (low, high)):
+        if (low is None and high is None) or any(b is not None and not isinstance(b, int | float) for b in (low, high)):
             raise BadRequest(f"{where} needs a numeric min and/or max")
         return lambda v: isinstance(v, int | float) and (low is None or v >= low) and (high is None or v <= high)
     if kind in ("date", "dateRange"):
@@ -119,7 +119,7 @@ def matcher(spec: Any, where: str, data_type: str = "string") -> Callable[[Any],
 
 def _geography(spec: Any, where: str) -> ClientPredicate:
     if not isinstance(spec, dict) or spec.get("type") not in ("string", "stringArray"):
-        raise BadRequest(f"{where} must be {{\"type\": \"string\"|\"stringArray\", \"continent\"|\"country\"|\"usState\": [...]}}")
+        raise BadRequest(f'{where} must be {{"type": "string"|"stringArray", "continent"|"country"|"usState": [...]}}')
     checks: list[tuple[str, set[str]]] = []
     for granularity in ("continent", "country", "usState"):
         if granularity in spec:
@@ -155,7 +155,9 @@ def client_filter(body: dict[str, Any], last_seen: Callable[[Client], date | Non
             ok = matcher(spec, where, PROPERTIES[name].data_type)
             checks.append(lambda client, day, name=name, ok=ok: ok(client.property_on(name, day)))
         else:
-            raise BadRequest(f"{where} is not a property this emulator can filter on (known: {', '.join(sorted([*PROPERTIES, 'geography', 'dateLastSeen']))})")
+            raise BadRequest(
+                f"{where} is not a property this emulator can filter on (known: {', '.join(sorted([*PROPERTIES, 'geography', 'dateLastSeen']))})"
+            )
     if not checks:
         return None
     return lambda client, day: all(check(client, day) for check in checks)
@@ -168,7 +170,12 @@ class Segments:
     is ``segmentLabel`` (required, unique). ``limit`` is accepted and ignored."""
 
     def __init__(self, level: Any, where: str) -> None:
-        if not isinstance(level, dict) or not isinstance(level.get("property"), str) or not isinstance(level.get("segments"), list) or not level["segments"]:
+        if (
+            not isinstance(level, dict)
+            or not isinstance(level.get("property"), str)
+            or not isinstance(level.get("segments"), list)
+            or not level["segments"]
+        ):
             raise BadRequest(f"{where} needs a property and a non-empty list of segments")
         self.property = level["property"]
         if self.property not in PROPERTIES:

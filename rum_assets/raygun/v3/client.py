@@ -17,7 +17,8 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -78,7 +79,9 @@ def token_scope(token: str) -> str:
     return "raygun-v3:" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
 
 
-def token_ledger(path: Path | str, token: str, *, daily_limit: int = DAILY_CALL_LIMIT, clock: Callable[[], datetime] | None = None) -> CallBudgetLedger:
+def token_ledger(
+    path: Path | str, token: str, *, daily_limit: int = DAILY_CALL_LIMIT, clock: Callable[[], datetime] | None = None
+) -> CallBudgetLedger:
     kwargs = {"clock": clock} if clock is not None else {}
     return CallBudgetLedger(path, token_scope(token), daily_limit, vendor=VENDOR, **kwargs)
 
@@ -185,7 +188,15 @@ class RaygunV3Client:
         return parse_response(model, response, context)
 
     def _list_page(
-        self, path: str, model: type[RootModel[list[ItemT]]], *, scope: str | None, day: date | None, count: int, offset: int, orderby: str | None = None
+        self,
+        path: str,
+        model: type[RootModel[list[ItemT]]],
+        *,
+        scope: str | None,
+        day: date | None,
+        count: int,
+        offset: int,
+        orderby: str | None = None,
     ) -> list[ItemT]:
         if not 1 <= count <= MAX_PAGE_SIZE:
             raise ValueError(f"count must be between 1 and {MAX_PAGE_SIZE}, not {count}")
@@ -225,7 +236,9 @@ class RaygunV3Client:
 
     def list_sessions(self, app: str, *, count: int, offset: int = 0, orderby: str = "startedAt", day: date | None = None) -> list[Session]:
         """One page of the session list (one call). Always order by an immutable field."""
-        return self._list_page(self._app_path(app, "/sessions"), SessionList, scope=SCOPES["sessions"], day=day, count=count, offset=offset, orderby=orderby)
+        return self._list_page(
+            self._app_path(app, "/sessions"), SessionList, scope=SCOPES["sessions"], day=day, count=count, offset=offset, orderby=orderby
+        )
 
     def iter_sessions(self, app: str, *, orderby: str = "startedAt") -> Iterator[list[Session]]:
         return self._iter_list(self._app_path(app, "/sessions"), SessionList, scope=SCOPES["sessions"], orderby=orderby)
@@ -233,13 +246,21 @@ class RaygunV3Client:
     def get_session(self, app: str, session_id: str, *, day: date | None = None) -> SessionDetail:
         path = self._app_path(app, f"/sessions/{quote(session_id, safe='')}")
         detail = self._call(
-            "GET", path, SessionDetail, scope=SCOPES["sessions"], day=day, params={"include": "pageViews,errors"}, what=f"session {session_id}"
+            "GET",
+            path,
+            SessionDetail,
+            scope=SCOPES["sessions"],
+            day=day,
+            params={"include": "pageViews,errors"},
+            what=f"session {session_id}",
         )
         if detail.identifier != session_id:
             raise PayloadError(VENDOR, f"GET {path}", f"field 'identifier' is {detail.identifier!r}, expected {session_id!r}", day=day)
         return detail
 
-    def fetch_session_details(self, app: str, ids: Sequence[str], *, max_in_flight: int = 8, day: date | None = None) -> Iterator[DetailOutcome]:
+    def fetch_session_details(
+        self, app: str, ids: Sequence[str], *, max_in_flight: int = 8, day: date | None = None
+    ) -> Iterator[DetailOutcome]:
         """Details of ``ids`` fetched concurrently, yielded in the order given; see :mod:`details`."""
         return fetch_concurrently(lambda session_id: self.get_session(app, session_id, day=day), ids, max_in_flight=max_in_flight)
 
@@ -284,7 +305,13 @@ class RaygunV3Client:
         path = f"/metrics/{quote(app, safe='')}/pages/time-series"
         series: list[TimeSeries] = []
         for aggregation in aggregations:
-            body = {"start": _iso(start), "end": _iso(end), "granularity": granularity, "aggregation": aggregation, "metrics": list(metrics)}
+            body = {
+                "start": _iso(start),
+                "end": _iso(end),
+                "granularity": granularity,
+                "aggregation": aggregation,
+                "metrics": list(metrics),
+            }
             series.extend(self._call("POST", path, TimeSeriesList, scope=SCOPES["metrics/pages"], day=day, body=body).root)
         return series
 

@@ -117,7 +117,9 @@ class DayFinder:
                 hi = mid
         return lo
 
-    def _search(self, predicate: Predicate, key: Callable[[Session], float], head: Session, newest_first: bool, stats: DayStats, day: date) -> int:
+    def _search(
+        self, predicate: Predicate, key: Callable[[Session], float], head: Session, newest_first: bool, stats: DayStats, day: date
+    ) -> int:
         """The last offset (within a page) where ``predicate`` holds; it holds at offset 0 (``head``).
 
         ``key`` is a session's distance in seconds from the boundary (negative before it). Probes

@@ -30,9 +30,7 @@ class _Skipped(Exception):
     """The batch stopped before this id's turn: no call was made for it."""
 
 
-def fetch_concurrently(
-    fetch: Callable[[str], SessionDetail], ids: Sequence[str], *, max_in_flight: int
-) -> Iterator[DetailOutcome]:
+def fetch_concurrently(fetch: Callable[[str], SessionDetail], ids: Sequence[str], *, max_in_flight: int) -> Iterator[DetailOutcome]:
     if max_in_flight < 1:
         raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
     stop = Event()

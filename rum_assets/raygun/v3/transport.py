@@ -121,7 +121,9 @@ class Transport:
             )
         if asked is None:
             if period is not None:
-                until = reset if reset is not None and reset > now else (next_minute(now) if period == 60 else now + timedelta(seconds=period))
+                until = (
+                    reset if reset is not None and reset > now else (next_minute(now) if period == 60 else now + timedelta(seconds=period))
+                )
                 asked = max(0.0, (until - now).total_seconds())
             else:
                 asked = self.policy.backoff(attempt, self.rng)
@@ -157,7 +159,11 @@ class Transport:
                 elif response.status_code in RETRYABLE_STATUSES:
                     last_problem = f"HTTP {response.status_code}: {body_snippet(response)}"
                     asked = parse_retry_after(response.headers.get("Retry-After"), self.clock())
-                    wait = asked if asked is not None and asked <= self.policy.max_retry_after_seconds else self.policy.backoff(attempt, self.rng)
+                    wait = (
+                        asked
+                        if asked is not None and asked <= self.policy.max_retry_after_seconds
+                        else self.policy.backoff(attempt, self.rng)
+                    )
                 else:
                     return response
             elapsed = max(time.monotonic() - started, waited)

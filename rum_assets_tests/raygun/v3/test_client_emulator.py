@@ -46,7 +46,6 @@ def test_session_paging_and_detail(start_v3, clock: FakeClock, tmp_path: Path) -
     assert len(detail.page_views) <= 500 and len(detail.errors) <= 500
 
 
-
 def test_pages_customers_error_groups(start_v3, clock: FakeClock, tmp_path: Path) -> None:
     server, _, _ = start_v3(customers_per_application=1200)
     with fake_time_client(server, clock, tmp_path) as client:
@@ -95,7 +94,7 @@ def test_missing_scope_is_named(start_v3, clock: FakeClock, tmp_path: Path) -> N
 
 
 def test_server_errors_are_retried_then_reported(start_v3, clock: FakeClock, tmp_path: Path) -> None:
-    server, _, recording = start_v3()
+    server, _, _recording = start_v3()
     server.faults.add(FaultRule("/v3/applications", status=503, times=2))
     with fake_time_client(server, clock, tmp_path) as client:
         assert client.list_applications()

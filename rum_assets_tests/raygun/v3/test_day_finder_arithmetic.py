@@ -98,7 +98,9 @@ def test_probe_count_stays_flat_as_the_day_moves_back() -> None:
 
 def test_head_expiring_mid_run_is_re_anchored_not_skipped() -> None:
     """The day sits at the retention edge; every call expires the 300 oldest sessions."""
-    starts = spread(DAY_START - timedelta(hours=2), 2 / 24, 3000) + spread(DAY_START, 1, 2500) + spread(DAY_START + timedelta(days=1), 1, 3000)
+    starts = (
+        spread(DAY_START - timedelta(hours=2), 2 / 24, 3000) + spread(DAY_START, 1, 2500) + spread(DAY_START + timedelta(days=1), 1, 3000)
+    )
     vendor = ChangingList(starts)
     expected = vendor.in_day()
     pages_seen = [0]

@@ -53,7 +53,9 @@ def moving_finder(client: RaygunV3Client, clock: FakeClock, advance: Callable[[i
     def lister(offset: int, count: int, newest_first: bool) -> list[Session]:
         clock.advance(advance(calls[0], count))
         calls[0] += 1
-        return client.list_sessions(WEB_APP, count=count, offset=offset, orderby="startedAt desc" if newest_first else "startedAt", day=TARGET)
+        return client.list_sessions(
+            WEB_APP, count=count, offset=offset, orderby="startedAt desc" if newest_first else "startedAt", day=TARGET
+        )
 
     return DayFinder(lister)
 

@@ -62,7 +62,9 @@ def test_429_with_retry_after_is_waited_out(start_v3, clock: FakeClock, tmp_path
 
 
 def test_429_without_retry_after_in_the_minute_window_waits_for_the_next_minute(start_v3, clock: FakeClock, tmp_path: Path) -> None:
-    server, _, recording = start_v3(per_second_limit=0, per_minute_limit=3, per_day_limit=0, retry_after_on_429=False, rate_limit_reset_header=False)
+    server, _, recording = start_v3(
+        per_second_limit=0, per_minute_limit=3, per_day_limit=0, retry_after_on_429=False, rate_limit_reset_header=False
+    )
     with fake_time_client(server, clock, tmp_path, limiter=unpaced(clock)) as client:
         for _ in range(4):
             client.list_applications()
@@ -81,7 +83,9 @@ def test_server_saying_none_remain_today_stops_us_without_a_call(start_v3, clock
 
 
 def test_429_in_the_day_window_fails_with_the_reset_time_and_marks_the_budget_spent(start_v3, clock: FakeClock, tmp_path: Path) -> None:
-    server, _, recording = start_v3(per_second_limit=0, per_minute_limit=0, per_day_limit=3, retry_after_on_429=False, rate_limit_reset_header=False)
+    server, _, recording = start_v3(
+        per_second_limit=0, per_minute_limit=0, per_day_limit=3, retry_after_on_429=False, rate_limit_reset_header=False
+    )
     with fake_time_client(server, clock, tmp_path / "other", ledger=None, limiter=unpaced(clock)) as elsewhere:
         for _ in range(3):
             elsewhere.list_applications()
@@ -109,7 +113,7 @@ def test_our_ledger_stops_before_the_server_does(start_v3, clock: FakeClock, tmp
 
 
 def test_client_pacing_keeps_the_server_limits(start_v3, clock: FakeClock, tmp_path: Path) -> None:
-    server, app, recording = start_v3(per_second_limit=10, per_minute_limit=600, per_day_limit=10_000)
+    server, _app, recording = start_v3(per_second_limit=10, per_minute_limit=600, per_day_limit=10_000)
     with fake_time_client(server, clock, tmp_path, ledger=None) as client:
         for _ in range(650):
             client.list_sessions(WEB_APP, count=1)

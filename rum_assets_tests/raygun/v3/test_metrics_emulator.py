@@ -36,5 +36,7 @@ def test_metrics_scope_is_named(start_v3, clock: FakeClock, tmp_path: Path) -> N
     server, _, _ = start_v3(tokens={token: ALL_SCOPES - {"metrics:errors"}})
     with fake_time_client(server, clock, tmp_path, token=token) as client:
         assert client.page_metrics(WEB_APP, DAY, aggregations=("count",))
-        with pytest.raises(MissingScopeError, match="Raygun v3 POST /metrics/wb7k2q/errors/time-series for day 2026-11-18 .*'metrics:errors'"):
+        with pytest.raises(
+            MissingScopeError, match=r"Raygun v3 POST /metrics/wb7k2q/errors/time-series for day 2026-11-18 .*'metrics:errors'"
+        ):
             client.error_metrics(WEB_APP, DAY)
