@@ -209,7 +209,7 @@ def raygun_session_details(
     previous_schema = previous_column_schema(context)
     common: dict[str, Any] = {
         "day": day,
-        "duckdb": duckdb,
+        "warehouse": warehouse,
         "pii": pii,
         "refetch": config.refetch,
         "limit": config.max_details,
