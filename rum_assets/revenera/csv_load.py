@@ -23,12 +23,14 @@ import duckdb
 from rum_assets.errors import PayloadError
 from rum_assets.revenera.exports import check_zip
 from rum_assets.revenera.tables import EXPORT_EXPECTED_COLUMNS, EXPORT_HEADER_LOOKUP, EXPORT_KNOWN_COLUMNS, normalise_header
-from rum_assets.warehouse import Column, Table
+from rum_assets.warehouse import Column, Connection, Table
 
 VENDOR = "Revenera"
 BOM = codecs.BOM_UTF8
 CHUNK = 1 << 20
-_RESERVED = {row[0] for row in duckdb.connect().execute("SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'").fetchall()}
+_RESERVED = {
+    row[0] for row in duckdb.connect().execute("SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'").fetchall()
+}
 
 
 @dataclass(frozen=True)
@@ -172,8 +174,14 @@ def select_sql(path: Path, plan: ColumnPlan) -> str:
     )
 
 
-def describe_load_error(exc: duckdb.Error, conn: duckdb.DuckDBPyConnection, path: Path, plan: ColumnPlan, file_name: str, product_id: str, day: date) -> PayloadError:
-    """A PayloadError naming the file, the line and the product for a CSV or type error."""
+def describe_load_error(
+    exc: duckdb.Error, conn: Connection, path: Path, plan: ColumnPlan, file_name: str, product_id: str, day: date
+) -> PayloadError:
+    """A PayloadError naming the file, the line and the product for a CSV or type error.
+
+    The file is re-read with DuckDB: through ``conn`` when it is DuckDB's, else in a private DuckDB
+    (a PostgreSQL warehouse cannot run ``read_csv``).
+    """
     message = str(exc)
     where = f"export file {file_name} of product {product_id}"
     line = re.search(r"CSV Error on Line: (\d+)", message)
@@ -181,15 +189,26 @@ def describe_load_error(exc: duckdb.Error, conn: duckdb.DuckDBPyConnection, path
         original = re.search(r"Original Line: ?(.*)", message)
         first = message.splitlines()[0]
         detail = next((m for m in message.splitlines()[1:] if m.startswith("Expected") or "quote" in m.lower()), first)
-        return PayloadError(VENDOR, where, f"the CSV is broken at line {line.group(1)}: {detail} (line: {original.group(1)[:120] if original else '?'})", day=day)
+        return PayloadError(
+            VENDOR,
+            where,
+            f"the CSV is broken at line {line.group(1)}: {detail} (line: {original.group(1)[:120] if original else '?'})",
+            day=day,
+        )
     if isinstance(exc, duckdb.ConversionException):
+        reader = conn if isinstance(conn, duckdb.DuckDBPyConnection) else duckdb.connect()
         for i, p in enumerate(plan.columns):
             if p.column.sql_type == "VARCHAR":
                 continue
-            bad = conn.execute(
+            bad = reader.execute(
                 f"SELECT n, c{i} FROM (SELECT row_number() OVER () AS n, c{i} FROM {read_csv_sql(path, len(plan.columns))}) "
                 f"WHERE c{i} IS NOT NULL AND TRY_CAST(c{i} AS {p.column.sql_type}) IS NULL LIMIT 1"
             ).fetchone()
             if bad:
-                return PayloadError(VENDOR, where, f"line {int(bad[0]) + 1}: column '{p.header}' value {str(bad[1])[:60]!r} is not a {p.column.sql_type}", day=day)
+                return PayloadError(
+                    VENDOR,
+                    where,
+                    f"line {int(bad[0]) + 1}: column '{p.header}' value {str(bad[1])[:60]!r} is not a {p.column.sql_type}",
+                    day=day,
+                )
     return PayloadError(VENDOR, where, f"could not be loaded: {message.splitlines()[0]}", day=day)
