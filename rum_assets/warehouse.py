@@ -31,6 +31,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -91,9 +92,7 @@ class Table:
         )
 
     def create_sql(self) -> str:
-        columns = ",\n  ".join(
-            f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in self.all_columns
-        )
+        columns = ",\n  ".join(f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in self.all_columns)
         return f"CREATE TABLE IF NOT EXISTS {self.qualified_name} (\n  {columns}\n)"
 
 
@@ -120,6 +119,17 @@ class WarehouseHandle(Protocol):
     def count_partition(self, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int: ...
 
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame: ...
+
+    def replace_partition_from_query(
+        self,
+        table: Table,
+        select_sql: str,
+        partition: date | None,
+        scope: Mapping[str, Any] | None = None,
+        params: list[Any] | None = None,
+    ) -> int: ...
+
+    def table_with_existing_columns(self, table: Table) -> Table: ...
 
 
 Connection: TypeAlias = "duckdb.DuckDBPyConnection | WarehouseHandle"
@@ -363,7 +373,7 @@ def preview_markdown(
 
 
 def replace_partition_from_query(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     table: Table,
     select_sql: str,
     partition: date | None,
@@ -377,7 +387,11 @@ def replace_partition_from_query(
     are added first, and a column without a DuckDB comment gets its description as one, so columns
     added for one file keep what they are (e.g. the header they came from). Nothing is deduplicated:
     the query must not repeat a key. On any failure the partition keeps its previous rows.
+
+    The query is DuckDB SQL over local files; a :class:`WarehouseHandle` runs it in a DuckDB of its own.
     """
+    if _is_handle(conn):
+        return conn.replace_partition_from_query(table, select_sql, partition, scope, params)
     ensure_table(conn, table)
     comments = dict(
         conn.execute(
@@ -388,7 +402,7 @@ def replace_partition_from_query(
     for column in table.all_columns:
         if not comments.get(column.name) and column.description:
             text = column.description.replace("'", "''")
-            conn.execute(f'COMMENT ON COLUMN {table.qualified_name}."{column.name}" IS \'{text}\'')
+            conn.execute(f"COMMENT ON COLUMN {table.qualified_name}.\"{column.name}\" IS '{text}'")
     where, scope_params = scope_filter(table, partition, scope or {})
     conn.execute("BEGIN TRANSACTION")
     try:
@@ -401,9 +415,11 @@ def replace_partition_from_query(
     return int(result[0]) if result else 0
 
 
-def table_with_existing_columns(conn: duckdb.DuckDBPyConnection, table: Table) -> Table:
+def table_with_existing_columns(conn: Connection, table: Table) -> Table:
     """The definition plus the columns DuckDB has that it lacks (added for earlier data), described by
     their DuckDB comment, so schemas and previews show every column."""
+    if _is_handle(conn):
+        return conn.table_with_existing_columns(table)
     known = set(table.column_names)
     from dataclasses import replace
 

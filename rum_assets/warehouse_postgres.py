@@ -11,20 +11,31 @@ that load the same day (and scope) at once are serialised by a transaction-level
 so one replacement never interleaves with another (which could otherwise leave both days' rows).
 DDL (schema, table, added columns) runs under its own advisory lock: concurrent ``CREATE ... IF NOT
 EXISTS`` statements can collide in PostgreSQL's catalog.
+
+A load from a query (the export files, which DuckDB's CSV reader reads) runs that DuckDB query in a
+private in-memory DuckDB, which writes its rows to a local CSV file; the file is streamed with ``COPY``
+into the table in the transaction that first deletes the day's scope (see
+:meth:`PostgresWarehouse.replace_partition_from_query`).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import psycopg
+from psycopg import sql
 
-from rum_assets.warehouse import REJECTED_ROWS, StagedRows, Table, json_default, scope_filter
+from rum_assets.warehouse import REJECTED_ROWS, Column, StagedRows, Table, json_default, scope_filter
 
 PG_TYPES = {"VARCHAR": "TEXT", "DOUBLE": "DOUBLE PRECISION", "JSON": "JSONB"}
 """DuckDB type names in table definitions whose PostgreSQL name differs (BIGINT, INTEGER, BOOLEAN,
@@ -37,8 +48,87 @@ _COPY_CHUNK = 1 << 20
 _COPY_SQL = "COPY {name} (doc) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
 
 
+DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "character varying": "VARCHAR",
+    "double precision": "DOUBLE",
+    "jsonb": "JSON",
+    "json": "JSON",
+    "bigint": "BIGINT",
+    "integer": "INTEGER",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp without time zone": "TIMESTAMP",
+    "timestamp with time zone": "TIMESTAMPTZ",
+}
+"""PostgreSQL's ``information_schema`` type names as the DuckDB names table definitions use."""
+
+_COLUMNS_SQL = (
+    "SELECT c.column_name, c.data_type, "
+    "col_description((quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass, c.ordinal_position::int) "
+    "FROM information_schema.columns AS c WHERE c.table_schema = ? AND c.table_name = ? ORDER BY c.ordinal_position"
+)
+"""Each column of a table with its type and comment (``col_description``: the ``pg_description`` row)."""
+
+
+_OID_TYPES = {
+    16: "BOOLEAN",
+    20: "BIGINT",
+    21: "SMALLINT",
+    23: "INTEGER",
+    25: "VARCHAR",
+    1043: "VARCHAR",
+    700: "FLOAT",
+    701: "DOUBLE",
+    1700: "DOUBLE",
+    1082: "DATE",
+    1114: "TIMESTAMP",
+    1184: "TIMESTAMPTZ",
+    114: "JSON",
+    3802: "JSON",
+}
+"""PostgreSQL type oids of result columns as DuckDB types; any other type is shown as text."""
+
+
+def _as_duckdb_value(value: Any, duck_type: str) -> Any:
+    if value is None:
+        return None
+    if duck_type == "JSON":
+        return value if isinstance(value, str) else json.dumps(value)
+    if duck_type == "VARCHAR":
+        return str(value)
+    if duck_type == "DOUBLE":
+        return float(value)
+    return value
+
+
 def pg_type(sql_type: str) -> str:
     return PG_TYPES.get(sql_type.upper(), sql_type)
+
+
+def duckdb_type(data_type: str) -> str:
+    return DUCKDB_TYPES.get(data_type.lower(), data_type.upper())
+
+
+def quoted(name: str) -> str:
+    """An identifier quoted for PostgreSQL, whose reserved words (``user``, ...) differ from DuckDB's."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def export_query_csv(select_sql: str, params: Sequence[Any], directory: Path) -> tuple[Path, list[str]]:
+    """Run a DuckDB query in a private in-memory DuckDB, writing its rows to a CSV file in ``directory``.
+
+    Returns the file (with a header row) and the query's column names. DuckDB streams the rows to the
+    file; NULL is an empty field and an empty string a quoted one (``""``), as PostgreSQL's CSV ``COPY``
+    reads them. Errors are DuckDB's own (e.g. a broken CSV the query reads).
+    """
+    path = directory / "rows.csv"
+    target = "'" + str(path).replace("'", "''") + "'"
+    with duckdb.connect(config={"temp_directory": str(directory / "spill")}) as private:
+        private.execute(f"COPY ({select_sql}) TO {target} (FORMAT csv, HEADER true)", list(params))
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    return path, header
 
 
 def translate_placeholders(sql: str) -> str:
@@ -96,12 +186,12 @@ class PostgresWarehouse:
         with self.conn.transaction():
             self.execute("SELECT pg_advisory_xact_lock(?)", [_DDL_LOCK])
             self.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
-            columns = ",\n  ".join(
-                f"{c.name} {pg_type(c.sql_type)}{'' if c.nullable else ' NOT NULL'}" for c in table.all_columns
-            )
+            columns = ",\n  ".join(f"{quoted(c.name)} {pg_type(c.sql_type)}{'' if c.nullable else ' NOT NULL'}" for c in table.all_columns)
             self.execute(f"CREATE TABLE IF NOT EXISTS {table.qualified_name} (\n  {columns}\n)")
             for column in table.all_columns:
-                self.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN IF NOT EXISTS {column.name} {pg_type(column.sql_type)}")
+                self.execute(
+                    f"ALTER TABLE {table.qualified_name} ADD COLUMN IF NOT EXISTS {quoted(column.name)} {pg_type(column.sql_type)}"
+                )
             if with_rejected_rows:
                 self.execute(
                     f"CREATE TABLE IF NOT EXISTS {table.schema}.{REJECTED_ROWS} (table_name TEXT NOT NULL, partition_date DATE, "
@@ -198,6 +288,72 @@ class PostgresWarehouse:
                 [table.qualified_name, partition, scope_json],
             )
 
+    # -- a load from a DuckDB query ------------------------------------------------------------
+
+    def _describe_columns(self, table: Table) -> None:
+        """Give each column without a comment its description (as DuckDB's path does), so a column
+        added for one file keeps what it is (the header it came from)."""
+        existing = {name: comment for name, _, comment in self.execute(_COLUMNS_SQL, [table.schema, table.name]).fetchall()}
+        missing = [c for c in table.all_columns if c.description and not existing.get(c.name)]
+        if not missing:
+            return
+        with self.conn.transaction():
+            self.execute("SELECT pg_advisory_xact_lock(?)", [_DDL_LOCK])
+            for column in missing:
+                self.conn.execute(
+                    sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(
+                        sql.Identifier(table.schema),
+                        sql.Identifier(table.name),
+                        sql.Identifier(column.name),
+                        sql.Literal(column.description),
+                    )
+                )
+
+    def replace_partition_from_query(
+        self,
+        table: Table,
+        select_sql: str,
+        partition: date | None,
+        scope: Mapping[str, Any] | None = None,
+        params: list[Any] | None = None,
+    ) -> int:
+        """See :func:`rum_assets.warehouse.replace_partition_from_query`: the same contract.
+
+        ``select_sql`` is DuckDB SQL over local files (e.g. ``read_csv``): a private DuckDB writes its
+        rows to a local CSV file (:func:`export_query_csv`), which one transaction streams with ``COPY``
+        into the table after deleting the day's scope. Query columns are matched by name; table columns
+        it lacks are NULL. A DuckDB error (a broken file) is raised as it is, before anything is deleted.
+        """
+        scope = scope or {}
+        self.ensure_table(table)
+        self._describe_columns(table)
+        where, scope_params = scope_filter(table, partition, scope)
+        with tempfile.TemporaryDirectory(prefix="rum_assets_pg_load.") as directory:
+            path, columns = export_query_csv(select_sql, params or [], Path(directory))
+            unknown = [name for name in columns if name not in set(table.column_names)]
+            if unknown:
+                raise ValueError(f"{table.qualified_name}: the query has columns that are not in the table: {unknown}")
+            copy_sql = f"COPY {table.qualified_name} ({', '.join(map(quoted, columns))}) FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+            with self.conn.transaction():
+                self.execute("SELECT pg_advisory_xact_lock(?)", [self._lock_key(table, partition, scope)])
+                self.execute(f"DELETE FROM {table.qualified_name} WHERE {where}", scope_params)
+                with self.conn.cursor() as cursor:
+                    with cursor.copy(copy_sql) as copy, path.open("rb") as source:
+                        while chunk := source.read(_COPY_CHUNK):
+                            copy.write(chunk)
+                    return max(cursor.rowcount, 0)
+
+    def table_with_existing_columns(self, table: Table) -> Table:
+        """See :func:`rum_assets.warehouse.table_with_existing_columns`: columns PostgreSQL has that the
+        definition lacks, typed with DuckDB's names and described by their comment."""
+        known = set(table.column_names)
+        extra = [
+            Column(name, duckdb_type(data_type), comment or "not in the table definition")
+            for name, data_type, comment in self.execute(_COLUMNS_SQL, [table.schema, table.name]).fetchall()
+            if name not in known
+        ]
+        return replace(table, columns=(*table.columns, *extra)) if extra else table
+
     # -- reads ---------------------------------------------------------------------------------
 
     def count_partition(self, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int:
@@ -206,5 +362,16 @@ class PostgresWarehouse:
         return int(row[0]) if row else 0
 
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """The result as DuckDB's ``.df()`` would give it (nullable integers, ``NaT``, JSON as text), so
+        previews read the same in both warehouses; for small results (previews)."""
         cursor = self.execute(sql, params)
-        return pd.DataFrame(cursor.fetchall(), columns=[column.name for column in cursor.description or []])
+        description = cursor.description or []
+        types = [_OID_TYPES.get(column.type_code, "VARCHAR") for column in description]
+        rows = cursor.fetchall()
+        values = pd.DataFrame({f"c{i}": [_as_duckdb_value(row[i], t) for row in rows] for i, t in enumerate(types)}, dtype=object)
+        casts = ", ".join(
+            f"CAST(c{i} AS {t}) AS {quoted(column.name)}" for i, (column, t) in enumerate(zip(description, types, strict=True))
+        )
+        with duckdb.connect() as private:
+            private.register("pg_rows", values)
+            return private.execute(f"SELECT {casts} FROM pg_rows").df()

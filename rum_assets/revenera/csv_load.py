@@ -23,7 +23,7 @@ import duckdb
 from rum_assets.errors import PayloadError
 from rum_assets.revenera.exports import check_zip
 from rum_assets.revenera.tables import EXPORT_EXPECTED_COLUMNS, EXPORT_HEADER_LOOKUP, EXPORT_KNOWN_COLUMNS, normalise_header
-from rum_assets.warehouse import Column, Table
+from rum_assets.warehouse import Column, Connection, Table
 
 VENDOR = "Revenera"
 BOM = codecs.BOM_UTF8
@@ -175,9 +175,13 @@ def select_sql(path: Path, plan: ColumnPlan) -> str:
 
 
 def describe_load_error(
-    exc: duckdb.Error, conn: duckdb.DuckDBPyConnection, path: Path, plan: ColumnPlan, file_name: str, product_id: str, day: date
+    exc: duckdb.Error, conn: Connection, path: Path, plan: ColumnPlan, file_name: str, product_id: str, day: date
 ) -> PayloadError:
-    """A PayloadError naming the file, the line and the product for a CSV or type error."""
+    """A PayloadError naming the file, the line and the product for a CSV or type error.
+
+    The file is re-read with DuckDB: through ``conn`` when it is DuckDB's, else in a private DuckDB
+    (a PostgreSQL warehouse cannot run ``read_csv``).
+    """
     message = str(exc)
     where = f"export file {file_name} of product {product_id}"
     line = re.search(r"CSV Error on Line: (\d+)", message)
@@ -192,10 +196,11 @@ def describe_load_error(
             day=day,
         )
     if isinstance(exc, duckdb.ConversionException):
+        reader = conn if isinstance(conn, duckdb.DuckDBPyConnection) else duckdb.connect()
         for i, p in enumerate(plan.columns):
             if p.column.sql_type == "VARCHAR":
                 continue
-            bad = conn.execute(
+            bad = reader.execute(
                 f"SELECT n, c{i} FROM (SELECT row_number() OVER () AS n, c{i} FROM {read_csv_sql(path, len(plan.columns))}) "
                 f"WHERE c{i} IS NOT NULL AND TRY_CAST(c{i} AS {p.column.sql_type}) IS NULL LIMIT 1"
             ).fetchone()
