@@ -57,7 +57,8 @@ def v3_ledger(raygun: RaygunResource, clock: Callable[[], datetime] | None = Non
     """The call ledger of the v3 token (limits are per token), shared by every process."""
     if not raygun.pat:
         raise RaygunNotConfiguredError(f"the Raygun v3 API is not configured: set {env_vars.RAYGUN_PAT.name}")
-    return token_ledger(Path(raygun.state_dir) / "call_budget.sqlite3", raygun.pat, daily_limit=raygun.v3_daily_call_limit, clock=clock)
+    location = raygun.ledger_url or Path(raygun.state_dir) / "call_budget.sqlite3"
+    return token_ledger(location, raygun.pat, daily_limit=raygun.v3_daily_call_limit, clock=clock)
 
 
 def budget_ledger(raygun: RaygunResource, clock: Callable[[], datetime] | None = None) -> tuple[CallBudgetLedger, int] | None:

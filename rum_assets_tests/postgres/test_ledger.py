@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 
 from rum_assets.budget import CallBudgetLedger
-from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
+from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET, DEMO_RAYGUN_PAT
 from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
+from rum_assets.emulator.raygun_v3 import RaygunV3App, RaygunV3EmulatorConfig
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets.errors import CallBudgetExhaustedError
 from rum_assets.ledger_postgres import PostgresLedgerStore
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.raygun.v3_access import open_v3_client
 
-pytestmark = pytest.mark.slow
-
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 LIMIT = 50
 
@@ -92,3 +92,45 @@ def test_unlimited_still_counts(postgres_url: str) -> None:
         ledger.reserve("GET /x")
     ledger.mark_spent()
     assert ledger.remaining() is None and ledger.used() == 20
+
+
+def _v3_node(base_url: str, ledger_url: str, node_dir: str, attempts: int, results: multiprocessing.Queue[int]) -> None:
+    """One machine using the v3 token: its own state and temp directories; only the ledger URL is shared."""
+    os.environ["TMPDIR"] = str(Path(node_dir) / "tmp")
+    resource = RaygunResource(
+        pat=DEMO_RAYGUN_PAT,
+        v3_base_url=f"{base_url}/v3",
+        v3_daily_call_limit=LIMIT,
+        state_dir=str(Path(node_dir) / "state"),
+        ledger_url=ledger_url,
+    )
+    with open_v3_client(resource) as client:
+        for _ in range(attempts):
+            try:
+                client.list_applications()
+            except CallBudgetExhaustedError:
+                break
+        results.put(client.calls_made)
+
+
+def test_v3_nodes_sharing_the_url_send_exactly_the_daily_limit(postgres_url: str, tmp_path: Path) -> None:
+    app = RaygunV3App(RaygunV3EmulatorConfig(sessions_per_day=5))
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue[int] = context.Queue()
+    with EmulatorServer([app]) as server:
+        nodes = []
+        for index in range(3):
+            node_dir = tmp_path / f"node{index}"
+            (node_dir / "tmp").mkdir(parents=True)
+            nodes.append(context.Process(target=_v3_node, args=(server.base_url, postgres_url, str(node_dir), 40, results)))
+        for node in nodes:
+            node.start()
+        for node in nodes:
+            node.join(timeout=120)
+        made = [results.get(timeout=5) for _ in nodes]
+        reached = sum(server.requests_by_path.values())
+    assert sum(made) == LIMIT
+    # Exactly the limit reached the vendor. Each process paces itself to 10 calls/s, so three together
+    # can exceed the per-second limit: those calls are answered 429, waited out, and still counted.
+    assert reached == LIMIT
+    assert all(not (tmp_path / f"node{i}" / "state" / "call_budget.sqlite3").exists() for i in range(3))

@@ -15,9 +15,7 @@ import pytest
 from rum_assets.warehouse import Column, StagedRows, Table, replace_partition
 from rum_assets.warehouse_resource import WarehouseResource
 
-pytestmark = pytest.mark.slow
-
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 FIRST_DAY = date(2026, 11, 1)
 DAYS = 5
