@@ -5,7 +5,7 @@ Usable from a plain shell::
     with ReveneraClient("https://analytics-api.revenera.com", "me@example.com", password) as rui:
         rui.user_activity("2376158762", date(2026, 11, 20))
 
-Login follows the seed: ``GET /v3/request-csrf`` for the CSRF cookie, then ``POST /v3/auth/web``;
+Login follows the vendor's v3 documentation (docs/vendors.md): ``GET /v3/request-csrf`` for the CSRF cookie, then ``POST /v3/auth/web``;
 the cookies live in the client's jar. "Cookie Missing" is retried once; a login refused because a
 session is already active logs out and logs in again once; a 401 on a data call logs in again once.
 A 403 or a redirect (3xx) on a data call means the same as a 401 (the session expired, as v2

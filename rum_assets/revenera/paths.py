@@ -1,6 +1,6 @@
 """Every Revenera v3 path the client calls and the emulator serves, with how sure we are of it.
 
-This is the one table to change when the real API turns out to differ (see shared/api/revenera.md).
+This is the one table to change when the real API turns out to differ (docs/vendors.md says what each path rests on).
 
 ``confirmed``: the v3 documentation or working v3 client code (reveneraR) uses it exactly.
 ``inferred``: derived from the v2 path by the rule "/v3 + v2 path + /{productId}".
@@ -22,21 +22,21 @@ class Endpoint(NamedTuple):
 
 
 ENDPOINTS: dict[str, Endpoint] = {
-    "request_csrf": Endpoint("GET", "/v3/request-csrf", "confirmed [C-v3doc]"),
-    "login": Endpoint("POST", "/v3/auth/web", "confirmed [C-v3doc][C-R]"),
-    "logout": Endpoint("POST", "/v3/auth/logout", "confirmed [C-v3doc][C-R]"),
-    "product_properties": Endpoint("GET", "/v3/meta/productProperties/{pid}", "confirmed [C-R]"),
+    "request_csrf": Endpoint("GET", "/v3/request-csrf", "confirmed (v3 reference)"),
+    "login": Endpoint("POST", "/v3/auth/web", "confirmed (v3 reference and the public R client)"),
+    "logout": Endpoint("POST", "/v3/auth/logout", "confirmed (v3 reference and the public R client)"),
+    "product_properties": Endpoint("GET", "/v3/meta/productProperties/{pid}", "confirmed (public R client)"),
     "property_values": Endpoint("POST", "/v3/meta/propertyValues/{pid}", "inferred from v2"),
-    "event_catalog": Endpoint("GET", "/v3/event-tracking/{pid}", "confirmed [C-R]"),
-    "date_range": Endpoint("POST", "/v3/reporting/generic/dateRange/{pid}", "confirmed [C-R]"),
+    "event_catalog": Endpoint("GET", "/v3/event-tracking/{pid}", "confirmed (public R client)"),
+    "date_range": Endpoint("POST", "/v3/reporting/generic/dateRange/{pid}", "confirmed (public R client)"),
     "usage_distribution": Endpoint("POST", "/v3/reporting/engagement/usageDistribution/{pid}", "inferred from v2"),
     "event_full_report": Endpoint("POST", "/v3/reporting/eventTracking/advanced/fullReport/{pid}", "inferred from v2"),
     "event_timeline": Endpoint("POST", "/v3/reporting/eventTracking/basic/timeline/{pid}", "inferred from v2"),
-    "event_lifetime_histogram": Endpoint("POST", "/v3/reporting/eventTracking/lifetime/histogram/{pid}", "confirmed [C-v3doc]"),
+    "event_lifetime_histogram": Endpoint("POST", "/v3/reporting/eventTracking/lifetime/histogram/{pid}", "confirmed (v3 reference)"),
     "license_keys": Endpoint("POST", "/v3/licenseKeys/listKeys/{pid}", "inferred from v2"),
-    "client_property_list": Endpoint("POST", "/v3/reporting/clientPropertyList/{pid}", "confirmed [C-R]"),
-    "raw_list": Endpoint("GET", "/v3/rawEvents/download/listFiles/{pid}", "confirmed [C-R]"),
-    "raw_url": Endpoint("POST", "/v3/rawEvents/download/getDownloadUrl/{pid}", "confirmed [C-R]"),
+    "client_property_list": Endpoint("POST", "/v3/reporting/clientPropertyList/{pid}", "confirmed (public R client)"),
+    "raw_list": Endpoint("GET", "/v3/rawEvents/download/listFiles/{pid}", "confirmed (public R client)"),
+    "raw_url": Endpoint("POST", "/v3/rawEvents/download/getDownloadUrl/{pid}", "confirmed (public R client)"),
     "exceptions_list": Endpoint("GET", "/v3/exceptionTracking/listFiles/{pid}", "inferred from v2"),
     "exceptions_url": Endpoint("POST", "/v3/exceptionTracking/getDownloadUrl/{pid}", "inferred (v2 name not captured)"),
     "exceptions_last_lines": Endpoint("POST", "/v3/exceptionTracking/getLastLines/{pid}", "inferred from v2"),

@@ -24,7 +24,7 @@ NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 STR, INT, BOOL, NULL = str, int, bool, type(None)
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 
-# Every field of the seed's response models with the JSON types it allows (nullable where the seed says
+# Every field of the vendor's documented response models with the JSON types it allows (nullable where the documentation says
 # so, and the user's descriptive fields, which are null for anonymous users). Key sets are exact.
 USER = {
     "id": INT,
@@ -188,7 +188,7 @@ def test_keys_expire_and_unknown_keys_are_refused(clock: FakeClock) -> None:
         assert _sessions(http, _key(http)).status_code == 200
 
 
-# -- the seed's shapes -------------------------------------------------------------------------
+# -- the documented shapes (docs/vendors.md) -------------------------------------------------------------------------
 
 
 def test_sessions_and_detail_match_the_seed_field_by_field(emulator: tuple[EmulatorServer, RaygunApp], http: httpx.Client) -> None:

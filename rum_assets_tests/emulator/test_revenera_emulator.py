@@ -1,4 +1,4 @@
-"""The Revenera emulator against the seed and the reference, over real HTTP on 127.0.0.1."""
+"""The Revenera emulator against the vendor's documentation (docs/vendors.md), over real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 

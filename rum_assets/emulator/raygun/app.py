@@ -1,4 +1,4 @@
-"""The Raygun RUM v1 ("pulse") API as the seed documents it: authenticate, sessions, session.
+"""The Raygun RUM v1 ("pulse") API as the vendor's v1 documentation has it (docs/vendors.md): authenticate, sessions, session.
 
 Order of checks on the data endpoints: session key (401), then the daily call limit (429), then the
 query (400/404). A refused key is not a call; a 400 is (Raygun answered it).

@@ -41,25 +41,25 @@ class RaygunEmulatorConfig:
     daily_call_limit: int = 50
     """Calls per application per UTC day of ``clock`` (0 = unlimited); then 429 with Retry-After to midnight."""
     limit_retry_after: bool = True
-    """Whether the call-limit 429 carries ``Retry-After`` (seconds to midnight); the seed does not say."""
+    """Whether the call-limit 429 carries ``Retry-After`` (seconds to midnight); the vendor's documentation does not say."""
     count_authenticate: bool = True
     """Whether authenticate calls count against the limit (Raygun's documentation leaves it open)."""
     clock: Callable[[], datetime] = _utc_now
     """Aware UTC "now": which sessions exist, which are active, key expiry and the call-limit day."""
     seed: str = "rum-assets"
     links_style: Literal["absolute", "relative", "empty", "missing", "foreign"] = "absolute"
-    """How the sessions list writes ``links.next`` (the seed only says "API URL"): an absolute URL, a
+    """How the sessions list writes ``links.next`` (the documentation only says "API URL"): an absolute URL, a
     path and query without the origin, an empty string, no ``next`` key at all, or an absolute URL on
     ``foreign_base_url`` (another origin, which must never receive the session key)."""
     foreign_base_url: str = "https://foreign.example.invalid"
     authenticate_methods: tuple[str, ...] = ("GET", "POST")
-    """Methods authenticate answers (the seed lists GET, its example uses POST); others are refused."""
+    """Methods authenticate answers (the documentation lists GET, its example uses POST); others are refused."""
     authenticate_refusal_status: int = 405
     """How a refused authenticate method is answered: 405 (with ``Allow``) or 404."""
     status_case: Literal["lower", "upper", "title"] = "lower"
-    """The case of a session's ``status`` (the seed shows "active"/"ended" only in prose)."""
+    """The case of a session's ``status`` (the documentation shows "active"/"ended" only in prose)."""
     naive_datetimes: bool = False
-    """Write date-times without the trailing ``Z`` (the seed says they are UTC)."""
+    """Write date-times without the trailing ``Z`` (the documentation says they are UTC)."""
     float_integers: bool = False
     """Write integer fields as JSON floats (``12.0``), as some serialisers do."""
     datetime_dates: bool = False

@@ -1,4 +1,4 @@
-"""Ways the real v1 API may write a record that the seed does not rule out, applied on request.
+"""Ways the real v1 API may write a record that the vendor's documentation does not rule out, applied on request.
 
 Each is off by default; tests turn one on to check that the client reads the record the same way.
 """

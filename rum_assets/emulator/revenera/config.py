@@ -22,7 +22,7 @@ class ReveneraEmulatorConfig:
     """Clients generated per product (installs spread around ``data.ANCHOR``). Scales to 100,000+:
     generation is one hash per client, activity one 64-bit mix per (client, day)."""
     session_ttl_seconds: float = 39600
-    """Session lifetime and the session cookie's Max-Age; the seed's example cookie has 39600 (11 hours)."""
+    """Session lifetime and the session cookie's Max-Age; the vendor's documented example cookie has 39600 (11 hours)."""
     export_ready_hour: int = 2
     """A day's export files become final at this hour (UTC) of the next day; before that the day is open."""
     retention_days: int = 90
