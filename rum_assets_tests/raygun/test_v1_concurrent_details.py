@@ -89,7 +89,9 @@ def serve() -> Iterator[Callable[..., EmulatorServer]]:
 def warehouse_with_sessions(server: EmulatorServer, path: Path, clock: Callable[[], datetime]) -> WarehouseResource:
     """A warehouse holding the day's session list (fetched by a client of its own, without a ledger)."""
     warehouse = WarehouseResource(database=str(path))
-    raygun = RaygunResource(api_key=DEMO_RAYGUN_API_KEY, client_id=DEMO_RAYGUN_CLIENT_ID, client_secret=DEMO_RAYGUN_CLIENT_SECRET, v1_application_id=APP)
+    raygun = RaygunResource(
+        api_key=DEMO_RAYGUN_API_KEY, client_id=DEMO_RAYGUN_CLIENT_ID, client_secret=DEMO_RAYGUN_CLIENT_SECRET, v1_application_id=APP
+    )
     prepare_tables(warehouse, raygun, LOG)
     with make_client(server.base_url, clock=clock) as lister:
         load_v1_sessions(lister, APP, DAY, warehouse, PII, "run-sessions", LOG)
@@ -98,7 +100,17 @@ def warehouse_with_sessions(server: EmulatorServer, path: Path, clock: Callable[
 
 def load_details(client: RaygunClient, warehouse: WarehouseResource, in_flight: int, reserved: int = 0) -> DetailFigures:
     return load_v1_details(
-        client, APP, DAY, warehouse, PII, refetch=False, limit=None, reserved_calls=reserved, run_id="run-details", log=LOG, max_in_flight=in_flight
+        client,
+        APP,
+        DAY,
+        warehouse,
+        PII,
+        refetch=False,
+        limit=None,
+        reserved_calls=reserved,
+        run_id="run-details",
+        log=LOG,
+        max_in_flight=in_flight,
     )
 
 
@@ -110,7 +122,12 @@ def table_rows(warehouse: WarehouseResource, table: str) -> list[tuple[Any, ...]
 
 
 def detail_ids(warehouse: WarehouseResource) -> list[str]:
-    return [row[0] for row in duckdb.connect(warehouse.database, read_only=True).execute("SELECT session_id FROM raygun.session_details ORDER BY 1").fetchall()]
+    return [
+        row[0]
+        for row in duckdb.connect(warehouse.database, read_only=True)
+        .execute("SELECT session_id FROM raygun.session_details ORDER BY 1")
+        .fetchall()
+    ]
 
 
 @pytest.mark.parametrize("in_flight", [1, 4])
@@ -176,7 +193,9 @@ def test_an_unknown_session_is_reported_and_the_others_land(serve, clock: FakeCl
         middle = conn.execute("SELECT session_id FROM raygun.sessions ORDER BY session_start, session_id LIMIT 1 OFFSET 15").fetchone()
         assert middle is not None
         unknown = str(int(middle[0]) + 30)  # the same day's index 30 of 30 sessions: never issued
-        conn.execute("INSERT INTO raygun.sessions SELECT * REPLACE (? AS session_id) FROM raygun.sessions WHERE session_id = ?", [unknown, middle[0]])
+        conn.execute(
+            "INSERT INTO raygun.sessions SELECT * REPLACE (? AS session_id) FROM raygun.sessions WHERE session_id = ?", [unknown, middle[0]]
+        )
     with make_client(server.base_url, clock=clock) as client:
         figures = load_details(client, warehouse, in_flight=8)
     assert figures.candidates == 31 and figures.unknown == 1 and figures.fetched == 30 and figures.broken == []
