@@ -9,8 +9,9 @@ Usable from a plain shell::
 The session key is reused for its 15 minutes, renewed shortly before it expires, and renewed once
 more if the API answers 401 anyway. The client may be shared by threads (concurrent session
 details): one thread renews an expired or refused key while the others wait for it, so a batch
-re-authenticates once, not once per thread. Every call (retries and authentication included) is reserved in
-the optional :class:`CallBudgetLedger` first, so the daily limit is never passed by our own spending.
+re-authenticates once, not once per thread. Every call (retries and authentication included) is
+reserved in the optional :class:`CallBudgetLedger` first, so the daily limit is never passed by our
+own spending.
 A 429 without ``Retry-After`` means the day's calls are spent: no retry (each would cost a call), the
 ledger is marked spent and the error says when the budget resets (the next UTC midnight).
 """
@@ -213,6 +214,7 @@ class RaygunClient:
         self._session_key = parse_body(AuthenticateResponse, response, context).session_key
         self._session_key_expires = self.clock() + self.session_key_ttl
         self._auth_method = method
+        self._refusal = None
         self.authentications += 1
         self.log.info("Raygun: authenticated with %s (session key valid until %s)", method, self._session_key_expires.isoformat(timespec="seconds"))
 

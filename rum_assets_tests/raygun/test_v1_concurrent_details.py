@@ -18,9 +18,10 @@ import pytest
 
 from rum_assets.budget import CallBudgetLedger
 from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
-from rum_assets.emulator.faults import FaultPlan
+from rum_assets.emulator.faults import FaultPlan, FaultRule
 from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
 from rum_assets.emulator.server import EmulatorServer, Request, Response
+from rum_assets.errors import AuthenticationError
 from rum_assets.pii import PiiPolicy
 from rum_assets.raygun.client import AUTHENTICATE_PATH, SESSION_PATH, RaygunClient
 from rum_assets.raygun.detail_loads import DetailFigures, load_v1_details
@@ -223,3 +224,16 @@ def test_an_expired_key_mid_batch_is_renewed_once(serve, clock: FakeClock, tmp_p
     assert client.authentications == 2
     assert len(detail_ids(warehouse)) == 40
     assert faults.detail_requests > 40  # requests in flight at the expiry were refused and sent again
+
+
+def test_refused_credentials_stop_the_batch_after_one_attempt(serve, clock: FakeClock, tmp_path: Path) -> None:
+    faults = CountingFaults(hold_seconds=0.01)
+    server = serve(faults, sessions_per_day=30, daily_call_limit=0, clock=clock)
+    warehouse = warehouse_with_sessions(server, tmp_path / "w.duckdb", clock)
+    auth_before = server.requests_by_path[AUTHENTICATE_PATH]
+    faults.add(FaultRule(AUTHENTICATE_PATH, status=401, times=None))
+    with make_client(server.base_url, clock=clock) as client, pytest.raises(AuthenticationError, match="was refused"):
+        load_details(client, warehouse, in_flight=8)
+    assert server.requests_by_path[AUTHENTICATE_PATH] - auth_before == 1  # POST refused: the 7 waiting threads send nothing
+    assert faults.detail_requests == 0
+    assert detail_ids(warehouse) == []
