@@ -4,7 +4,7 @@
 Figures are wall time, rows per second and the peak resident memory of the scenario's process: the
 write path alone (memory must stay flat as a day grows), a Revenera raw export against DuckDB's bare
 ``read_csv`` (the floor), every asset through 20% injected faults against a clean run, and one day of
-1,000,000 rows into each warehouse.
+1,000,000 rows into each warehouse, and v1 session details under 100 ms of latency (8 in flight).
 """
 
 from __future__ import annotations
@@ -21,8 +21,14 @@ PLAN = [
     ("faults", [50]),
     ("duckdb_day", [1_000_000]),
     ("postgres_day", [1_000_000]),
+    ("v1_details_latency", [300]),
 ]
-MODULES = {"duckdb_day": "bench.warehouses", "postgres_day": "bench.warehouses", "warehouse_write": "bench.warehouse_write"}
+MODULES = {
+    "duckdb_day": "bench.warehouses",
+    "postgres_day": "bench.warehouses",
+    "warehouse_write": "bench.warehouse_write",
+    "v1_details_latency": "bench.details_latency",
+}
 """Scenarios outside ``bench.scenarios``."""
 QUICK_PLAN = [(name, sizes[:1]) for name, sizes in PLAN]
 
@@ -60,7 +66,9 @@ def main() -> int:
                 flush=True,
             )
             if "ratio" in figures:
-                print(f"{'':<24}faulty/clean time ratio {figures['ratio']} (clean {figures['clean_seconds']} s, injected {figures['faults_injected']})")
+                print(
+                    f"{'':<24}faulty/clean time ratio {figures['ratio']} (clean {figures['clean_seconds']} s, injected {figures['faults_injected']})"
+                )
     return 1 if failed else 0
 
 

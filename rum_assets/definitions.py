@@ -40,6 +40,8 @@ def raygun_resource() -> RaygunResource:
         v3_base_url=settings.text(env_vars.RAYGUN_V3_BASE_URL),
         application_ids=settings.text(env_vars.RAYGUN_APPLICATION_IDS),
         v3_daily_call_limit=settings.whole_number(env_vars.RAYGUN_V3_DAILY_CALL_LIMIT),
+        v1_details_in_flight=settings.whole_number(env_vars.RAYGUN_DETAILS_IN_FLIGHT),
+        v3_details_in_flight=settings.whole_number(env_vars.RAYGUN_DETAILS_IN_FLIGHT),
         daily_call_limit=settings.whole_number(env_vars.RAYGUN_DAILY_CALL_LIMIT),
         reserved_list_calls=settings.whole_number(env_vars.RAYGUN_RESERVED_LIST_CALLS),
         detail_coverage_floor=settings.share(env_vars.RAYGUN_DETAIL_COVERAGE_FLOOR),

@@ -45,6 +45,9 @@ RAYGUN_APPLICATION_IDS = EnvVariable(
     "RAYGUN_APPLICATION_IDS", "comma-separated v3 application identifiers to load (unset: every application with RUM data)"
 )
 RAYGUN_V3_DAILY_CALL_LIMIT = EnvVariable("RAYGUN_V3_DAILY_CALL_LIMIT", "v3 calls per token per UTC day (0 = unlimited)", "10000")
+RAYGUN_DETAILS_IN_FLIGHT = EnvVariable(
+    "RAYGUN_DETAILS_IN_FLIGHT", "session details fetched concurrently, per source (1-32; each call still reserved in the ledger first)", "8"
+)
 RAYGUN_DAILY_CALL_LIMIT = EnvVariable("RAYGUN_DAILY_CALL_LIMIT", "calls per application per UTC day your plan allows (0 = unlimited)", "50")
 RAYGUN_RESERVED_LIST_CALLS = EnvVariable("RAYGUN_RESERVED_LIST_CALLS", "calls the details asset leaves for session lists", "5")
 RAYGUN_DETAIL_COVERAGE_FLOOR = EnvVariable(

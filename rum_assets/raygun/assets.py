@@ -220,7 +220,7 @@ def raygun_session_details(
     run = run_sources(
         raygun,
         context.log,
-        v1=lambda client, application_id: load_v1_details(client, application_id, **common),
+        v1=lambda client, application_id: load_v1_details(client, application_id, max_in_flight=raygun.v1_details_in_flight, **common),
         v3=lambda client, app: load_v3_details(client, app, max_in_flight=raygun.v3_details_in_flight, **common),
         v3_apps=v3_apps_with_sessions(warehouse, day, configured_application_ids(raygun)),
     )

@@ -7,8 +7,11 @@ Usable from a plain shell::
             ...
 
 The session key is reused for its 15 minutes, renewed shortly before it expires, and renewed once
-more if the API answers 401 anyway. Every call (retries and authentication included) is reserved in
-the optional :class:`CallBudgetLedger` first, so the daily limit is never passed by our own spending.
+more if the API answers 401 anyway. The client may be shared by threads (concurrent session
+details): one thread renews an expired or refused key while the others wait for it, so a batch
+re-authenticates once, not once per thread. Every call (retries and authentication included) is
+reserved in the optional :class:`CallBudgetLedger` first, so the daily limit is never passed by our
+own spending.
 A 429 without ``Retry-After`` means the day's calls are spent: no retry (each would cost a call), the
 ledger is marked spent and the error says when the budget resets (the next UTC midnight).
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -106,6 +110,10 @@ class RaygunClient:
         self._session_key: str | None = None
         self._session_key_expires: datetime | None = None
         self._auth_method: str | None = None
+        self._auth_lock = threading.Lock()
+        self._refusal: AuthenticationError | None = None
+        """Why the credentials were refused: threads that waited for that attempt fail alike, unsent."""
+        self._count_lock = threading.Lock()
         self.calls_made = 0
         self.authentications = 0
 
@@ -113,7 +121,8 @@ class RaygunClient:
 
     def close(self) -> None:
         self._http.close()
-        self._session_key = None
+        with self._auth_lock:
+            self._session_key = None
 
     def __enter__(self) -> RaygunClient:
         return self
@@ -135,7 +144,8 @@ class RaygunClient:
         def before_attempt() -> None:
             if self.ledger is not None:
                 self.ledger.reserve(endpoint)
-            self.calls_made += 1
+            with self._count_lock:
+                self.calls_made += 1
 
         return before_attempt
 
@@ -167,6 +177,10 @@ class RaygunClient:
         Raygun's reference lists authenticate as GET while its example uses POST: POST first, GET
         once if POST is answered 404 or 405, and whichever worked is used for the client's life.
         """
+        with self._auth_lock:
+            self._authenticate()
+
+    def _authenticate(self) -> None:
         methods = [self._auth_method] if self._auth_method else ["POST", "GET"]
         for method in methods:
             context = self._context(f"{method} {AUTHENTICATE_PATH}", None)
@@ -181,7 +195,7 @@ class RaygunClient:
                 break
             self.log.info("Raygun: authenticate answered HTTP %d to %s; trying GET", response.status_code, method)
         if response.status_code in (401, 403):
-            raise AuthenticationError(
+            self._refusal = AuthenticationError(
                 VENDOR,
                 context.endpoint,
                 "the API key or the client id/secret was refused: check RAYGUN_API_KEY, RAYGUN_CLIENT_ID "
@@ -189,36 +203,60 @@ class RaygunClient:
                 status=response.status_code,
                 secrets=self._secrets,
             )
+            raise self._refusal
         if response.status_code in (404, 405):
             tried = " and ".join(methods)
             raise VendorHTTPError(
-                VENDOR, context.endpoint, f"authenticate refused {tried} ({response_problem(response)}): check RAYGUN_BASE_URL", status=response.status_code, secrets=self._secrets
+                VENDOR,
+                context.endpoint,
+                f"authenticate refused {tried} ({response_problem(response)}): check RAYGUN_BASE_URL",
+                status=response.status_code,
+                secrets=self._secrets,
             )
         if response.status_code not in (200, 201, 202):
             raise VendorHTTPError(VENDOR, context.endpoint, response_problem(response), status=response.status_code, secrets=self._secrets)
         self._session_key = parse_body(AuthenticateResponse, response, context).session_key
         self._session_key_expires = self.clock() + self.session_key_ttl
         self._auth_method = method
+        self._refusal = None
         self.authentications += 1
-        self.log.info("Raygun: authenticated with %s (session key valid until %s)", method, self._session_key_expires.isoformat(timespec="seconds"))
+        self.log.info(
+            "Raygun: authenticated with %s (session key valid until %s)", method, self._session_key_expires.isoformat(timespec="seconds")
+        )
 
-    def _valid_session_key(self) -> str:
+    def _key_is_fresh(self) -> bool:
         expires = self._session_key_expires
-        if self._session_key is None or expires is None or self.clock() >= expires - self.renew_margin:
-            self.authenticate()
-        assert self._session_key is not None
-        return self._session_key
+        return self._session_key is not None and expires is not None and self.clock() < expires - self.renew_margin
+
+    def _valid_session_key(self, refused: str | None = None) -> str:
+        """The current session key, renewed first if it is about to expire or is ``refused``.
+
+        Checked again under the lock: when several threads find the key stale (or see it refused)
+        together, the first renews it and the others use the key it brought.
+        """
+        key = self._session_key
+        if key is None or key == refused or not self._key_is_fresh():
+            with self._auth_lock:
+                if self._refusal is not None:
+                    raise self._refusal
+                if self._session_key is None or self._session_key == refused or not self._key_is_fresh():
+                    self._authenticate()
+                key = self._session_key
+        assert key is not None
+        return key
 
     def _get_json_response(self, url: str, context: CallContext) -> httpx.Response:
         """GET with a session key, renewing it once if the API says it is no longer valid."""
+        refused: str | None = None
         for renewal in (False, True):
-            response = self._send("GET", url, context, headers={"X-SessionKey": self._valid_session_key()})
+            key = self._valid_session_key(refused)
+            response = self._send("GET", url, context, headers={"X-SessionKey": key})
             if response.status_code != 401:
                 return response
             if renewal:
                 break
             self.log.info("Raygun: session key refused on %s; authenticating again", context.endpoint)
-            self._session_key = None
+            refused = key
         raise AuthenticationError(
             VENDOR, context.endpoint, "a fresh session key was refused (401 twice)", day=context.day, status=401, secrets=self._secrets
         )
@@ -259,7 +297,9 @@ class RaygunClient:
                 self.log.warning("Raygun %s: a short page ended paging at %d of %d sessions", day, skip, page.total_sessions)
                 return
             if pages >= max_pages:
-                self.log.warning("Raygun %s: stopped paging after %d pages at skip %d of %d sessions", day, pages, skip, page.total_sessions)
+                self.log.warning(
+                    "Raygun %s: stopped paging after %d pages at skip %d of %d sessions", day, pages, skip, page.total_sessions
+                )
                 return
             url, foreign = self._next_page_url(response, page, day, skip)
             if foreign is not None and not warned:

@@ -1,8 +1,11 @@
 """Session details of one Raygun source for one day, within the call budget (one transaction).
 
 Both APIs fetch in the same priority order (:data:`CANDIDATES_SQL`) and write the same three tables,
-adding to what earlier runs fetched. v1 fetches one at a time; v3 fetches a bounded number
-concurrently (paced to the vendor's 10 calls a second), each call still reserved in the token's ledger.
+adding to what earlier runs fetched. Both fetch a bounded number concurrently (v3 also paced to the
+vendor's 10 calls a second) with :func:`fetch_concurrently`: results are written in the priority
+order whatever order they arrive in, each call is still reserved in the ledger before it is made, and
+only the ids the budget allows are ever started. A spent budget (429 or ledger) stops the batch at
+once and keeps what was fetched; one unknown or unreadable id is reported and the rest go on.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-
-from rum_assets.errors import NotFoundError, PayloadError, RateLimitedError, VendorError, VendorHTTPError
+from rum_assets.errors import AuthenticationError, NotFoundError, RateLimitedError, VendorError
 from rum_assets.pii import PiiPolicy
 from rum_assets.raygun.client import RaygunClient
 from rum_assets.raygun.tables import PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS, SESSIONS, V1, V3, detail_rows, scope, v3_detail_rows
 from rum_assets.raygun.v3.client import RaygunV3Client
+from rum_assets.raygun.v3.details import fetch_concurrently
 from rum_assets.retries import is_retryable
 from rum_assets.warehouse import StagedRows, replace_partition, staged_rows
 from rum_assets.warehouse_resource import WarehouseResource
@@ -62,7 +65,9 @@ class DetailFigures:
         return self.candidates - self.fetched - self.unknown
 
 
-def candidates(warehouse: WarehouseResource, day: date, source_api: str, application_id: str, refetch: bool, limit: int | None) -> list[str]:
+def candidates(
+    warehouse: WarehouseResource, day: date, source_api: str, application_id: str, refetch: bool, limit: int | None
+) -> list[str]:
     with warehouse.connection() as conn:
         ids = [row[0] for row in conn.execute(CANDIDATES_SQL, [day, source_api, application_id, refetch]).fetchall()]
     return ids if limit is None else ids[:limit]
@@ -128,7 +133,12 @@ def load_v1_details(
     reserved_calls: int,
     run_id: str,
     log: logging.Logger,
+    max_in_flight: int = 8,
 ) -> DetailFigures:
+    """``max_in_flight`` requests at once share the client (its session key is renewed once for all).
+
+    Refused credentials stop the batch and fail the source, as every further id would fail alike.
+    """
     wanted = candidates(warehouse, day, V1, application_id, refetch, limit)
     remaining = client.ledger.remaining() if client.ledger else None
     # One call may go to authenticating.
@@ -137,13 +147,18 @@ def load_v1_details(
         log.info("Raygun v1 %s: %d sessions need details; the call budget allows %d today", day, len(wanted), allowed)
 
     def outcomes() -> Iterator[tuple[str, Rows | None, VendorError | None]]:
-        for session_id in wanted[:allowed]:
-            try:
-                detail = client.get_session(int(session_id), day)
-            except (NotFoundError, PayloadError, VendorHTTPError) as exc:
-                yield session_id, None, exc
-                continue
-            yield session_id, detail_rows(detail, day, datetime.now(UTC), pii, application_id), None
+        fetched = fetch_concurrently(
+            lambda session_id: client.get_session(int(session_id), day),
+            wanted[:allowed],
+            max_in_flight=max_in_flight,
+            stop_on=(AuthenticationError,),
+            thread_name_prefix="raygun-v1-details",
+        )
+        for outcome in fetched:
+            if outcome.detail is None:
+                yield outcome.session_id, None, outcome.error
+            else:
+                yield outcome.session_id, detail_rows(outcome.detail, day, datetime.now(UTC), pii, application_id), None
 
     return _write(DetailFigures(V1, application_id, len(wanted), allowed), outcomes(), warehouse, day, run_id, log)
 

@@ -43,6 +43,16 @@ class RaygunResource(dg.ConfigurableResource):
         default="", description="v3: comma-separated application identifiers to load; empty = every application with RUM data."
     )
     v3_daily_call_limit: int = Field(default=10_000, ge=0, description="v3: calls per token per UTC day (0 = unlimited).")
+    v1_details_in_flight: int = Field(
+        default=8,
+        ge=1,
+        le=32,
+        description=(
+            "v1: session details fetched concurrently (each call still reserved in the daily budget first; "
+            "1 fetches one at a time). Hides network latency: at 100 ms a call, 8 in flight fetch 3,000 "
+            "details in about 40 s instead of 300 s."
+        ),
+    )
     v3_details_in_flight: int = Field(default=8, ge=1, le=32, description="v3: session details fetched concurrently.")
     daily_call_limit: int = Field(default=50, ge=0, description="Calls per application per UTC day the plan allows (0 = unlimited).")
     reserved_list_calls: int = Field(
