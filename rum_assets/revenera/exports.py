@@ -43,9 +43,3 @@ def iter_csv_batches(path: Path, batch_size: int = 5000) -> Iterator[list[dict[s
                 batch = []
         if batch:
             yield batch
-
-
-def csv_header(path: Path) -> list[str]:
-    member = check_zip(path)
-    with zipfile.ZipFile(path) as archive, archive.open(member) as raw:
-        return next(csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline="")), [])
