@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -13,7 +14,9 @@ from rum_assets_tests.fault_runs import build_resources, materialize_days, recen
 
 pytestmark = pytest.mark.slow
 
-SETTINGS = EmulatorSettings(sessions_per_day=15, raygun_call_limit=0, clients_per_product=25)
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+SETTINGS = EmulatorSettings(sessions_per_day=15, raygun_call_limit=0, clients_per_product=25, clock=lambda: NOW, v3_rate_limits=False)
+"""Both runs see the same vendor data: a fixed "now" (sessions of today, customers' last visits)."""
 FAULTS = RandomFaults(rate=0.2, seed=20261201, delay_seconds=0.2)
 
 

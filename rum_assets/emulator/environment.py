@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from rum_assets import env_vars
 from rum_assets.emulator.faults import FAULT_KINDS, FaultKind, FaultPlan, RandomFaults
@@ -31,6 +33,12 @@ class EmulatorSettings:
     fault_delay_seconds: float = 1.0
     """How long a ``slow`` fault holds its answer."""
     fault_path_prefixes: tuple[str, ...] = ("/",)
+    clock: Callable[[], datetime] | None = None
+    """Every vendor's "now" (None: the wall clock). A fixed clock makes two runs see the same data (which
+    sessions exist, when customers were last seen); Raygun v3 counts calls per window of this clock, so a
+    frozen clock needs ``v3_rate_limits=False``."""
+    v3_rate_limits: bool = True
+    """Raygun v3's 10/s, 600/min and 10,000/day per token; off for tests that freeze the clock."""
 
     def random_faults(self) -> RandomFaults:
         return RandomFaults(
@@ -47,10 +55,12 @@ def build_apps(settings: EmulatorSettings) -> list[object]:
     from rum_assets.emulator.raygun_v3 import RaygunV3App, RaygunV3EmulatorConfig
     from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
 
+    clock = {"clock": settings.clock} if settings.clock is not None else {}
+    limits = {} if settings.v3_rate_limits else {"per_second_limit": 0, "per_minute_limit": 0, "per_day_limit": 0}
     return [
-        RaygunApp(RaygunEmulatorConfig(sessions_per_day=settings.sessions_per_day, daily_call_limit=settings.raygun_call_limit)),
-        RaygunV3App(RaygunV3EmulatorConfig(sessions_per_day=settings.sessions_per_day)),  # base URL <emulator>/v3
-        ReveneraApp(ReveneraEmulatorConfig(clients_per_product=settings.clients_per_product)),
+        RaygunApp(RaygunEmulatorConfig(sessions_per_day=settings.sessions_per_day, daily_call_limit=settings.raygun_call_limit, **clock)),
+        RaygunV3App(RaygunV3EmulatorConfig(sessions_per_day=settings.sessions_per_day, **clock, **limits)),  # base URL <emulator>/v3
+        ReveneraApp(ReveneraEmulatorConfig(clients_per_product=settings.clients_per_product, **clock)),
     ]
 
 
