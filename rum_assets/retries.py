@@ -71,3 +71,11 @@ def any_retryable(errors: Sequence[Exception]) -> bool:
     """For a step that collects errors (one per product or session) and fails once at the end: retry
     only if a retry could fix at least one of them."""
     return any(is_retryable(error) for error in errors)
+
+
+def failure_entry(label: str, error: Exception) -> tuple[str, bool, str]:
+    """(message, retryable, error type) for one failed product or application of a step that fails once at
+    the end: the message says why it is not retried; the entry keeps no exception (and no frames)."""
+    retryable = is_retryable(error)
+    reason = "" if retryable else next(f" (not retried: {text})" for kind, text in NON_RETRYABLE.items() if isinstance(error, kind))
+    return f"{label}: {error}{reason}", retryable, type(error).__name__

@@ -69,7 +69,7 @@ def test_refused_credentials_fail_at_once_without_retry(tmp_path: Path) -> None:
     assert not result.success
     assert _retries(result) == 0
     failure = result.get_step_failure_events()[0].step_failure_data
-    assert failure.user_failure_data is not None and failure.user_failure_data.metadata["error_type"].value == "AuthenticationError"
+    assert failure.user_failure_data is not None and failure.user_failure_data.metadata["error_types"].value == ["AuthenticationError"]
     message = failure.error.message  # type: ignore[union-attr]
     assert "Raygun" in message and "not retried: the credentials were refused" in message, message
     assert "not-the-demo-key" not in message

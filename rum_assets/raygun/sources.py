@@ -30,7 +30,7 @@ from rum_assets.raygun.v3_access import (
     v3_applications,
     v3_configured,
 )
-from rum_assets.retries import is_retryable
+from rum_assets.retries import failure_entry
 from rum_assets.warehouse import ensure_table
 from rum_assets.warehouse_resource import WarehouseResource
 
@@ -63,6 +63,7 @@ class DayRun(Generic[FiguresT]):
     figures: dict[str, FiguresT] = field(default_factory=dict)
     """By :func:`source_label`, for the sources that landed."""
     failures: list[tuple[str, bool]] = field(default_factory=list)
+    error_types: list[str] = field(default_factory=list)
     """(message, retryable) per source that failed."""
     calls: dict[str, int] = field(default_factory=dict)
     """Vendor calls made per API (``v1``, ``v3``)."""
@@ -70,8 +71,9 @@ class DayRun(Generic[FiguresT]):
     """Calls left today per API (None: unlimited)."""
 
     def fail(self, label: str, error: VendorError, log: logging.Logger) -> None:
-        message = f"{label}: {error}"
-        self.failures.append((message, is_retryable(error)))
+        message, retryable, error_type = failure_entry(label, error)
+        self.failures.append((message, retryable))
+        self.error_types.append(error_type)
         log.error("Raygun %s", message)
 
     def raise_failures(self, what: str, day: date, **metadata: int) -> None:
@@ -81,7 +83,11 @@ class DayRun(Generic[FiguresT]):
                     f"Raygun {what} for {day}: {len(self.failures)} failed ({len(self.figures)} sources landed): "
                     + " | ".join(message for message, _ in self.failures)
                 ),
-                metadata={"sources_landed": len(self.figures), **metadata},
+                metadata={
+                    "sources_landed": len(self.figures),
+                    "error_types": dg.MetadataValue.json(sorted(set(self.error_types))),
+                    **metadata,
+                },
                 allow_retries=any(retryable for _, retryable in self.failures),
             )
 

@@ -33,7 +33,7 @@ from rum_assets.raygun.v3_tables import (
     page_metric_rows,
     page_row,
 )
-from rum_assets.retries import is_retryable, without_retry_on_contract_errors
+from rum_assets.retries import failure_entry, without_retry_on_contract_errors
 from rum_assets.warehouse import StagedRows, Table, count_partition, preview_markdown, replace_partition, staged_rows
 from rum_assets.warehouse_resource import WarehouseResource
 
@@ -66,7 +66,7 @@ def write_applications(
             try:
                 figures[app] = write(client, app)
             except VendorError as exc:
-                failures.append((f"application {app}: {exc}", is_retryable(exc)))
+                failures.append(failure_entry(f"application {app}", exc)[:2])
                 context.log.error("Raygun v3 %s: application %s failed: %s", table.qualified_name, app, exc)
                 continue
             context.log.info("Raygun v3 application %s: wrote %d rows to %s", app, figures[app]["rows"], table.qualified_name)

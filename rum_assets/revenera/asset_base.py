@@ -12,7 +12,7 @@ from rum_assets import conventions
 from rum_assets.errors import VendorError
 from rum_assets.partitions import partition_day
 from rum_assets.quality import actual_table_schema, previous_column_schema, standard_check_results, standard_check_specs
-from rum_assets.retries import is_retryable
+from rum_assets.retries import failure_entry
 from rum_assets.revenera import names
 from rum_assets.revenera.client import ReveneraClient
 from rum_assets.revenera.resource import ReveneraResource
@@ -70,7 +70,7 @@ def write_products(
             try:
                 figures[product_id] = write(client, product_id, day)
             except VendorError as exc:
-                failures.append((str(exc), is_retryable(exc)))
+                failures.append(failure_entry(f"product {product_id}", exc)[:2])
                 context.log.error(str(exc))
                 continue
             context.log.info("Revenera %s %s: wrote %d rows to %s", product_id, day, figures[product_id]["rows"], table.qualified_name)
