@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from rum_assets import env_vars
 from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
 from rum_assets.emulator.server import EmulatorServer
 from rum_assets.warehouse_resource import WarehouseResource
@@ -166,14 +167,15 @@ def deployment(
 
     Parametrized indirectly: ``"sqlite"`` (default) is the project's dagster.yaml, DuckDB and the SQLite
     ledger; ``"postgres"`` puts the instance (dagster-postgres.yaml), the ledger and the warehouse in a
-    real PostgreSQL server.
+    real PostgreSQL server. Raygun loads through v1 and v3 both, as in the demo, unless the test is
+    marked ``raygun_v1_only``.
     """
     with ExitStack() as stack:
         warehouse_url = _use_postgres(stack, monkeypatch) if getattr(request, "param", "sqlite") == "postgres" else ""
-        yield from _deploy(tmp_path, warehouse_url)
+        yield from _deploy(tmp_path, warehouse_url, v1_only=request.node.get_closest_marker("raygun_v1_only") is not None)
 
 
-def _deploy(tmp_path: Path, warehouse_url: str) -> Iterator[Deployment]:
+def _deploy(tmp_path: Path, warehouse_url: str, *, v1_only: bool = False) -> Iterator[Deployment]:
     emulator = start_emulator(EMULATOR_SETTINGS, port=0)
     port = _free_port()
     env = {
@@ -182,6 +184,8 @@ def _deploy(tmp_path: Path, warehouse_url: str) -> Iterator[Deployment]:
         "DAGSTER_HOME": os.environ["DAGSTER_HOME"],
         "RUM_ASSETS_AUTOMATION_STOPPED": "1",
     }
+    if v1_only:
+        env.pop(env_vars.RAYGUN_PAT.name, None)
     deployment = Deployment(
         url=f"http://127.0.0.1:{port}",
         dagster_home=Path(os.environ["DAGSTER_HOME"]),

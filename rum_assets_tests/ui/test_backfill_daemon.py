@@ -177,12 +177,17 @@ def test_ten_day_backfill_runs_through_the_daemon_without_lock_errors_or_429(dep
 
     with _warehouse(deployment) as conn:
         landed = [row[0].isoformat() for row in conn.execute("SELECT DISTINCT partition_date FROM raygun.sessions ORDER BY 1").fetchall()]
-        rows, distinct_ids = conn.execute("SELECT count(*), count(DISTINCT session_id) FROM raygun.sessions").fetchone()  # type: ignore[misc]
+        rows, distinct_ids, sources = conn.execute(
+            "SELECT count(*), count(DISTINCT (source_api, application_id, session_id)), count(DISTINCT (source_api, application_id)) "
+            "FROM raygun.sessions"
+        ).fetchone()  # type: ignore[misc]
+        apis = {row[0] for row in conn.execute("SELECT DISTINCT source_api FROM raygun.sessions").fetchall()}
         detail_days, details, distinct_details = conn.execute(
-            "SELECT count(DISTINCT partition_date), count(*), count(DISTINCT session_id) FROM raygun.session_details"
+            "SELECT count(DISTINCT partition_date), count(*), count(DISTINCT (source_api, application_id, session_id)) FROM raygun.session_details"
         ).fetchone()  # type: ignore[misc]
     assert landed == days
-    assert rows == distinct_ids == DAYS * EMULATOR_SETTINGS.sessions_per_day, (rows, distinct_ids)
+    assert apis == {"v1", "v3"}  # the deployment has both APIs' credentials, as the demo does
+    assert rows == distinct_ids == DAYS * EMULATOR_SETTINGS.sessions_per_day * sources, (rows, distinct_ids, sources)
     assert (detail_days, details, distinct_details) == (DAYS, rows, rows)  # no call limit: every session's detail
     # The runs did talk to the emulator (so "no 429" means something): a session list per day at least.
     calls = deployment.emulator.requests_by_path
