@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from rum_assets.emulator.raygun.data import FIRST_NAMES, LAST_NAMES  # the same people use both APIs' demo apps
 from rum_assets.emulator.raygun_v3.config import ApplicationSpec
 from rum_assets.emulator.raygun_v3.timeutil import DAY_MS, iso_ms
 
@@ -54,36 +55,6 @@ ERROR_MESSAGES = [
     "TypeError: null is not an object (evaluating 'el.style')",
 ]
 GROUP_STATUSES = ["active", "active", "active", "resolved", "ignored"]
-FIRST_NAMES = [
-    "Ava",
-    "Liam",
-    "Mia",
-    "Noah",
-    "Aroha",
-    "Hemi",
-    "Sofia",
-    "Kenji",
-    "Priya",
-    "Lucas",
-    "Chloe",
-    "Mateo",
-    "Amara",
-    "Oliver",
-    "Yuki",
-    "Zara",
-]
-LAST_NAMES = [
-    ("Smith", "smith"),
-    ("Ngata", "ngata"),
-    ("Müller", "mueller"),
-    ("Tanaka", "tanaka"),
-    ("Silva", "silva"),
-    ("Patel", "patel"),
-    ("Brown", "brown"),
-    ("Wilson", "wilson"),
-    ("García", "garcia"),
-    ("Nguyen", "nguyen"),
-]
 ANCHOR_MS = 1_704_067_200_000
 """2024-01-01T00:00:00Z: immutable "first" moments fall in the two years after it."""
 
