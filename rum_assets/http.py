@@ -159,32 +159,46 @@ def send(
         elapsed = max(time.monotonic() - started, waited)
         if attempt == policy.max_attempts or elapsed + wait > policy.max_total_seconds:
             break
-        log.warning(
-            "%s %s%s: attempt %d/%d failed (%s); retrying in %.1f s",
-            context.vendor,
-            context.endpoint,
-            f" for day {context.day}" if context.day else "",
-            attempt,
-            policy.max_attempts,
-            mask_secrets(last_problem, context.secrets),
-            wait,
-        )
+        log_retry(log, context, attempt, policy, last_problem, wait)
         sleep(wait)
         waited += wait
-    if "rate limited" in last_problem:
-        raise RateLimitedError(
+    raise retries_exhausted(
+        context, attempt, last_problem, rate_limited="rate limited" in last_problem, seconds=max(time.monotonic() - started, waited)
+    )
+
+
+def log_retry(log: logging.Logger, context: CallContext, attempt: int, policy: RetryPolicy, problem: str, wait: float) -> None:
+    """The warning for one failed attempt that will be retried; secrets in the quoted answer are masked."""
+    log.warning(
+        "%s %s%s: attempt %d/%d failed (%s); retrying in %.1f s",
+        context.vendor,
+        context.endpoint,
+        f" for day {context.day}" if context.day else "",
+        attempt,
+        policy.max_attempts,
+        mask_secrets(problem, context.secrets),
+        wait,
+    )
+
+
+def retries_exhausted(
+    context: CallContext, attempts: int, problem: str, *, rate_limited: bool, seconds: float | None = None
+) -> VendorHTTPError:
+    """The error once a request's retries are used up: still rate limited, or the last problem seen."""
+    if rate_limited:
+        return RateLimitedError(
             context.vendor,
             context.endpoint,
-            f"still rate limited after {attempt} attempts",
+            f"still rate limited after {attempts} attempts",
             resets_at=None,
             day=context.day,
             status=429,
             secrets=context.secrets,
         )
-    raise VendorHTTPError(
+    return VendorHTTPError(
         context.vendor,
         context.endpoint,
-        f"gave up after {attempt} attempts in {max(time.monotonic() - started, waited):.1f} s; last error: {last_problem}",
+        f"gave up after {attempts} attempts{'' if seconds is None else f' in {seconds:.1f} s'}; last error: {problem}",
         day=context.day,
         secrets=context.secrets,
     )

@@ -22,8 +22,17 @@ from typing import Any
 import httpx
 
 from rum_assets.budget import CallBudgetLedger, next_utc_midnight, raise_used_to_at_least
-from rum_assets.errors import RateLimitedError, VendorHTTPError
-from rum_assets.http import RETRYABLE_EXCEPTIONS, RETRYABLE_STATUSES, CallContext, RetryPolicy, body_snippet, parse_retry_after
+from rum_assets.errors import RateLimitedError
+from rum_assets.http import (
+    RETRYABLE_EXCEPTIONS,
+    RETRYABLE_STATUSES,
+    CallContext,
+    RetryPolicy,
+    body_snippet,
+    log_retry,
+    parse_retry_after,
+    retries_exhausted,
+)
 from rum_assets.raygun.v3.problems import REQUEST_ID_HEADER
 from rum_assets.raygun.v3.rate_limit import DAY_SECONDS, SlidingWindowLimiter, parse_period
 
@@ -169,32 +178,7 @@ class Transport:
             elapsed = max(time.monotonic() - started, waited)
             if attempt == self.policy.max_attempts or elapsed + wait > self.policy.max_total_seconds:
                 break
-            self.log.warning(
-                "%s %s%s: attempt %d/%d failed (%s); retrying in %.1f s",
-                context.vendor,
-                context.endpoint,
-                f" for day {context.day}" if context.day else "",
-                attempt,
-                self.policy.max_attempts,
-                last_problem,
-                wait,
-            )
+            log_retry(self.log, context, attempt, self.policy, last_problem, wait)
             self.sleep(wait)
             waited += wait
-        if last_problem.startswith("HTTP 429"):
-            raise RateLimitedError(
-                context.vendor,
-                context.endpoint,
-                f"still rate limited after {attempt} attempts",
-                resets_at=None,
-                day=context.day,
-                status=429,
-                secrets=context.secrets,
-            )
-        raise VendorHTTPError(
-            context.vendor,
-            context.endpoint,
-            f"gave up after {attempt} attempts; last error: {last_problem}",
-            day=context.day,
-            secrets=context.secrets,
-        )
+        raise retries_exhausted(context, attempt, last_problem, rate_limited=last_problem.startswith("HTTP 429"))
