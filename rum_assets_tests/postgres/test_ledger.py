@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -46,22 +47,28 @@ def _node(base_url: str, ledger_url: str, node_dir: str, attempts: int, results:
         results.put(client.calls_made)
 
 
-def test_nodes_sharing_the_url_send_exactly_the_daily_limit(postgres_url: str, tmp_path: Path) -> None:
-    app = RaygunApp(RaygunEmulatorConfig(sessions_per_day=20, daily_call_limit=0))
+def _run_nodes(target: Callable[..., None], app: object, postgres_url: str, tmp_path: Path) -> tuple[list[int], int]:
+    """Three spawned nodes running ``target`` against ``app``'s emulator: the calls each made, and the
+    requests that reached the emulator."""
     context = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue[int] = context.Queue()
-    with EmulatorServer([app]) as server:
+    with EmulatorServer([app]) as server:  # type: ignore[list-item]
         nodes = []
         for index in range(3):
             node_dir = tmp_path / f"node{index}"
             (node_dir / "tmp").mkdir(parents=True)
-            nodes.append(context.Process(target=_node, args=(server.base_url, postgres_url, str(node_dir), 40, results)))
+            nodes.append(context.Process(target=target, args=(server.base_url, postgres_url, str(node_dir), 40, results)))
         for node in nodes:
             node.start()
         for node in nodes:
             node.join(timeout=120)
         made = [results.get(timeout=5) for _ in nodes]
-        reached = sum(server.requests_by_path.values())
+        return made, sum(server.requests_by_path.values())
+
+
+def test_nodes_sharing_the_url_send_exactly_the_daily_limit(postgres_url: str, tmp_path: Path) -> None:
+    app = RaygunApp(RaygunEmulatorConfig(sessions_per_day=20, daily_call_limit=0))
+    made, reached = _run_nodes(_node, app, postgres_url, tmp_path)
     assert sum(made) == LIMIT
     assert reached == LIMIT
     assert app.calls_used(DEMO_RAYGUN_API_KEY, datetime.now(UTC).date()) == LIMIT
@@ -115,20 +122,7 @@ def _v3_node(base_url: str, ledger_url: str, node_dir: str, attempts: int, resul
 
 def test_v3_nodes_sharing_the_url_send_exactly_the_daily_limit(postgres_url: str, tmp_path: Path) -> None:
     app = RaygunV3App(RaygunV3EmulatorConfig(sessions_per_day=5))
-    context = multiprocessing.get_context("spawn")
-    results: multiprocessing.Queue[int] = context.Queue()
-    with EmulatorServer([app]) as server:
-        nodes = []
-        for index in range(3):
-            node_dir = tmp_path / f"node{index}"
-            (node_dir / "tmp").mkdir(parents=True)
-            nodes.append(context.Process(target=_v3_node, args=(server.base_url, postgres_url, str(node_dir), 40, results)))
-        for node in nodes:
-            node.start()
-        for node in nodes:
-            node.join(timeout=120)
-        made = [results.get(timeout=5) for _ in nodes]
-        reached = sum(server.requests_by_path.values())
+    made, reached = _run_nodes(_v3_node, app, postgres_url, tmp_path)
     assert sum(made) == LIMIT
     # Exactly the limit reached the vendor. Each process paces itself to 10 calls/s, so three together
     # can exceed the per-second limit: those calls are answered 429, waited out, and still counted.
