@@ -70,7 +70,7 @@ def _timed_generator(name: str, function: Callable[..., Any]) -> Callable[..., A
 
 def _instrument() -> None:
     from rum_assets import warehouse
-    from rum_assets.raygun import assets, client, resource
+    from rum_assets.raygun import client, resource, session_loads
 
     client.RaygunClient._get_json_response = _timed("fetch (HTTP, incl. emulator)", client.RaygunClient._get_json_response)  # type: ignore[method-assign]
     parse_name = "parse_body" if hasattr(client, "parse_body") else "parse_response"
@@ -78,9 +78,9 @@ def _instrument() -> None:
     client.RaygunClient.iter_session_pages = _timed_generator(
         "paging total (fetch + parse + links)", client.RaygunClient.iter_session_pages
     )  # type: ignore[method-assign]
-    assets.session_row = _timed("build rows (session_row)", assets.session_row)
+    session_loads.session_row = _timed("build rows (session_row)", session_loads.session_row)
     warehouse.StagedRows.add = _timed("stage rows (StagedRows.add)", warehouse.StagedRows.add)  # type: ignore[method-assign]
-    assets.replace_partition = _timed("warehouse write (replace_partition)", assets.replace_partition)
+    session_loads.replace_partition = _timed("warehouse write (replace_partition)", session_loads.replace_partition)
     get_client = resource.RaygunResource.get_client
 
     def marking_get_client(self: Any, *args: Any, **kwargs: Any) -> Any:
