@@ -7,7 +7,7 @@ fixture is a PostgreSQL warehouse), so both warehouses keep one contract.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -94,6 +94,33 @@ def test_new_columns_are_added_to_an_existing_table(conn: Connection) -> None:
     )
     replace_partition(conn, _stage([{**_row(2), "colour": "red"}], grown), DAY, {"product_id": "p1"})
     assert conn.execute("SELECT colour FROM test.things").fetchall() == [("red",)]
+
+
+def test_staged_values_land_as_they_were_sent(conn: Connection) -> None:
+    """Datetimes with and without an offset, dates, non-ASCII and control characters, and a value the
+    fast encoder refuses (an integer beyond 64 bits, in a VARCHAR column) all reach the table."""
+    text = Table(
+        schema="test",
+        name="texts",
+        description="",
+        key_columns=("thing_id",),
+        columns=(
+            Column("thing_id", "BIGINT", "id", nullable=False),
+            Column("partition_date", "DATE", "day", nullable=False),
+            Column("label", "VARCHAR", "text"),
+            Column("seen_at", "TIMESTAMPTZ", "when"),
+        ),
+    )
+    aware = datetime(2026, 11, 20, 10, 30, 15, 250000, tzinfo=UTC)
+    rows = [
+        {"thing_id": 1, "partition_date": DAY, "label": "Zoë \u2603 \x01\x02 \"q\" \\ \n end", "seen_at": aware},
+        {"thing_id": 2, "partition_date": DAY, "label": 2**70, "seen_at": aware.astimezone(timezone(timedelta(hours=13)))},
+        {"thing_id": 3, "partition_date": DAY, "label": None, "seen_at": None},
+    ]
+    assert replace_partition(conn, _stage(rows, text), DAY) == {"test.texts": 3}
+    landed = conn.execute("SELECT thing_id, label, seen_at FROM test.texts ORDER BY thing_id").fetchall()
+    assert [(r[0], r[1]) for r in landed] == [(1, rows[0]["label"]), (2, str(2**70)), (3, None)]
+    assert landed[0][2] == aware and landed[1][2] == aware and landed[2][2] is None
 
 
 def test_rows_with_unknown_columns_are_refused() -> None:

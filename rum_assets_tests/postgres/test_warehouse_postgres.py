@@ -22,6 +22,7 @@ from rum_assets_tests.test_warehouse import (  # noqa: F401 - collected here wit
     test_repeated_and_null_keys_are_counted_before_the_load_and_null_key_rows_are_kept_aside,
     test_repeated_keys_are_written_once_keeping_the_preferred_row,
     test_replace_is_idempotent_and_scoped,
+    test_staged_values_land_as_they_were_sent,
 )
 
 pytestmark = pytest.mark.postgres
