@@ -113,7 +113,7 @@ def test_staged_values_land_as_they_were_sent(conn: Connection) -> None:
     )
     aware = datetime(2026, 11, 20, 10, 30, 15, 250000, tzinfo=UTC)
     rows = [
-        {"thing_id": 1, "partition_date": DAY, "label": "Zoë \u2603 \x01\x02 \"q\" \\ \n end", "seen_at": aware},
+        {"thing_id": 1, "partition_date": DAY, "label": 'Zoë \u2603 \x01\x02 "q" \\ \n end', "seen_at": aware},
         {"thing_id": 2, "partition_date": DAY, "label": 2**70, "seen_at": aware.astimezone(timezone(timedelta(hours=13)))},
         {"thing_id": 3, "partition_date": DAY, "label": None, "seen_at": None},
     ]
