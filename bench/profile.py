@@ -70,14 +70,22 @@ def _timed_generator(name: str, function: Callable[..., Any]) -> Callable[..., A
 
 def _instrument() -> None:
     from rum_assets import warehouse
-    from rum_assets.raygun import client, resource, session_loads
+    from rum_assets.raygun import assets, client, resource, session_loads
 
     client.RaygunClient._get_json_response = _timed("fetch (HTTP, incl. emulator)", client.RaygunClient._get_json_response)  # type: ignore[method-assign]
     parse_name = "parse_body" if hasattr(client, "parse_body") else "parse_response"
     setattr(client, parse_name, _timed("parse + validate", getattr(client, parse_name)))
     client.RaygunClient.iter_session_pages = _timed_generator(
-        "paging total (fetch + parse + links)", client.RaygunClient.iter_session_pages
+        "waiting for the next page (read ahead)", client.RaygunClient.iter_session_pages
     )  # type: ignore[method-assign]
+    for name, label in (
+        ("prepare_tables", "prepare tables (migrations)"),
+        ("load_v1_sessions", "load v1 sessions (page, stage, write)"),
+        ("standard_check_results", "standard checks' queries"),
+        ("preview_markdown", "preview query"),
+        ("previous_column_schema", "previous column schema (event log)"),
+    ):
+        setattr(assets, name, _timed(label, getattr(assets, name)))
     session_loads.session_row = _timed("build rows (session_row)", session_loads.session_row)
     warehouse.StagedRows.add = _timed("stage rows (StagedRows.add)", warehouse.StagedRows.add)  # type: ignore[method-assign]
     session_loads.replace_partition = _timed("warehouse write (replace_partition)", session_loads.replace_partition)

@@ -15,18 +15,16 @@ import subprocess
 import sys
 
 PLAN = [
-    ("warehouse_write", [100_000, 1_000_000]),
     ("revenera_export_load", [1_000_000]),
     ("revenera_export_floor", [1_000_000]),
     ("faults", [50]),
-    ("duckdb_day", [1_000_000]),
+    ("duckdb_day", [100_000, 1_000_000]),
     ("postgres_day", [1_000_000]),
     ("v1_details_latency", [300]),
 ]
 MODULES = {
     "duckdb_day": "bench.warehouses",
     "postgres_day": "bench.warehouses",
-    "warehouse_write": "bench.warehouse_write",
     "v1_details_latency": "bench.details_latency",
 }
 """Scenarios outside ``bench.scenarios``."""
@@ -35,7 +33,7 @@ QUICK_PLAN = [(name, sizes[:1]) for name, sizes in PLAN]
 
 def run(name: str, size: int) -> dict[str, object]:
     completed = subprocess.run(
-        [sys.executable, "-m", MODULES.get(name, "bench.scenarios"), *([] if name == "warehouse_write" else [name]), str(size)],
+        [sys.executable, "-m", MODULES.get(name, "bench.scenarios"), name, str(size)],
         capture_output=True,
         text=True,
         timeout=1800,

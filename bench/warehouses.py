@@ -24,7 +24,7 @@ DAY = date(2026, 11, 1)
 
 
 def _stage_and_write(size: int, warehouse: Any) -> dict[str, Any]:
-    from rum_assets.raygun.tables import SESSIONS
+    from rum_assets.raygun.tables import SESSIONS, V1, scope
     from rum_assets.warehouse import replace_partition, staged_rows
 
     start = datetime(2026, 11, 1, tzinfo=UTC)
@@ -35,6 +35,7 @@ def _stage_and_write(size: int, warehouse: Any) -> dict[str, Any]:
                 {
                     "session_id": 10_000_000_000 + i,
                     "partition_date": DAY,
+                    **scope(V1, V1),
                     "session_start": start + timedelta(milliseconds=i),
                     "status": "ended",
                     "browser_name": "Chrome",
@@ -44,7 +45,7 @@ def _stage_and_write(size: int, warehouse: Any) -> dict[str, Any]:
             )
         staged_at = time.perf_counter()
         with warehouse.connection() as conn:
-            written = replace_partition(conn, staged, DAY)[SESSIONS.qualified_name]
+            written = replace_partition(conn, staged, DAY, scope(V1, V1))[SESSIONS.qualified_name]
     done = time.perf_counter()
     return {"rows": written, "seconds": done - began, "load_seconds": done - staged_at}
 

@@ -23,6 +23,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -34,7 +35,8 @@ from rum_assets.budget import CallBudgetLedger, next_utc_midnight
 from rum_assets.errors import AuthenticationError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
 from rum_assets.http import CallContext, RetryPolicy, response_problem, send
 from rum_assets.payloads import parse_response
-from rum_assets.raygun.models import AuthenticateResponse, SessionDetail, SessionEnvelope, SessionsPage
+from rum_assets.raygun.models import AuthenticateResponse, SessionDetail, SessionEnvelope, SessionsPage, SessionsPageHead
+from rum_assets.read_ahead import read_ahead
 
 VENDOR = "Raygun"
 AUTHENTICATE_PATH = "/api/v1/pulse/authenticate"
@@ -83,6 +85,7 @@ class RaygunClient:
         ledger: CallBudgetLedger | None = None,
         policy: RetryPolicy | None = None,
         page_size: int = MAX_PAGE_SIZE,
+        pages_ahead: int = 1,
         session_key_ttl: timedelta = timedelta(minutes=15),
         renew_margin: timedelta = timedelta(minutes=1),
         logger: logging.Logger | None = None,
@@ -101,6 +104,8 @@ class RaygunClient:
         self.ledger = ledger
         self.policy = policy or RetryPolicy()
         self.page_size = page_size
+        self.pages_ahead = pages_ahead
+        """Session-list pages fetched (in a thread) while the caller works on the current one; 0: none."""
         self.session_key_ttl = session_key_ttl
         self.renew_margin = renew_margin
         self.log = logger or logging.getLogger("rum_assets.raygun")
@@ -271,6 +276,10 @@ class RaygunClient:
     def iter_session_pages(self, day: date) -> Iterator[SessionsPage]:
         """Every page of the day's session list, paged by ``skip`` until ``totalSessions`` is reached.
 
+        The next page is fetched while the caller works on the current one (``pages_ahead``): the
+        calls are still made one at a time and in order, and a caller that stops early has spent at
+        most ``pages_ahead`` calls it did not use.
+
         A short or empty page also ends it. ``links.next`` is followed only when it resolves (it may
         be relative) to this API's own origin; an empty or missing one, or one on another origin
         (which must never see the session key), is replaced by the URL for the next ``skip``.
@@ -278,6 +287,12 @@ class RaygunClient:
         we page), and never more than ``MAX_PAGES_PER_DAY``.
         """
         context = self._context(f"GET {SESSIONS_PATH}", day)
+        with closing(read_ahead(self._session_page_responses(day, context), self.pages_ahead, name=f"raygun-pages-{day}")) as responses:
+            for response in responses:
+                yield parse_body(SessionsPage, response, context)
+
+    def _session_page_responses(self, day: date, context: CallContext) -> Iterator[httpx.Response]:
+        """The pages' responses, read only as far as paging needs (:class:`SessionsPageHead`)."""
         url = self.sessions_url(day)
         max_pages = MAX_PAGES_PER_DAY
         skip = 0
@@ -285,11 +300,11 @@ class RaygunClient:
         for pages in range(1, MAX_PAGES_PER_DAY + 1):
             response = self._get_json_response(url, context)
             self._raise_for_status(response, context)
-            page = parse_body(SessionsPage, response, context)
+            page = parse_body(SessionsPageHead, response, context)
             if pages == 1:
                 max_pages = min(MAX_PAGES_PER_DAY, math.ceil(page.total_sessions / self.page_size) + 2)
                 self.log.info("Raygun %s: %d sessions to page through (%d per page)", day, page.total_sessions, self.page_size)
-            yield page
+            yield response
             skip += len(page.sessions)
             if skip >= page.total_sessions:
                 return
@@ -311,7 +326,7 @@ class RaygunClient:
                     _origin(httpx.URL(self.base_url)),
                 )
 
-    def _next_page_url(self, response: httpx.Response, page: SessionsPage, day: date, skip: int) -> tuple[str, str | None]:
+    def _next_page_url(self, response: httpx.Response, page: SessionsPageHead, day: date, skip: int) -> tuple[str, str | None]:
         """The next page's URL and, when ``links.next`` was refused, the foreign origin it named."""
         fallback = self.sessions_url(day, skip)
         raw = page.links.next if page.links else None

@@ -147,6 +147,21 @@ class SessionsPage(RaygunModel):
     links: PageLinks | None = None
 
 
+class _UnreadSession(BaseModel):
+    """A session counted, not read: any JSON object."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class SessionsPageHead(RaygunModel):
+    """What paging needs from a page (the total, the count, ``links.next``): about a tenth of the cost
+    of reading its sessions, so the next page can be asked for while this one is read."""
+
+    total_sessions: WholeInt
+    sessions: list[_UnreadSession]
+    links: PageLinks | None = None
+
+
 class SessionEnvelope(RaygunModel):
     session: SessionDetail
 

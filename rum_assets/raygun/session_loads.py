@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, date
 
+from rum_assets.gc_tuning import fewer_collections
 from rum_assets.pii import PiiPolicy
 from rum_assets.raygun.client import RaygunClient
 from rum_assets.raygun.tables import SESSIONS, V1, V3, scope, session_row, v3_session_row
@@ -13,6 +15,9 @@ from rum_assets.raygun.v3.client import RaygunV3Client
 from rum_assets.raygun.v3.day_finder import find_day
 from rum_assets.warehouse import StagedRows, replace_partition, staged_rows
 from rum_assets.warehouse_resource import WarehouseResource
+
+PROGRESS_EVERY_S = 10.0
+"""A day's paging logs its progress this often (every log line is an event in the run's log)."""
 
 
 @dataclass
@@ -38,8 +43,9 @@ def load_v1_sessions(
     client: RaygunClient, application_id: str, day: date, warehouse: WarehouseResource, pii: PiiPolicy, run_id: str, log: logging.Logger
 ) -> SessionFigures:
     before = client.calls_made
-    with staged_rows(SESSIONS, run_id) as staged:
+    with fewer_collections(), staged_rows(SESSIONS, run_id) as staged:
         api_total = listed = outside_day = 0
+        next_progress = time.monotonic() + PROGRESS_EVERY_S
         for page in client.iter_session_pages(day):
             api_total = page.total_sessions if listed == 0 else api_total
             for session in page.sessions:
@@ -48,7 +54,10 @@ def load_v1_sessions(
                     outside_day += 1
                     continue
                 staged.add(session_row(session, day, pii, application_id))
-            log.info("Raygun v1 %s: %d of %d sessions listed", day, listed, api_total)
+            if time.monotonic() >= next_progress:
+                next_progress = time.monotonic() + PROGRESS_EVERY_S
+                log.info("Raygun v1 %s: %d of %d sessions listed", day, listed, api_total)
+        log.info("Raygun v1 %s: %d of %d sessions listed in %d calls", day, listed, api_total, client.calls_made - before)
         with warehouse.connection() as conn:
             written = replace_partition(conn, staged, day, scope(V1, application_id))[SESSIONS.qualified_name]
     if outside_day:
@@ -62,9 +71,10 @@ def load_v3_sessions(
     client: RaygunV3Client, app: str, day: date, warehouse: WarehouseResource, pii: PiiPolicy, run_id: str, log: logging.Logger
 ) -> SessionFigures:
     before = client.calls_made
-    found = find_day(client, app, day)
+    with fewer_collections():
+        found = find_day(client, app, day)
     stats = found.stats
-    with staged_rows(SESSIONS, run_id) as staged:
+    with fewer_collections(), staged_rows(SESSIONS, run_id) as staged:
         for session in found.sessions:
             staged.add(v3_session_row(session, app, day, pii))
         with warehouse.connection() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +31,30 @@ def test_pages_through_a_day_following_links_next(start_raygun, clock: FakeClock
     assert all(s.session_start.date() == DAY for page in pages for s in page.sessions)
     assert server.requests_by_path["/api/v1/pulse/sessions"] == 3
     assert client.authentications == 1
+
+
+def test_the_next_page_is_fetched_while_the_caller_works_and_no_further(start_raygun, clock: FakeClock) -> None:
+    server, _ = start_raygun(sessions_per_day=100, daily_call_limit=0, clock=clock)
+    with make_client(server.base_url, clock=clock, page_size=10) as client:
+        pages = client.iter_session_pages(DAY)
+        first = next(pages)
+        deadline = datetime.now(UTC) + timedelta(seconds=10)
+        while server.requests_by_path["/api/v1/pulse/sessions"] < 2 and datetime.now(UTC) < deadline:
+            threading.Event().wait(0.01)
+        assert server.requests_by_path["/api/v1/pulse/sessions"] == 2  # page 2 came while page 1 was in our hands
+        pages.close()
+        assert [s.id for s in first.sessions] and server.requests_by_path["/api/v1/pulse/sessions"] == 2
+        assert client.calls_made == 3
+
+
+@pytest.mark.parametrize("pages_ahead", [0, 1, 3])
+def test_reading_ahead_makes_the_same_calls_for_the_same_sessions(start_raygun, clock: FakeClock, pages_ahead: int) -> None:
+    server, _ = start_raygun(sessions_per_day=95, daily_call_limit=0, clock=clock)
+    with make_client(server.base_url, clock=clock, page_size=10, pages_ahead=pages_ahead) as client:
+        ids = [s.id for page in client.iter_session_pages(DAY) for s in page.sessions]
+    assert len(ids) == len(set(ids)) == 95
+    assert server.requests_by_path["/api/v1/pulse/sessions"] == 10
+    assert client.calls_made == 11
 
 
 def test_reuses_the_session_key_and_renews_it_before_expiry(start_raygun, clock: FakeClock) -> None:
