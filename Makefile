@@ -18,6 +18,8 @@ $(UV):
 
 .venv/.synced: $(UV) pyproject.toml uv.lock Makefile
 	$(UV) sync --frozen --quiet --compile-bytecode
+	# Our own package is installed editable, so uv compiles none of it: ~0.1 s saved in every process.
+	.venv/bin/python -m compileall -q rum_assets >/dev/null
 	touch $@
 
 ## Land the last 3 complete UTC days of every asset from the built-in emulator into data/rum_assets.duckdb.

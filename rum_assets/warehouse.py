@@ -30,7 +30,6 @@ from typing import Any, Protocol, TypeAlias
 import dagster as dg
 import duckdb
 import orjson
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ class WarehouseHandle(Protocol):
 
     def count_partition(self, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int: ...
 
-    def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame: ...
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]: ...
 
     def replace_partition_from_query(
         self,
@@ -376,10 +375,32 @@ def preview_markdown(
     selected = ", ".join(columns or [c.name for c in table.columns])
     order = ", ".join((*table.scope_columns, *table.key_columns))
     sql = f"SELECT {selected} FROM {table.qualified_name} WHERE {where} ORDER BY {order} LIMIT {int(limit)}"
-    frame = conn.frame(sql, params) if _is_handle(conn) else conn.execute(sql, params).df()
-    if frame.empty:
+    if _is_handle(conn):
+        names, rows = conn.rows(sql, params)
+    else:
+        cursor = conn.execute(sql, params)
+        names, rows = [d[0] for d in cursor.description or []], cursor.fetchall()
+    if not rows:
         return "_no rows for this partition_"
-    return frame.to_markdown(index=False)
+    return markdown_table(names, rows)
+
+
+def _markdown_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def markdown_table(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A GitHub-flavoured markdown table (what the UI renders), nulls as empty cells.
+
+    Written here rather than with pandas' ``to_markdown``: importing pandas cost every run ~0.35 s
+    and ~30 MiB for the previews alone.
+    """
+    lines = ["| " + " | ".join(_markdown_cell(n) for n in names) + " |", "|" + "|".join("---" for _ in names) + "|"]
+    lines.extend("| " + " | ".join(_markdown_cell(v) for v in row) + " |" for row in rows)
+    return "\n".join(lines)
 
 
 def replace_partition_from_query(

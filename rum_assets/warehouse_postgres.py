@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 import psycopg
 from psycopg import sql
 
@@ -361,9 +360,11 @@ class PostgresWarehouse:
         row = self.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where}", params).fetchone()
         return int(row[0]) if row else 0
 
-    def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        """The result as DuckDB's ``.df()`` would give it (nullable integers, ``NaT``, JSON as text), so
-        previews read the same in both warehouses; for small results (previews)."""
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows as DuckDB would give them (its types, JSON as text), so previews read
+        the same in both warehouses; for small results (previews)."""
+        import pandas as pd
+
         cursor = self.execute(sql, params)
         description = cursor.description or []
         types = [_OID_TYPES.get(column.type_code, "VARCHAR") for column in description]
@@ -374,4 +375,5 @@ class PostgresWarehouse:
         )
         with duckdb.connect() as private:
             private.register("pg_rows", values)
-            return private.execute(f"SELECT {casts} FROM pg_rows").df()
+            result = private.execute(f"SELECT {casts} FROM pg_rows")
+            return [d[0] for d in result.description or []], result.fetchall()

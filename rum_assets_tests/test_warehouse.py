@@ -7,6 +7,8 @@ fixture is a PostgreSQL warehouse), so both warehouses keep one contract.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,7 +18,17 @@ import psycopg
 import pytest
 
 from rum_assets.quality import NO_NULL_KEYS, UNIQUE_KEYS, actual_table_schema, standard_check_results
-from rum_assets.warehouse import Column, Connection, StagedRows, Table, count_partition, ensure_table, preview_markdown, replace_partition
+from rum_assets.warehouse import (
+    Column,
+    Connection,
+    StagedRows,
+    Table,
+    count_partition,
+    ensure_table,
+    markdown_table,
+    preview_markdown,
+    replace_partition,
+)
 
 DAY = date(2026, 11, 20)
 TABLE = Table(
@@ -135,6 +147,22 @@ def test_preview_is_markdown(conn: Connection) -> None:
     preview = preview_markdown(conn, TABLE, DAY, {"product_id": "p1"}, columns=["thing_id", "version"])
     assert preview.splitlines()[0].startswith("|") and "thing_id" in preview
     assert preview_markdown(conn, TABLE, date(2020, 1, 1), {"product_id": "p1"}) == "_no rows for this partition_"
+
+
+def test_markdown_cells_keep_the_table_shape() -> None:
+    table = markdown_table(["id", "note", "at"], [(1, "a|b\nc", datetime(2026, 11, 20, 10, tzinfo=UTC)), (2, None, None)])
+    assert table.splitlines() == [
+        "| id | note | at |",
+        "|---|---|---|",
+        "| 1 | a\\|b c | 2026-11-20 10:00:00+00:00 |",
+        "| 2 |  |  |",
+    ]
+
+
+def test_loading_the_definitions_does_not_import_pandas() -> None:
+    """Every run process loads them: pandas would add ~0.35 s and ~30 MiB to each (``frames.py`` still uses it)."""
+    code = "import sys, rum_assets.definitions; print('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
 def test_repeated_and_null_keys_are_counted_before_the_load_and_null_key_rows_are_kept_aside(conn: Connection) -> None:
