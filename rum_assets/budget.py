@@ -4,6 +4,13 @@ Raygun allows 50 calls a day per application by default. Every process (the webs
 daemon's backfills, a shell, and with PostgreSQL every node) reserves a call here before making it, so
 our own spending can never exceed the limit, even with concurrent runs.
 
+Calls are reserved in blocks where the limit is large (or absent): a block that grows 1, 2, 4, ... up
+to ``limit // 100`` calls (64 at most, and 1 for Raygun's 50 a day), so a day of 200 pages costs a
+dozen reservations instead of 200. The store's count always includes every reserved block, so the
+limit still holds across processes; what a client did not use is handed back when it closes (a killed
+process leaves at most one block counted but unused: never an over-spend). A block that would pass
+the limit is not taken: the calls still allowed are reserved one by one.
+
 Where the counts live is a :class:`LedgerStore`: SQLite under the state directory by default (one
 machine), or PostgreSQL when the ledger is given a ``postgresql://`` URL (several machines). Each
 store makes the read-check-increment of a reservation atomic across processes.
@@ -11,6 +18,7 @@ store makes the read-check-increment of a reservation atomic across processes.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,6 +26,9 @@ from typing import Protocol
 
 from rum_assets.errors import CallBudgetExhaustedError
 from rum_assets.ledger_sqlite import SqliteLedgerStore
+
+MAX_BLOCK = 64
+"""The most calls one reservation takes ahead."""
 
 
 def next_utc_midnight(now: datetime) -> datetime:
@@ -35,6 +46,10 @@ class LedgerStore(Protocol):
 
     def mark_spent(self, scope: str, day: date, limit: int) -> None:
         """Raise the day's count to at least ``limit``."""
+        ...
+
+    def release(self, scope: str, day: date, calls: int) -> None:
+        """Take back ``calls`` reserved and never made (never below zero)."""
         ...
 
 
@@ -72,6 +87,18 @@ class CallBudgetLedger:
         self.vendor = vendor
         self.clock = clock
         self.reserved_by_me = 0
+        """Calls this ledger object counted for its callers (made or about to be made)."""
+        self.store_reservations = 0
+        """Reservations written to the store (each one a transaction)."""
+        self._lock = threading.Lock()
+        self._block = 1
+        self._allowance = 0
+        self._allowance_day: date | None = None
+
+    @property
+    def max_block(self) -> int:
+        limit = max(self.daily_limit, 0)
+        return MAX_BLOCK if limit == 0 else max(1, min(MAX_BLOCK, limit // 100))
 
     def today(self) -> date:
         return self.clock().astimezone(UTC).date()
@@ -80,16 +107,34 @@ class CallBudgetLedger:
         return self.store.used(self.scope, day or self.today())
 
     def remaining(self) -> int | None:
-        """Calls left today, or None when the limit is unlimited."""
+        """Calls left today (this ledger's reserved but unused block included), or None when unlimited."""
         if self.daily_limit <= 0:
             return None
-        return max(0, self.daily_limit - self.used())
+        day = self.today()
+        with self._lock:
+            mine = self._allowance if self._allowance_day == day else 0
+        return max(0, self.daily_limit - self.used(day) + mine)
 
     def reserve(self, endpoint: str, calls: int = 1) -> None:
         """Record ``calls`` calls about to be made, or raise if that would pass today's limit."""
         day = self.today()
         limit = max(self.daily_limit, 0)
-        granted = None if limit and calls > limit else self.store.try_reserve(self.scope, day, calls, limit)
+        with self._lock:
+            if self._allowance_day != day:
+                self._allowance, self._allowance_day, self._block = 0, day, 1
+            if self._allowance < calls:
+                self._take_block(endpoint, day, calls - self._allowance, limit)
+            self._allowance -= calls
+            self.reserved_by_me += calls
+
+    def _take_block(self, endpoint: str, day: date, needed: int, limit: int) -> None:
+        extra = max(0, self._block - needed)
+        granted = self.store.try_reserve(self.scope, day, needed + extra, limit) if not limit or needed <= limit else None
+        self.store_reservations += 1
+        if granted is None and extra:
+            granted = self.store.try_reserve(self.scope, day, needed, limit)
+            self.store_reservations += 1
+            extra = 0
         if granted is None:
             raise CallBudgetExhaustedError(
                 self.vendor,
@@ -97,10 +142,21 @@ class CallBudgetLedger:
                 f"the daily call budget of {self.daily_limit} calls is spent ({self.store.used(self.scope, day)} used today, UTC)",
                 resets_at=next_utc_midnight(self.clock()),
             )
-        self.reserved_by_me += calls
+        self._allowance += needed + extra
+        self._block = min(self._block * 2, self.max_block)
+
+    def release(self) -> None:
+        """Hand back today's reserved calls that were never made (a client closing)."""
+        with self._lock:
+            unused, day = self._allowance, self._allowance_day
+            self._allowance, self._block = 0, 1
+        if unused and day == self.today():
+            self.store.release(self.scope, day, unused)
 
     def mark_spent(self) -> None:
         """The vendor answered 429: whatever we counted, the day's budget is gone."""
+        with self._lock:
+            self._allowance, self._block = 0, 1
         if self.daily_limit <= 0:
             return
         self.store.mark_spent(self.scope, self.today(), self.daily_limit)
@@ -110,12 +166,19 @@ def raise_used_to_at_least(ledger: CallBudgetLedger, used: int) -> int:
     """The vendor says ``used`` calls are spent today: never count fewer. Returns the calls added.
 
     For vendors that report what remains (Raygun v3's ``X-Rate-Limit-Remaining``): another process
-    or machine sharing the credentials may have spent calls this ledger never saw.
+    or machine sharing the credentials may have spent calls this ledger never saw. The vendor's count
+    does not include this ledger's reserved but unused block, so the store must hold at least both
+    (the block shrinks to what the vendor still allows).
     """
     if ledger.daily_limit <= 0:
         return 0
     used = min(max(0, used), ledger.daily_limit)
-    before = ledger.used()
-    if used > before:
-        ledger.store.mark_spent(ledger.scope, ledger.today(), used)
-    return max(0, used - before)
+    day = ledger.today()
+    with ledger._lock:
+        if ledger._allowance_day == day:
+            ledger._allowance = min(ledger._allowance, ledger.daily_limit - used)
+        mine = ledger._allowance if ledger._allowance_day == day else 0
+    before = ledger.used(day)
+    if used + mine > before:
+        ledger.store.mark_spent(ledger.scope, day, used + mine)
+    return max(0, used + mine - before)

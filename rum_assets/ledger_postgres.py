@@ -51,3 +51,7 @@ class PostgresLedgerStore:
                 " ON CONFLICT (scope, day) DO UPDATE SET used = GREATEST(b.used, EXCLUDED.used)",
                 [scope, day, limit],
             )
+
+    def release(self, scope: str, day: date, calls: int) -> None:
+        with self._connect() as conn:
+            conn.execute(f"UPDATE {TABLE} SET used = GREATEST(used - %s, 0) WHERE scope = %s AND day = %s", [calls, scope, day])

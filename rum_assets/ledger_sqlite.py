@@ -60,3 +60,10 @@ class SqliteLedgerStore:
                 " ON CONFLICT (scope, day) DO UPDATE SET used = MAX(used, excluded.used)",
                 (scope, day.isoformat(), limit),
             )
+
+    def release(self, scope: str, day: date, calls: int) -> None:
+        with self._connection() as conn:
+            conn.execute(
+                "UPDATE call_budget SET used = MAX(used - ?, 0) WHERE scope = ? AND day = ?",
+                (calls, scope, day.isoformat()),
+            )

@@ -125,9 +125,12 @@ class RaygunClient:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Close the connections and hand back the calls reserved in the ledger but never made."""
         self._http.close()
         with self._auth_lock:
             self._session_key = None
+        if self.ledger is not None:
+            self.ledger.release()
 
     def __enter__(self) -> RaygunClient:
         return self

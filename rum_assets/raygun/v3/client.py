@@ -144,7 +144,10 @@ class RaygunV3Client:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Close the connections and hand back the calls reserved in the ledger but never made."""
         self._http.close()
+        if self.ledger is not None:
+            self.ledger.release()
 
     def __enter__(self) -> RaygunV3Client:
         return self

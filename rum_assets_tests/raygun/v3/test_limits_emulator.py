@@ -33,7 +33,8 @@ def test_daily_remaining_header_corrects_our_ledger(start_v3, clock: FakeClock, 
         assert client.ledger.used() == 8  # 1 of ours + 7 the server counted from elsewhere
         assert client.transport.ledger_corrections == 7
         client.list_applications()
-        assert client.ledger.used() == 9
+        assert client.ledger.used() >= 9  # with the rest of the block reserved ahead
+    assert client.ledger.used() == 9  # closing handed the unused calls back
     other_process.close()
 
 
