@@ -26,7 +26,10 @@ _saved_thresholds: tuple[int, int, int] | None = None
 
 
 def freeze_loaded_objects() -> None:
-    """Collect once, then freeze everything still alive (so garbage is not frozen with it).
+    """Collect the young generations, then freeze everything still alive.
+
+    Only the young generations: a full collection at this point found about 20 objects and cost
+    0.07-0.1 s, in every process; the few older cycles that are garbage stay frozen (memory only).
 
     Called when the definitions load (all imports done), which every process that runs our assets
     does: ``dagster asset materialize``, the daemon's run workers, the code server and the demo.
@@ -35,7 +38,7 @@ def freeze_loaded_objects() -> None:
     extensions check for leaked objects then).
     """
     global _unfreeze_registered
-    gc.collect()
+    gc.collect(1)
     gc.freeze()
     if not _unfreeze_registered:
         atexit.register(gc.unfreeze)
