@@ -167,6 +167,7 @@ def run_one(scenario: str, size: int, base_url: str, emulator_env: dict[str, str
         env = {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"}
         if scenario == "ours":
             env = {**_ours_env(emulator_env, workdir), **ours[1]}
+            _ask_ours("init", env["DAGSTER_HOME"])
             command = [
                 str(BIN / "dagster"),
                 "asset",

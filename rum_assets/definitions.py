@@ -7,6 +7,8 @@ its own values.
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from rum_assets import env_vars, settings
@@ -78,8 +80,24 @@ def warehouse_resource() -> WarehouseResource:
     )
 
 
+_LOADED: dict[tuple[tuple[str, str], ...], dg.Definitions] = {}
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
+    """The code location, built once per process environment.
+
+    Dagster's CLI calls this six times while it starts one run; everything it builds depends only on
+    the environment, so a process whose environment has not changed gets the same object back.
+    """
+    environment = tuple(sorted(os.environ.items()))
+    if environment not in _LOADED:
+        _LOADED.clear()
+        _LOADED[environment] = _build_definitions()
+    return _LOADED[environment]
+
+
+def _build_definitions() -> dg.Definitions:
     freeze_loaded_objects()
     partitions = configured_daily_partitions(settings.start_date())
     # The v3-only assets exist where a v3 token is configured; a v1-only deployment does not show them.

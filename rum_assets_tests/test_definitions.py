@@ -101,3 +101,14 @@ def test_the_configured_start_date_and_secret_salt_are_read_when_the_code_locati
             assert partitions.get_first_partition_key() == "2026-10-15", key
     salt = definitions.resources["raygun"].pii_salt  # type: ignore[union-attr,index]
     assert isinstance(salt, dg.EnvVar)  # shown by name in the UI's resource view, never by value
+
+
+def test_the_code_location_is_built_once_per_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RAYGUN_PAT", raising=False)
+    first = load_defs()
+    assert load_defs() is first  # Dagster's CLI asks six times while it starts one run
+    monkeypatch.setenv("RAYGUN_PAT", "a-token")
+    with_v3 = load_defs()
+    assert with_v3 is not first
+    keys = {key.to_user_string() for key in with_v3.resolve_asset_graph().get_all_asset_keys()}
+    assert {key.to_user_string() for key in first.resolve_asset_graph().get_all_asset_keys()} < keys
