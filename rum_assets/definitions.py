@@ -13,7 +13,6 @@ import dagster as dg
 
 from rum_assets import env_vars, settings
 from rum_assets.freshness import freshness_checks_and_sensor
-from rum_assets.gc_tuning import freeze_loaded_objects
 from rum_assets.partitions import configured_daily_partitions, with_partitions
 from rum_assets.raygun import names as raygun_names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
@@ -98,7 +97,6 @@ def defs() -> dg.Definitions:
 
 
 def _build_definitions() -> dg.Definitions:
-    freeze_loaded_objects()
     partitions = configured_daily_partitions(settings.start_date())
     # The v3-only assets exist where a v3 token is configured; a v1-only deployment does not show them.
     with_v3 = env_vars.RAYGUN_PAT.is_set()
