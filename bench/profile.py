@@ -68,6 +68,26 @@ def _timed_generator(name: str, function: Callable[..., Any]) -> Callable[..., A
     return wrapper
 
 
+def _peak_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _with_peaks(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """Records the process's peak memory before and after ``function``."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        MARKS[f"peak MiB before {name}"] = _peak_mib()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            MARKS[f"peak MiB after {name}"] = _peak_mib()
+
+    return wrapper
+
+
 def _instrument() -> None:
     from rum_assets import warehouse
     from rum_assets.raygun import assets, client, resource, session_loads
@@ -88,7 +108,9 @@ def _instrument() -> None:
         setattr(assets, name, _timed(label, getattr(assets, name)))
     session_loads.session_row = _timed("build rows (session_row)", session_loads.session_row)
     warehouse.StagedRows.add = _timed("stage rows (StagedRows.add)", warehouse.StagedRows.add)  # type: ignore[method-assign]
-    session_loads.replace_partition = _timed("warehouse write (replace_partition)", session_loads.replace_partition)
+    session_loads.replace_partition = _with_peaks(
+        "the write", _timed("warehouse write (replace_partition)", session_loads.replace_partition)
+    )
     get_client = resource.RaygunResource.get_client
 
     def marking_get_client(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -164,6 +186,10 @@ def main() -> int:
     body = MARKS.get("asset body starts", ended)
     print(f"  {'CLI: load code location, start run':<44}{body - MARKS['imports done']:>8.2f} s   (until the asset body starts)")
     print(f"  {'asset body and the rest of the run':<44}{ended - body:>8.2f} s")
+    for name in ("peak MiB before the write", "peak MiB after the write"):
+        if name in MARKS:
+            print(f"  {name:<44}{MARKS[name]:>8.0f}")
+    print(f"  {'peak MiB at the end':<44}{_peak_mib():>8.0f}")
     for name in sorted(TOTALS, key=lambda n: -TOTALS[n]):
         print(f"    {name:<42}{TOTALS[name]:>8.2f} s  ({COUNTS[name]:,} calls)")
     if profiler:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -162,3 +164,16 @@ def test_a_huge_retry_after_raises_with_a_capped_reset_time(server: EmulatorServ
         _send(server, sleeps)
     assert sleeps == [] and raised.value.resets_at is not None
     assert raised.value.resets_at - before <= timedelta(seconds=RETRY_AFTER_CAP_SECONDS + 60)
+
+
+def test_a_response_is_freed_by_reference_counting_not_left_to_the_cyclic_collector(server: EmulatorServer, sleeps: list[float]) -> None:
+    """httpx links a response and its stream both ways; left so, every page body waited for the collector."""
+    gc.disable()
+    try:
+        response = _send(server, sleeps)
+        assert response.status_code == 200 and response.content
+        gone = weakref.ref(response)
+        del response
+        assert gone() is None
+    finally:
+        gc.enable()

@@ -32,6 +32,7 @@ from rum_assets.http import (
     log_retry,
     parse_retry_after,
     retries_exhausted,
+    without_stream_cycle,
 )
 from rum_assets.raygun.v3.problems import REQUEST_ID_HEADER
 from rum_assets.raygun.v3.rate_limit import DAY_SECONDS, SlidingWindowLimiter, parse_period
@@ -156,7 +157,7 @@ class Transport:
         for attempt in range(1, self.policy.max_attempts + 1):
             self._before_attempt(context.endpoint)
             try:
-                response = self.http.request(method, url, timeout=self.policy.timeout_seconds, **kwargs)
+                response = without_stream_cycle(self.http.request(method, url, timeout=self.policy.timeout_seconds, **kwargs))
             except RETRYABLE_EXCEPTIONS as exc:
                 last_problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 wait = self.policy.backoff(attempt, self.rng)
