@@ -154,11 +154,11 @@ class CallBudgetLedger:
             self.store.release(self.scope, day, unused)
 
     def mark_spent(self) -> None:
-        """The vendor answered 429: whatever we counted, the day's budget is gone."""
-        with self._lock:
-            self._allowance, self._block = 0, 1
+        """The vendor answered 429: whatever we counted, the day's budget is gone (unlimited: nothing to mark)."""
         if self.daily_limit <= 0:
             return
+        with self._lock:
+            self._allowance, self._block = 0, 1
         self.store.mark_spent(self.scope, self.today(), self.daily_limit)
 
 
