@@ -153,6 +153,27 @@ class CallBudgetLedger:
         if unused and day == self.today():
             self.store.release(self.scope, day, unused)
 
+    def raise_used_to_at_least(self, used: int) -> int:
+        """The vendor says ``used`` calls are spent today: never count fewer. Returns the calls added.
+
+        For vendors that report what remains (Raygun v3's ``X-Rate-Limit-Remaining``): another process
+        or machine sharing the credentials may have spent calls this ledger never saw. The vendor's count
+        does not include this ledger's reserved but unused block, so the store must hold at least both
+        (the block shrinks to what the vendor still allows).
+        """
+        if self.daily_limit <= 0:
+            return 0
+        used = min(max(0, used), self.daily_limit)
+        day = self.today()
+        with self._lock:
+            if self._allowance_day == day:
+                self._allowance = min(self._allowance, self.daily_limit - used)
+            mine = self._allowance if self._allowance_day == day else 0
+        before = self.used(day)
+        if used + mine > before:
+            self.store.mark_spent(self.scope, day, used + mine)
+        return max(0, used + mine - before)
+
     def mark_spent(self) -> None:
         """The vendor answered 429: whatever we counted, the day's budget is gone (unlimited: nothing to mark)."""
         if self.daily_limit <= 0:
@@ -160,25 +181,3 @@ class CallBudgetLedger:
         with self._lock:
             self._allowance, self._block = 0, 1
         self.store.mark_spent(self.scope, self.today(), self.daily_limit)
-
-
-def raise_used_to_at_least(ledger: CallBudgetLedger, used: int) -> int:
-    """The vendor says ``used`` calls are spent today: never count fewer. Returns the calls added.
-
-    For vendors that report what remains (Raygun v3's ``X-Rate-Limit-Remaining``): another process
-    or machine sharing the credentials may have spent calls this ledger never saw. The vendor's count
-    does not include this ledger's reserved but unused block, so the store must hold at least both
-    (the block shrinks to what the vendor still allows).
-    """
-    if ledger.daily_limit <= 0:
-        return 0
-    used = min(max(0, used), ledger.daily_limit)
-    day = ledger.today()
-    with ledger._lock:
-        if ledger._allowance_day == day:
-            ledger._allowance = min(ledger._allowance, ledger.daily_limit - used)
-        mine = ledger._allowance if ledger._allowance_day == day else 0
-    before = ledger.used(day)
-    if used + mine > before:
-        ledger.store.mark_spent(ledger.scope, day, used + mine)
-    return max(0, used + mine - before)

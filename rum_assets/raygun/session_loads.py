@@ -71,14 +71,13 @@ def load_v3_sessions(
     client: RaygunV3Client, app: str, day: date, warehouse: WarehouseResource, pii: PiiPolicy, run_id: str, log: logging.Logger
 ) -> SessionFigures:
     before = client.calls_made
-    with fewer_collections():
-        found = find_day(client, app, day)
-    stats = found.stats
     with fewer_collections(), staged_rows(SESSIONS, run_id) as staged:
+        found = find_day(client, app, day)
         for session in found.sessions:
             staged.add(v3_session_row(session, app, day, pii))
         with warehouse.connection() as conn:
             written = replace_partition(conn, staged, day, scope(V3, app))[SESSIONS.qualified_name]
+    stats = found.stats
     log.info(
         "Raygun v3 %s %s: %d sessions in %d list calls (at least %d pages needed; order %s, %d re-anchors)",
         app,

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from rum_assets.budget import CallBudgetLedger, next_utc_midnight, raise_used_to_at_least
+from rum_assets.budget import CallBudgetLedger, next_utc_midnight
 from rum_assets.errors import RateLimitedError
 from rum_assets.http import (
     RETRYABLE_EXCEPTIONS,
@@ -100,7 +100,7 @@ class Transport:
             return
         if period >= DAY_SECONDS:
             if self.ledger is not None and self.ledger.daily_limit > 0:
-                added = raise_used_to_at_least(self.ledger, self.ledger.daily_limit - remaining)
+                added = self.ledger.raise_used_to_at_least(self.ledger.daily_limit - remaining)
                 if added:
                     with self._lock:
                         self.ledger_corrections += added
