@@ -8,6 +8,9 @@ Two ways to break a server on purpose, both held by its ``FaultPlan``:
 - ``RandomFaults``: a seeded outage rehearsal where every request independently may get a 429,
   a 5xx, a dropped connection (before or after the app acted), a truncated body or a slow answer
   (``rum-assets emulator --fault-rate 0.2``).
+
+Besides faults, a plan delays every request by ``latency_seconds`` plus a random share of
+``latency_jitter_seconds`` before the app sees it: the network between a client and the vendor.
 """
 
 from __future__ import annotations
@@ -124,6 +127,9 @@ class FaultPlan:
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
         self.latency_seconds = 0.0
+        self.latency_jitter_seconds = 0.0
+        """Up to this much more delay on each request, drawn at random: a network that reorders arrivals."""
+        self._jitter_rng = random.Random(0)
         self.set_random(random_faults or RandomFaults())
 
     def set_random(self, random_faults: RandomFaults) -> None:
@@ -187,8 +193,12 @@ class FaultPlan:
         """A response that replaces the app's, or None to let the app answer."""
         from rum_assets.emulator.server import Response
 
-        if self.latency_seconds > 0:
-            time.sleep(self.latency_seconds)
+        delay = self.latency_seconds
+        if self.latency_jitter_seconds > 0:
+            with self._lock:
+                delay += self._jitter_rng.uniform(0.0, self.latency_jitter_seconds)
+        if delay > 0:
+            time.sleep(delay)
         rule = self._take(request)
         if rule is None:
             return None

@@ -1,8 +1,9 @@
 """One Raygun v3 request with its budget, pacing and bounded retries.
 
 Every attempt is a vendor call: it is reserved in the shared ledger first (a spent budget fails
-before any wait), then paced by the client-side limiter. Each answer's ``X-Rate-Limit-Limit`` /
-``X-Rate-Limit-Remaining`` corrects what we believe is left. A 429 is retried after
+before any wait), then paced by the client-side limiter, which holds the call's place until its
+answer is back. Each answer's ``X-Rate-Limit-Limit`` / ``X-Rate-Limit-Remaining`` corrects what we
+believe is left. A 429 is retried after
 ``Retry-After`` when the vendor sends it; without it, the period in ``X-Rate-Limit-Limit`` says
 what is spent: ``1m`` waits for the next minute, ``1d`` means the day's budget is gone and fails
 with the reset time. 5xx answers, timeouts and dropped connections back off exponentially
@@ -16,6 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -81,13 +83,15 @@ class Transport:
         self.calls_made = 0
         self.ledger_corrections = 0
 
-    def _before_attempt(self, endpoint: str) -> None:
+    def _attempt(self, method: str, url: str, endpoint: str, **kwargs: Any) -> httpx.Response:
+        """One call: reserved in the ledger, then held in the limiter until its answer is back."""
         if self.ledger is not None:
             self.ledger.reserve(endpoint)
-        if self.limiter is not None:
-            self.limiter.acquire()
-        with self._lock:
-            self.calls_made += 1
+        pacing = self.limiter.call() if self.limiter is not None else nullcontext()
+        with pacing:
+            with self._lock:
+                self.calls_made += 1
+            return without_stream_cycle(self.http.request(method, url, timeout=self.policy.timeout_seconds, **kwargs))
 
     def observe(self, response: httpx.Response) -> None:
         """Correct our view of the remaining budget from the rate-limit headers."""
@@ -155,9 +159,8 @@ class Transport:
         last_problem = "no attempt made"
         attempt = 0
         for attempt in range(1, self.policy.max_attempts + 1):
-            self._before_attempt(context.endpoint)
             try:
-                response = without_stream_cycle(self.http.request(method, url, timeout=self.policy.timeout_seconds, **kwargs))
+                response = self._attempt(method, url, context.endpoint, **kwargs)
             except RETRYABLE_EXCEPTIONS as exc:
                 last_problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 wait = self.policy.backoff(attempt, self.rng)
