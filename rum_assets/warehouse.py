@@ -127,6 +127,7 @@ class WarehouseHandle(Protocol):
         partition: date | None,
         scope: Mapping[str, Any] | None = None,
         params: list[Any] | None = None,
+        expected_rows: int | None = None,
     ) -> int: ...
 
     def table_with_existing_columns(self, table: Table) -> Table: ...
@@ -403,6 +404,15 @@ def markdown_table(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+class RowCountMismatchError(RuntimeError):
+    """A load's query yielded another number of rows than its caller counted (nothing was changed)."""
+
+
+def check_row_count(rows: int, expected_rows: int | None) -> None:
+    if expected_rows is not None and rows != expected_rows:
+        raise RowCountMismatchError(f"the load yielded {rows} rows where {expected_rows} were counted")
+
+
 def replace_partition_from_query(
     conn: Connection,
     table: Table,
@@ -410,6 +420,7 @@ def replace_partition_from_query(
     partition: date | None,
     scope: Mapping[str, Any] | None = None,
     params: list[Any] | None = None,
+    expected_rows: int | None = None,
 ) -> int:
     """Replace one partition (of one scope) with the rows of a query, in one transaction.
 
@@ -420,9 +431,11 @@ def replace_partition_from_query(
     the query must not repeat a key. On any failure the partition keeps its previous rows.
 
     The query is DuckDB SQL over local files; a :class:`WarehouseHandle` runs it in a DuckDB of its own.
+    With ``expected_rows``, a query that yields another number of rows changes nothing and raises
+    :class:`RowCountMismatchError`.
     """
     if _is_handle(conn):
-        return conn.replace_partition_from_query(table, select_sql, partition, scope, params)
+        return conn.replace_partition_from_query(table, select_sql, partition, scope, params, expected_rows)
     ensure_table(conn, table)
     comments = dict(
         conn.execute(
@@ -439,6 +452,7 @@ def replace_partition_from_query(
     try:
         conn.execute(f"DELETE FROM {table.qualified_name} WHERE {where}", scope_params)
         result = conn.execute(f"INSERT INTO {table.qualified_name} BY NAME {select_sql}", params or []).fetchone()
+        check_row_count(int(result[0]) if result else 0, expected_rows)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

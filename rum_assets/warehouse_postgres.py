@@ -34,7 +34,7 @@ import duckdb
 import psycopg
 from psycopg import sql
 
-from rum_assets.warehouse import REJECTED_ROWS, Column, StagedRows, Table, json_default, scope_filter
+from rum_assets.warehouse import REJECTED_ROWS, Column, StagedRows, Table, check_row_count, json_default, scope_filter
 
 PG_TYPES = {"VARCHAR": "TEXT", "DOUBLE": "DOUBLE PRECISION", "JSON": "JSONB"}
 """DuckDB type names in table definitions whose PostgreSQL name differs (BIGINT, INTEGER, BOOLEAN,
@@ -315,6 +315,7 @@ class PostgresWarehouse:
         partition: date | None,
         scope: Mapping[str, Any] | None = None,
         params: list[Any] | None = None,
+        expected_rows: int | None = None,
     ) -> int:
         """See :func:`rum_assets.warehouse.replace_partition_from_query`: the same contract.
 
@@ -340,7 +341,9 @@ class PostgresWarehouse:
                     with cursor.copy(copy_sql) as copy, path.open("rb") as source:
                         while chunk := source.read(_COPY_CHUNK):
                             copy.write(chunk)
-                    return max(cursor.rowcount, 0)
+                    rows = max(cursor.rowcount, 0)
+                check_row_count(rows, expected_rows)
+                return rows
 
     def table_with_existing_columns(self, table: Table) -> Table:
         """See :func:`rum_assets.warehouse.table_with_existing_columns`: columns PostgreSQL has that the

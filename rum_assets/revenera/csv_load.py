@@ -4,7 +4,8 @@ The zip's CSV is copied to local disk once (UTF-8, BOM removed; a file that is n
 latin-1 and written out as UTF-8). The header is read here, every header is given a warehouse
 column (a known one, typed, or a text column named after the header), and DuckDB's ``read_csv``
 (explicit columns, all text, header row skipped) feeds one ``INSERT`` whose casts give the known
-columns their types. ``row_number`` is the 1-based position of the row in the file.
+columns their types. ``row_number`` is the 1-based position of the row in the file. A large file is
+copied as a few pieces that DuckDB reads side by side (see :mod:`rum_assets.revenera.csv_pieces`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, replace
@@ -21,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from rum_assets.errors import PayloadError
+from rum_assets.revenera.csv_pieces import CsvPiece, PieceWriter
 from rum_assets.revenera.exports import check_zip
 from rum_assets.revenera.tables import EXPORT_EXPECTED_COLUMNS, EXPORT_HEADER_LOOKUP, EXPORT_KNOWN_COLUMNS, normalise_header
 from rum_assets.warehouse import Column, Connection, Table
@@ -35,12 +38,18 @@ _RESERVED = {
 
 @dataclass(frozen=True)
 class ExtractedCsv:
-    path: Path
+    pieces: tuple[CsvPiece, ...]
+    """The file in order, cut at record boundaries; the first piece holds the header row."""
     encoding: str
     """``utf-8`` or ``latin-1`` (the file was not valid UTF-8)."""
     had_bom: bool
     first_bad_line: int | None = None
     """For a latin-1 file: the line of its first byte that is not UTF-8."""
+
+    @property
+    def path(self) -> Path:
+        """The first piece: the header row and the records after it."""
+        return self.pieces[0].path
 
 
 @dataclass(frozen=True)
@@ -69,38 +78,67 @@ class ColumnPlan:
         return replace(table, columns=(*table.columns, *extra)) if extra else table
 
 
-def extract_csv(zip_path: Path, directory: Path) -> ExtractedCsv:
-    """Copy the zip's CSV to ``directory`` as UTF-8 without a BOM."""
+def reader_threads() -> int:
+    """The CPUs this process may use: how many pieces a large file is cut into."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def extract_csv(zip_path: Path, directory: Path, pieces: int = 1) -> ExtractedCsv:
+    """Copy the zip's CSV to ``directory`` as UTF-8 without a BOM, in up to ``pieces`` files.
+
+    Earlier pieces of ``directory`` are replaced. The UTF-8 check runs while the bytes are copied; a
+    file that fails it is copied again, decoded as latin-1.
+    """
     member = check_zip(zip_path)
-    target = directory / "export.csv"
+    for stale in directory.glob("export.*.csv"):
+        stale.unlink()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    bad_line: int | None = None
-    lines = 0
-    with zipfile.ZipFile(zip_path) as archive, archive.open(member) as raw, target.open("wb") as out:
+    bad_offset: int | None = None
+    with zipfile.ZipFile(zip_path) as archive, archive.open(member) as raw:
+        total = archive.getinfo(member).file_size
+        writer = PieceWriter(directory, total, pieces)
         chunk = raw.read(CHUNK)
         had_bom = chunk.startswith(BOM)
+        consumed = len(BOM) if had_bom else 0
         chunk = chunk[len(BOM) :] if had_bom else chunk
         while chunk:
-            if bad_line is None:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    bad_line = lines + chunk.count(b"\n", 0, exc.start) + 1
-                lines += chunk.count(b"\n")
-            out.write(chunk)
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                bad_offset = consumed + exc.start
+                break
+            writer.write(chunk)
+            consumed += len(chunk)
             chunk = raw.read(CHUNK)
-        if bad_line is None:
+        else:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
-                bad_line = lines + 1
-    if bad_line is None:
-        return ExtractedCsv(target, "utf-8", had_bom)
-    with zipfile.ZipFile(zip_path) as archive, archive.open(member) as raw, target.open("w", encoding="utf-8", newline="") as out:
+                bad_offset = consumed
+    if bad_offset is None:
+        return ExtractedCsv(writer.close(), "utf-8", had_bom)
+    writer.abandon()
+    bad_line = _line_at(zip_path, member, bad_offset)
+    with zipfile.ZipFile(zip_path) as archive, archive.open(member) as raw:
+        raw.read(len(BOM) if had_bom else 0)
+        writer = PieceWriter(directory, total, pieces)
         text = io.TextIOWrapper(raw, encoding="latin-1", newline="")
         while part := text.read(CHUNK):
-            out.write(part)
-    return ExtractedCsv(target, "latin-1", had_bom, bad_line)
+            writer.write(part.encode("utf-8"))
+    return ExtractedCsv(writer.close(), "latin-1", had_bom, bad_line)
+
+
+def _line_at(zip_path: Path, member: str, offset: int) -> int:
+    """The 1-based line of the byte at ``offset`` in the zip's CSV."""
+    lines = 1
+    with zipfile.ZipFile(zip_path) as archive, archive.open(member) as raw:
+        while offset > 0 and (chunk := raw.read(min(CHUNK, offset))):
+            lines += chunk.count(b"\n")
+            offset -= len(chunk)
+    return lines
 
 
 def read_header(path: Path) -> list[str]:
@@ -163,12 +201,39 @@ def _value_sql(index: int, column: Column) -> str:
     return f"c{index}" if column.sql_type == "VARCHAR" else f"CAST(c{index} AS {column.sql_type})"
 
 
-def select_sql(path: Path, plan: ColumnPlan) -> str:
+def numbered_rows_sql(extracted: ExtractedCsv, width: int) -> str:
+    """Every record of the file as ``row_number, c0, c1, ...``, numbered 1, 2, ... in file order.
+
+    One piece is numbered by DuckDB as it reads. Several pieces are read side by side, each numbered
+    from the records counted before it; a piece with more records than counted stops the query, and
+    :func:`counted_rows` (the total) catches one with fewer, so a miscount never numbers a row wrongly.
+    """
+    if len(extracted.pieces) == 1:
+        return f"SELECT row_number() OVER () AS row_number, * FROM {read_csv_sql(extracted.path, width)}"
+    branches = []
+    before = 0
+    for index, piece in enumerate(extracted.pieces):
+        source = read_csv_sql(piece.path, width)
+        too_many = _sql_text(f"piece {index + 1} of the file has more records than the {piece.records} counted")
+        branches.append(
+            f"SELECT CASE WHEN n > {piece.records} THEN error({too_many}) ELSE {before} + n END AS row_number, * EXCLUDE (n) "
+            f"FROM (SELECT row_number() OVER () AS n, * FROM {source})"
+        )
+        before += piece.records
+    return " UNION ALL ".join(branches)
+
+
+def counted_rows(extracted: ExtractedCsv) -> int | None:
+    """The rows a load of several pieces must produce; None for one piece (DuckDB's count is the truth)."""
+    return sum(piece.records for piece in extracted.pieces) if len(extracted.pieces) > 1 else None
+
+
+def select_sql(extracted: ExtractedCsv, plan: ColumnPlan) -> str:
     """The rows of the file as table rows; parameters: product id, day, run id, ingested-at."""
     values = ", ".join(f'{_value_sql(i, p.column)} AS "{p.column.name}"' for i, p in enumerate(plan.columns))
-    source = read_csv_sql(path, len(plan.columns)) if plan.columns else "(SELECT 1 WHERE false)"
+    source = f"({numbered_rows_sql(extracted, len(plan.columns))})" if plan.columns else "(SELECT 1 AS row_number WHERE false)"
     return (
-        "SELECT ?::VARCHAR AS product_id, ?::DATE AS partition_date, row_number() OVER () AS row_number, "
+        "SELECT ?::VARCHAR AS product_id, ?::DATE AS partition_date, row_number, "
         f"{values + ', ' if values else ''}?::VARCHAR AS _run_id, ?::TIMESTAMPTZ AS _ingested_at "
         f"FROM {source}"
     )
@@ -186,7 +251,7 @@ def describe_load_error(
     where = f"export file {file_name} of product {product_id}"
     line = re.search(r"CSV Error on Line: (\d+)", message)
     if line:
-        original = re.search(r"Original Line: ?(.*)", message)
+        original = re.search(r"Original Line: ?\n?(.*)", message)
         first = message.splitlines()[0]
         detail = next((m for m in message.splitlines()[1:] if m.startswith("Expected") or "quote" in m.lower()), first)
         return PayloadError(

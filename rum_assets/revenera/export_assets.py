@@ -15,12 +15,22 @@ from rum_assets.retries import without_retry_on_contract_errors
 from rum_assets.revenera import names
 from rum_assets.revenera.asset_base import daily_asset_kwargs, summarise_day, write_products
 from rum_assets.revenera.client import ReveneraClient, temporary_download_dir
-from rum_assets.revenera.csv_load import describe_load_error, extract_csv, plan_columns, read_header, select_sql
+from rum_assets.revenera.csv_load import (
+    ColumnPlan,
+    ExtractedCsv,
+    counted_rows,
+    describe_load_error,
+    extract_csv,
+    plan_columns,
+    read_header,
+    reader_threads,
+    select_sql,
+)
 from rum_assets.revenera.exports import EXPORT_KINDS
 from rum_assets.revenera.finality import final_by_date, run_products, vouched_sizes
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.tables import EXPORT_TABLES
-from rum_assets.warehouse import replace_partition_from_query, table_with_existing_columns
+from rum_assets.warehouse import Connection, RowCountMismatchError, Table, replace_partition_from_query, table_with_existing_columns
 from rum_assets.warehouse_resource import WarehouseResource
 
 EXPORT_COLUMNS_COMPLETE = "export_columns_complete"
@@ -61,8 +71,7 @@ def _load_file(
     with temporary_download_dir() as directory:
         zip_path = client.download_export(kind, product_id, entry.file_name, Path(directory), day)
         zip_bytes = zip_path.stat().st_size
-        extracted = extract_csv(zip_path, Path(directory))
-        zip_path.unlink()
+        extracted = extract_csv(zip_path, Path(directory), pieces=reader_threads())
         if extracted.encoding != "utf-8":
             context.log.warning(
                 "Revenera %s %s: %s is not UTF-8 (first bad byte on line %s); read it as latin-1",
@@ -71,18 +80,37 @@ def _load_file(
                 entry.file_name,
                 extracted.first_bad_line,
             )
-        header = read_header(extracted.path)
-        plan = plan_columns(kind, header, table)
+        params = [product_id, day, context.run.run_id, datetime.now(UTC)]
         with warehouse.connection() as conn:
             before = table_with_existing_columns(conn, table)
-            target = plan.table_for_file(before)
-            sql = select_sql(extracted.path, plan)
-            try:
-                rows = replace_partition_from_query(
-                    conn, target, sql, day, {"product_id": product_id}, [product_id, day, context.run.run_id, datetime.now(UTC)]
+
+            def load(extracted: ExtractedCsv) -> tuple[ColumnPlan, int]:
+                plan = plan_columns(kind, read_header(extracted.path), table)
+                sql = select_sql(extracted, plan)
+                target = plan.table_for_file(before)
+                return plan, replace_partition_from_query(
+                    conn, target, sql, day, {"product_id": product_id}, params, counted_rows(extracted)
                 )
-            except duckdb_module.Error as exc:
-                raise describe_load_error(exc, conn, extracted.path, plan, entry.file_name, product_id, day) from None
+
+            try:
+                plan, rows = load(extracted)
+            except (duckdb_module.Error, RowCountMismatchError) as exc:
+                if len(extracted.pieces) == 1:
+                    raise _load_error(exc, conn, extracted, kind, table, entry.file_name, product_id, day) from None
+                # as one piece, a broken file's error names its line in the file, and a file we miscounted loads
+                context.log.info(
+                    "Revenera %s %s: reading %s in %d pieces failed (%s); reading it again as one",
+                    product_id,
+                    day,
+                    entry.file_name,
+                    len(extracted.pieces),
+                    str(exc).splitlines()[0][:200],
+                )
+                extracted = extract_csv(zip_path, Path(directory), pieces=1)
+                try:
+                    plan, rows = load(extracted)
+                except duckdb_module.Error as exc:
+                    raise _load_error(exc, conn, extracted, kind, table, entry.file_name, product_id, day) from None
     new = [{"header": p.header, "column": p.column.name} for p in plan.columns if not p.known and p.column.name not in before.column_names]
     return {
         "rows": rows,
@@ -92,6 +120,15 @@ def _load_file(
         "new_columns": new,
         "encoding": extracted.encoding,
     }
+
+
+def _load_error(
+    exc: Exception, conn: Connection, extracted: ExtractedCsv, kind: str, table: Table, file_name: str, product_id: str, day: date
+) -> Exception:
+    if not isinstance(exc, duckdb_module.Error):
+        return exc
+    plan = plan_columns(kind, read_header(extracted.path), table)
+    return describe_load_error(exc, conn, extracted.path, plan, file_name, product_id, day)
 
 
 def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefinition:

@@ -22,6 +22,7 @@ from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENER
 from rum_assets.emulator.faults import FaultRule
 from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
 from rum_assets.emulator.server import EmulatorServer
+from rum_assets.revenera import csv_pieces, export_assets
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS
 from rum_assets.revenera.export_assets import revenera_custom_events, revenera_exceptions, revenera_raw_events
 from rum_assets.revenera.resource import ReveneraResource
@@ -209,6 +210,27 @@ def test_friendly_headers_and_an_extra_column_land_the_same_new_column_in_postgr
         assert described["build_number"] == "Export header 'Build Number' (not a known column: loaded as text)"
         assert rows and all(row[sorted(c for c in described if c not in NOT_COMPARED).index("build_number")] for row in rows)
         assert actual[name] == (described, rows)
+
+
+@pytest.mark.parametrize("miscount", [0, 1], ids=["counted", "miscounted"])
+def test_files_read_in_pieces_land_the_same_rows_in_postgresql_as_one_piece_in_duckdb(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, miscount: int
+) -> None:
+    """Cut into pieces (and, miscounted, read again as one), a file's rows keep their numbers in PostgreSQL."""
+    postgres = WarehouseResource(url=postgres_url)
+    duck = WarehouseResource(database=str(tmp_path / "w.duckdb"))
+    with revenera_server(export_quoted_newlines=True) as server:
+        on_duckdb = _land(server, duck, EXPORTS, metadata_assets=False)
+        monkeypatch.setattr(csv_pieces, "MIN_PIECE_BYTES", 16)
+        monkeypatch.setattr(export_assets, "reader_threads", lambda: 3)
+        finish = csv_pieces.RecordCounter.finish
+        monkeypatch.setattr(csv_pieces.RecordCounter, "finish", lambda counter: finish(counter) + miscount)
+        on_postgres = _land(server, postgres, EXPORTS, metadata_assets=False)
+    _assert_same(on_postgres, on_duckdb)
+    exports = {table.qualified_name for table in (RAW_EVENTS, EXCEPTIONS, CUSTOM_EVENTS)}
+    expected = {name: value for name, value in _tables(duck).items() if name in exports}
+    assert all(rows for _, rows in expected.values())
+    assert {name: value for name, value in _tables(postgres).items() if name in exports} == expected
 
 
 def _zip_of(text: str) -> bytes:

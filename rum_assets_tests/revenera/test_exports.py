@@ -7,10 +7,13 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import pytest
 
 from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
 from rum_assets.emulator.faults import FaultRule
 from rum_assets.emulator.server import EmulatorServer
+from rum_assets.revenera import csv_pieces, export_assets
+from rum_assets.revenera.csv_load import ExtractedCsv
 from rum_assets.revenera.export_assets import revenera_custom_events, revenera_exceptions, revenera_raw_events
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.warehouse_resource import WarehouseResource
@@ -24,6 +27,24 @@ KNOWN = {
     "exc": "event_time, client_id, prod_version, prod_edition, license_type, os_platform, country, class_name, method_name, exception_message, stack_trace",
     "cust": "event_time, client_id, prod_version, prod_edition, license_type, country, cpu_cores, ram, key_allowed, event_category, event_name, event_data",
 }
+
+
+@pytest.fixture(params=[1, 4], ids=["one piece", "four pieces"])
+def pieces(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Export files cut into up to this many pieces (tiny ones, so that the emulator's files are cut);
+    yields how many pieces each extraction made."""
+    made: list[int] = []
+    extract = export_assets.extract_csv
+
+    def counting_extract(*args: Any, **kwargs: Any) -> ExtractedCsv:
+        extracted = extract(*args, **kwargs)
+        made.append(len(extracted.pieces))
+        return extracted
+
+    monkeypatch.setattr(csv_pieces, "MIN_PIECE_BYTES", 16)
+    monkeypatch.setattr(export_assets, "reader_threads", lambda: request.param)
+    monkeypatch.setattr(export_assets, "extract_csv", counting_extract)
+    return made
 
 
 def resources(server: EmulatorServer, db: Path, **options: Any) -> dict[str, Any]:
@@ -59,7 +80,7 @@ def load(
     return db, app, result
 
 
-def test_friendly_reversed_headers_with_extra_columns_land_every_row_and_column(start_revenera, tmp_path: Path) -> None:
+def test_friendly_reversed_headers_with_extra_columns_land_every_row_and_column(start_revenera, tmp_path: Path, pieces: list[int]) -> None:
     plain, app, first = load(start_revenera, tmp_path, "plain")
     odd, _, second = load(
         start_revenera,
@@ -89,6 +110,7 @@ def test_friendly_reversed_headers_with_extra_columns_land_every_row_and_column(
         assert found["event_time"][0] == "TIMESTAMP"
         assert found["region_code"] == ("VARCHAR", "Export header 'Region Code' (not a known column: loaded as text)")
         assert found["row_number_2"][1] == "Export header 'row number' (not a known column: loaded as text)"
+    assert set(pieces) == {export_assets.reader_threads()}
     materialization = second.asset_materializations_for_node("revenera__raw_events")[0]
     new = materialization.metadata["revenera/new_columns"].value
     assert {(c["header"], c["column"]) for c in new} == {("Region Code", "region_code"), ("row number", "row_number_2")}
@@ -106,7 +128,7 @@ def test_a_missing_column_is_null_and_warns(start_revenera, tmp_path: Path) -> N
     assert evaluations["unique_keys"].passed and evaluations["no_null_keys"].passed
 
 
-def test_bom_latin1_and_quoted_newlines(start_revenera, tmp_path: Path) -> None:
+def test_bom_latin1_and_quoted_newlines(start_revenera, tmp_path: Path, pieces: list[int]) -> None:
     bom, app, with_bom = load(start_revenera, tmp_path, "bom", [revenera_raw_events], export_bom=True)
     assert with_bom.success
     assert query(bom, "SELECT count(*) FROM revenera.raw_events WHERE event_time IS NULL") == [(0,)]
@@ -126,9 +148,30 @@ def test_bom_latin1_and_quoted_newlines(start_revenera, tmp_path: Path) -> None:
         expected = app.expected_export_rows("exc", product_id, DAY)
         assert query(quoted, f"SELECT count(*) FROM revenera.exceptions WHERE product_id = '{product_id}'") == [(expected,)]
     assert query(quoted, "SELECT count(*) FROM revenera.exceptions WHERE contains(stack_trace, chr(10))")[0][0] > 0
+    assert set(pieces) == {export_assets.reader_threads()}
 
 
-def test_a_broken_csv_fails_that_product_only_and_keeps_its_rows(start_revenera, tmp_path: Path) -> None:
+def test_a_miscounted_file_is_read_again_as_one_piece(start_revenera, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(csv_pieces, "MIN_PIECE_BYTES", 16)
+    plain, app, _ = load(start_revenera, tmp_path, "plain", [revenera_exceptions], export_quoted_newlines=True)
+    monkeypatch.setattr(export_assets, "reader_threads", lambda: 3)
+    finish = csv_pieces.RecordCounter.finish
+    monkeypatch.setattr(csv_pieces.RecordCounter, "finish", lambda counter: finish(counter) + 1)
+    server, _ = start_revenera(export_quoted_newlines=True)
+    miscounted = tmp_path / "miscounted.duckdb"
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize(
+            [revenera_exceptions], partition_key=DAY.isoformat(), resources=resources(server, miscounted), instance=instance
+        )
+        logged = [record.user_message for record in instance.all_logs(result.run_id)]
+    assert result.success
+    same = f"SELECT product_id, row_number, {KNOWN['exc']} FROM revenera.exceptions ORDER BY ALL"
+    assert query(miscounted, same) == query(plain, same)
+    assert len(query(plain, same)) == sum(app.expected_export_rows("exc", product_id, DAY) for product_id in PRODUCTS)
+    assert sum("in 3 pieces failed (the load yielded" in message and "reading it again as one" in message for message in logged) == 2
+
+
+def test_a_broken_csv_fails_that_product_only_and_keeps_its_rows(start_revenera, tmp_path: Path, pieces: list[int]) -> None:
     server, _ = start_revenera()
     db = tmp_path / "broken.duckdb"
     res = resources(server, db)
@@ -141,6 +184,8 @@ def test_a_broken_csv_fails_that_product_only_and_keeps_its_rows(start_revenera,
     message = result.get_step_failure_events()[0].step_failure_data.error.message  # type: ignore[union-attr]
     assert "1 of 2 products failed" in message
     assert f"export file {PRODUCTS[0]}_{DAY.isoformat()}.zip of product {PRODUCTS[0]}" in message and "line 3" in message
+    assert "(line: 2026-01-01T00:00:01,B,extra)" in message
+    assert 1 in pieces and export_assets.reader_threads() in pieces  # described from the file read as one piece
     assert query(db, "SELECT product_id, count(*) FROM revenera.raw_events GROUP BY ALL ORDER BY ALL") == before
 
 
