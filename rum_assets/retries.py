@@ -5,7 +5,7 @@ The clients already retry a single request (5xx, timeouts, Retry-After) a few ti
 for a few minutes, a rate limit that resets soon, a dropped connection. Dagster retries a step
 under a RetryPolicy on ANY exception, so the assets are wrapped in ``non_retryable_errors``: refused
 credentials, a response that breaks the documented contract, an unknown id or a file not yet
-published, and a spent daily call budget fail the step at once (``dg.Failure(allow_retries=False)``),
+published, a spent daily call budget and a write that needs more memory than DuckDB may use fail the step at once (``dg.Failure(allow_retries=False)``),
 because the same request minutes later would fail the same way.
 """
 
@@ -17,7 +17,9 @@ from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 import dagster as dg
+import duckdb
 
+from rum_assets.env_vars import DUCKDB_MEMORY_LIMIT
 from rum_assets.errors import AuthenticationError, CallBudgetExhaustedError, NotFoundError, PayloadError
 from rum_assets.warehouse import StagingError
 
@@ -31,6 +33,9 @@ NON_RETRYABLE: dict[type[Exception], str] = {
     NotFoundError: "the vendor does not know it (or, for an export, has not published it yet; the export sensor asks again)",
     CallBudgetExhaustedError: "the day's call budget is spent; the budget backfill sensor runs the day again once it resets",
     StagingError: "the local staging disk is full or not writable; free it and run again",
+    duckdb.OutOfMemoryException: (
+        f"DuckDB needed more memory than {DUCKDB_MEMORY_LIMIT.name} allows (it is its own limit, not the machine's); raise it and run again"
+    ),
 }
 
 P = ParamSpec("P")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from rum_assets.emulator.server import EmulatorServer
 from rum_assets.raygun.assets import raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.retries import VENDOR_RETRY_POLICY
+from rum_assets.settings import duckdb_connection_config
 from rum_assets.warehouse_resource import WarehouseResource
 
 DAY = datetime.now(UTC).date() - timedelta(days=2)
@@ -23,6 +25,7 @@ SESSIONS_PATH = "/api/v1/pulse/sessions"
 
 
 def _materialize(server: EmulatorServer, tmp_path: Path, api_key: str = DEMO_RAYGUN_API_KEY) -> dg.ExecuteInProcessResult:
+    """The sessions asset for DAY, with the warehouse configured from the environment as ``defs()`` does."""
     resources: dict[str, Any] = {
         "raygun": RaygunResource(
             api_key=api_key,
@@ -33,7 +36,7 @@ def _materialize(server: EmulatorServer, tmp_path: Path, api_key: str = DEMO_RAY
             max_attempts=2,
             state_dir=str(tmp_path / "state"),
         ),
-        "warehouse": WarehouseResource(database=str(tmp_path / "warehouse.duckdb")),
+        "warehouse": WarehouseResource(database=str(tmp_path / "warehouse.duckdb"), connection_config=duckdb_connection_config()),
     }
     return dg.materialize([raygun_sessions], partition_key=DAY.isoformat(), resources=resources, raise_on_error=False)
 
@@ -74,3 +77,22 @@ def test_refused_credentials_fail_at_once_without_retry(tmp_path: Path) -> None:
     assert "Raygun" in message and "not retried: the credentials were refused" in message, message
     assert "not-the-demo-key" not in message
     assert sum(calls.values()) == 1, calls  # one login attempt, refused; no step retry
+
+
+def test_a_write_that_needs_more_memory_than_duckdb_may_use_fails_at_once_and_keeps_the_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with EmulatorServer([RaygunApp(RaygunEmulatorConfig(sessions_per_day=2000, daily_call_limit=0))]) as server:
+        assert _materialize(server, tmp_path).success
+        gc.collect()  # the run's DuckDB instance: one process opens a file with one configuration at a time
+        monkeypatch.setenv("RUM_ASSETS_DUCKDB_MEMORY_LIMIT", "1MB")
+        result = _materialize(server, tmp_path)
+        gc.collect()
+
+    assert not result.success
+    assert _retries(result) == 0
+    message = result.get_step_failure_events()[0].step_failure_data.error.message  # type: ignore[union-attr]
+    assert "Out of Memory" in message and "RUM_ASSETS_DUCKDB_MEMORY_LIMIT allows" in message and "raise it" in message, message
+    monkeypatch.delenv("RUM_ASSETS_DUCKDB_MEMORY_LIMIT")
+    with WarehouseResource(database=str(tmp_path / "warehouse.duckdb")).connection() as conn:
+        assert conn.execute("SELECT count(*) FROM raygun.sessions").fetchone() == (2000,)
