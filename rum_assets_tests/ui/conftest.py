@@ -35,8 +35,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "artifacts"
 """Screenshots and the like (gitignored)."""
 CODE_LOCATION = "rum_assets.definitions"
-EMULATOR_SETTINGS = EmulatorSettings(sessions_per_day=40, raygun_call_limit=0)
-"""40 sessions a day keeps runs quick; no Raygun call limit, so a 429 can only mean a client bug."""
+EMULATOR_SETTINGS = EmulatorSettings(sessions_per_day=20, raygun_call_limit=0)
+"""20 sessions a day per application keeps runs quick (each detail step still paces its v3 calls through
+several of the 10-per-second windows); no Raygun call limit, so a 429 can only mean a client bug."""
 STARTUP_SECONDS = 120
 """``dagster dev`` answers /server_info after about 10 s; a loaded CI machine may take much longer."""
 SHUTDOWN_SECONDS = 30
