@@ -112,17 +112,22 @@ def test_the_vendors_count_raises_the_ledger_above_the_unused_block(tmp_path: Pa
     assert ledger.used() == 500
 
 
-def test_two_processes_with_blocks_spend_exactly_the_limit(tmp_path: Path) -> None:
-    path = str(tmp_path / "ledger.sqlite3")
-    CallBudgetLedger(path, "raygun:test", daily_limit=2_000, vendor="Raygun")
+def _two_processes_spend(path: str, daily_limit: int, each: int) -> list[int]:
+    """Two spawned processes each try to spend ``each`` calls from one ledger; the calls each was granted."""
+    CallBudgetLedger(path, "raygun:test", daily_limit=daily_limit, vendor="Raygun")
     context = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue[int] = context.Queue()
-    workers = [context.Process(target=_spend, args=(path, 1_500, results, 2_000)) for _ in range(2)]
+    workers = [context.Process(target=_spend, args=(path, each, results, daily_limit)) for _ in range(2)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(timeout=120)
-    granted = [results.get(timeout=5) for _ in workers]
+    return [results.get(timeout=5) for _ in workers]
+
+
+def test_two_processes_with_blocks_spend_exactly_the_limit(tmp_path: Path) -> None:
+    path = str(tmp_path / "ledger.sqlite3")
+    granted = _two_processes_spend(path, 2_000, 1_500)
     assert sum(granted) == 2_000
     assert all(g >= 500 for g in granted)
     assert CallBudgetLedger(path, "raygun:test", daily_limit=2_000, vendor="Raygun").used() == 2_000
@@ -130,15 +135,7 @@ def test_two_processes_with_blocks_spend_exactly_the_limit(tmp_path: Path) -> No
 
 def test_two_processes_never_exceed_the_limit_together(tmp_path: Path) -> None:
     path = str(tmp_path / "ledger.sqlite3")
-    CallBudgetLedger(path, "raygun:test", daily_limit=50, vendor="Raygun")
-    context = multiprocessing.get_context("spawn")
-    results: multiprocessing.Queue[int] = context.Queue()
-    workers = [context.Process(target=_spend, args=(path, 40, results)) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    granted = [results.get(timeout=5) for _ in workers]
+    granted = _two_processes_spend(path, 50, 40)
     assert sum(granted) == 50
     assert all(g >= 10 for g in granted)
     assert CallBudgetLedger(path, "raygun:test", daily_limit=50, vendor="Raygun").used() == 50
