@@ -30,7 +30,7 @@ from rum_assets.revenera.exports import EXPORT_KINDS
 from rum_assets.revenera.finality import final_by_date, run_products, vouched_sizes
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.tables import EXPORT_TABLES
-from rum_assets.warehouse import Connection, RowCountMismatchError, Table, replace_partition_from_query, table_with_existing_columns
+from rum_assets.warehouse import RowCountMismatchError, replace_partition_from_query, table_with_existing_columns
 from rum_assets.warehouse_resource import WarehouseResource
 
 EXPORT_COLUMNS_COMPLETE = "export_columns_complete"
@@ -92,25 +92,29 @@ def _load_file(
                     conn, target, sql, day, {"product_id": product_id}, params, counted_rows(extracted)
                 )
 
-            try:
-                plan, rows = load(extracted)
-            except (duckdb_module.Error, RowCountMismatchError) as exc:
-                if len(extracted.pieces) == 1:
-                    raise _load_error(exc, conn, extracted, kind, table, entry.file_name, product_id, day) from None
-                # as one piece, a broken file's error names its line in the file, and a file we miscounted loads
-                context.log.info(
-                    "Revenera %s %s: reading %s in %d pieces failed (%s); reading it again as one",
-                    product_id,
-                    day,
-                    entry.file_name,
-                    len(extracted.pieces),
-                    str(exc).splitlines()[0][:200],
-                )
-                extracted = extract_csv(zip_path, Path(directory), pieces=1)
+            def load_whole(extracted: ExtractedCsv) -> tuple[ColumnPlan, int]:
+                """One piece: a broken file's error names the line in the file, the file and the product."""
+                try:
+                    return load(extracted)
+                except duckdb_module.Error as exc:
+                    plan = plan_columns(kind, read_header(extracted.path), table)
+                    raise describe_load_error(exc, conn, extracted.path, plan, entry.file_name, product_id, day) from None
+
+            if len(extracted.pieces) == 1:
+                plan, rows = load_whole(extracted)
+            else:
                 try:
                     plan, rows = load(extracted)
-                except duckdb_module.Error as exc:
-                    raise _load_error(exc, conn, extracted, kind, table, entry.file_name, product_id, day) from None
+                except (duckdb_module.Error, RowCountMismatchError) as exc:
+                    context.log.info(
+                        "Revenera %s %s: reading %s in %d pieces failed (%s); reading it again as one",
+                        product_id,
+                        day,
+                        entry.file_name,
+                        len(extracted.pieces),
+                        str(exc).splitlines()[0][:200],
+                    )
+                    plan, rows = load_whole(extract_csv(zip_path, Path(directory), pieces=1))
     new = [{"header": p.header, "column": p.column.name} for p in plan.columns if not p.known and p.column.name not in before.column_names]
     return {
         "rows": rows,
@@ -120,15 +124,6 @@ def _load_file(
         "new_columns": new,
         "encoding": extracted.encoding,
     }
-
-
-def _load_error(
-    exc: Exception, conn: Connection, extracted: ExtractedCsv, kind: str, table: Table, file_name: str, product_id: str, day: date
-) -> Exception:
-    if not isinstance(exc, duckdb_module.Error):
-        return exc
-    plan = plan_columns(kind, read_header(extracted.path), table)
-    return describe_load_error(exc, conn, extracted.path, plan, file_name, product_id, day)
 
 
 def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefinition:
