@@ -12,15 +12,15 @@ from datetime import date
 import psycopg
 
 TABLE = "rum_assets_call_budget"
-_DDL_LOCK = 7_154_880_321
-"""Advisory lock id that serialises creating the table (concurrent ``CREATE TABLE IF NOT EXISTS`` can fail)."""
+DDL_LOCK = 7_154_880_321
+"""Advisory lock id that serialises creating the tables (concurrent ``CREATE TABLE IF NOT EXISTS`` can fail)."""
 
 
 class PostgresLedgerStore:
     def __init__(self, url: str) -> None:
         self.url = url
         with self._connect() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [_DDL_LOCK])
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [DDL_LOCK])
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} ("
                 " scope TEXT NOT NULL, day DATE NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (scope, day))"

@@ -2,7 +2,9 @@
 
 The Raygun assets load v1 when its three credentials are set and v3 when a personal access token is
 set; with neither they fail naming the variables. The v3 client shares one call ledger per token
-(its daily limit is per token) in the state directory every process uses.
+(its daily limit is per token) in the state directory every process uses, or in the PostgreSQL ledger
+every node uses; the token's 10 calls/s and 600/min are paced through the same store, so the steps,
+processes and nodes that share the token share its limits (see :mod:`rum_assets.pacing`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from pathlib import Path
 
 from rum_assets import env_vars
 from rum_assets.budget import CallBudgetLedger
+from rum_assets.http import RetryPolicy
+from rum_assets.pacing import open_permit_store
 from rum_assets.raygun.resource import RaygunResource
-from rum_assets.raygun.v3.client import RaygunV3Client, token_ledger
+from rum_assets.raygun.v3.client import RaygunV3Client, token_ledger, token_scope
+from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter
 
 V1_VARIABLES = (env_vars.RAYGUN_API_KEY.name, env_vars.RAYGUN_CLIENT_ID.name, env_vars.RAYGUN_CLIENT_SECRET.name)
 V3_VARIABLES = (env_vars.RAYGUN_PAT.name,)
@@ -53,12 +58,30 @@ def configured_application_ids(raygun: RaygunResource) -> list[str]:
     return ids
 
 
-def v3_ledger(raygun: RaygunResource, clock: Callable[[], datetime] | None = None) -> CallBudgetLedger:
-    """The call ledger of the v3 token (limits are per token), shared by every process."""
+def _v3_store_location(raygun: RaygunResource) -> Path | str:
     if not raygun.pat:
         raise RaygunNotConfiguredError(f"the Raygun v3 API is not configured: set {env_vars.RAYGUN_PAT.name}")
-    location = raygun.ledger_url or Path(raygun.state_dir) / "call_budget.sqlite3"
-    return token_ledger(location, raygun.pat, daily_limit=raygun.v3_daily_call_limit, clock=clock)
+    return raygun.ledger_url or Path(raygun.state_dir) / "call_budget.sqlite3"
+
+
+def v3_ledger(raygun: RaygunResource, clock: Callable[[], datetime] | None = None) -> CallBudgetLedger:
+    """The call ledger of the v3 token (limits are per token), shared by every process."""
+    return token_ledger(_v3_store_location(raygun), raygun.pat or "", daily_limit=raygun.v3_daily_call_limit, clock=clock)
+
+
+def in_flight_expiry_seconds(policy: RetryPolicy) -> float:
+    """The latest, after its start, that an attempt's request can reach Raygun: waiting for a pooled
+    connection, connecting and sending are each bounded by the timeout (a second more for the clocks)."""
+    return 3 * policy.timeout_seconds + 1.0
+
+
+def v3_limiter(raygun: RaygunResource) -> SlidingWindowLimiter:
+    """The token's pacing, its places kept in the ledger's store: shared by every process and node."""
+    return SlidingWindowLimiter(
+        store=open_permit_store(_v3_store_location(raygun)),
+        scope=token_scope(raygun.pat or ""),
+        in_flight_expiry_seconds=in_flight_expiry_seconds(raygun.retry_policy()),
+    )
 
 
 def budget_ledger(raygun: RaygunResource, clock: Callable[[], datetime] | None = None) -> tuple[CallBudgetLedger, int] | None:
@@ -73,12 +96,18 @@ def budget_ledger(raygun: RaygunResource, clock: Callable[[], datetime] | None =
 
 @contextmanager
 def open_v3_client(raygun: RaygunResource, logger: logging.Logger | None = None) -> Iterator[RaygunV3Client]:
-    """A v3 client for one run, its calls reserved in the token's shared ledger."""
-    client = RaygunV3Client(raygun.v3_base_url, raygun.pat or "", ledger=v3_ledger(raygun), policy=raygun.retry_policy(), logger=logger)
+    """A v3 client for one run, its calls reserved in the token's shared ledger and paced through its store."""
+    limiter = v3_limiter(raygun)
     try:
-        yield client
+        client = RaygunV3Client(
+            raygun.v3_base_url, raygun.pat or "", ledger=v3_ledger(raygun), policy=raygun.retry_policy(), limiter=limiter, logger=logger
+        )
+        try:
+            yield client
+        finally:
+            client.close()
     finally:
-        client.close()
+        limiter.close()
 
 
 def v3_applications(raygun: RaygunResource, client: RaygunV3Client) -> list[str]:

@@ -126,7 +126,7 @@ def test_v3_nodes_sharing_the_url_send_exactly_the_daily_limit(postgres_url: str
     app = RaygunV3App(RaygunV3EmulatorConfig(sessions_per_day=5))
     made, reached = _run_nodes(_v3_node, app, postgres_url, tmp_path)
     assert sum(made) == LIMIT
-    # Exactly the limit reached the vendor. Each process paces itself to 10 calls/s, so three together
-    # can exceed the per-second limit: those calls are answered 429, waited out, and still counted.
+    # Exactly the limit reached the vendor (the nodes also pace their 10 calls/s through the same
+    # database: rum_assets_tests/postgres/test_pacing_postgres.py).
     assert reached == LIMIT
     assert all(not (tmp_path / f"node{i}" / "state" / "call_budget.sqlite3").exists() for i in range(3))

@@ -2,11 +2,13 @@
 
 Every attempt is a vendor call: it is reserved in the shared ledger first (a spent budget fails
 before any wait), then paced by the client-side limiter, which holds the call's place until its
-answer is back. Each answer's ``X-Rate-Limit-Limit`` / ``X-Rate-Limit-Remaining`` corrects what we
-believe is left. A 429 is retried after ``Retry-After`` when the vendor sends it; without it, the
-period in ``X-Rate-Limit-Limit`` says what is spent: ``1m`` waits for the next minute, ``1d`` means
-the day's budget is gone and fails with the reset time. 5xx answers, timeouts and dropped connections back off exponentially
-(the policy shared with the other clients); anything else goes back to the caller.
+answer is back (in a store that every process and node using the token shares, see
+:mod:`rum_assets.pacing`). Each answer's ``X-Rate-Limit-Limit`` / ``X-Rate-Limit-Remaining``
+corrects what we believe is left. A 429 is retried after ``Retry-After`` when the vendor sends it;
+without it, the period in ``X-Rate-Limit-Limit`` says what is spent: ``1m`` waits for the next
+minute, ``1d`` means the day's budget is gone and fails with the reset time. 5xx answers, timeouts
+and dropped connections back off exponentially (the policy shared with the other clients); anything
+else goes back to the caller.
 """
 
 from __future__ import annotations

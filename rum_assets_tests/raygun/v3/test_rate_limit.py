@@ -1,27 +1,16 @@
 """The client-side limiter: never more than a window's limit in any window, however late a call's
-request arrives before its answer; thread-safe."""
+request arrives before its answer; thread-safe, in memory and on a shared store."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
+from rum_assets.pacing_sqlite import SqlitePermitStore
 from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter, Window, parse_period
-
-
-class ManualTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        with self.lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self.lock:
-            self.now += seconds
+from rum_assets_tests.fakes import ManualTime
 
 
 def answered_at_once(limiter: SlidingWindowLimiter) -> float:
@@ -79,9 +68,11 @@ def test_server_saying_fewer_remain_slows_us_down() -> None:
     assert limiter.in_window(60) <= 600
 
 
-def test_threads_share_the_limit() -> None:
+@pytest.mark.parametrize("stored", [False, True], ids=["memory", "sqlite"])
+def test_threads_share_the_limit(stored: bool, tmp_path: Path) -> None:
     clock = ManualTime()
-    limiter = SlidingWindowLimiter([Window(10, 1.0)], margin_seconds=0.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    store = SqlitePermitStore(tmp_path / "ledger.sqlite3", clock.monotonic) if stored else None
+    limiter = SlidingWindowLimiter([Window(10, 1.0)], margin_seconds=0.0, monotonic=clock.monotonic, sleep=clock.sleep, store=store)
     starts: list[float] = []
     lock = threading.Lock()
 
