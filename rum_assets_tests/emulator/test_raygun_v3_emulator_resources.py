@@ -16,7 +16,6 @@ from rum_assets_tests.emulator.test_raygun_v3_emulator import (
     MOBILE,
     NO_RUM,
     NOW,
-    NULL,
     STR,
     WEB,
     assert_problem,
@@ -30,10 +29,19 @@ from rum_assets_tests.fakes import FakeClock
 WEB_PAGE = {"identifier": STR, "applicationIdentifier": STR, "uri": STR, "type": STR, "lastSeenAt": STR}
 MOBILE_PAGE = {"identifier": STR, "applicationIdentifier": STR, "name": STR, "type": STR, "lastSeenAt": STR}
 CUSTOMER = {
-    "identifier": STR, "applicationIdentifier": STR, "externalIdentifier": STR, "emailAddress": (STR, NULL), "firstName": (STR, NULL),
-    "fullName": (STR, NULL), "isAnonymous": BOOL, "firstSeenAt": STR, "lastSeenAt": STR,
+    "identifier": STR, "applicationIdentifier": STR, "externalIdentifier": STR, "emailAddress": STR, "firstName": STR,
+    "fullName": STR, "isAnonymous": BOOL, "firstSeenAt": STR, "lastSeenAt": STR,
 }  # fmt: skip
-ERROR_GROUP = {"identifier": STR, "applicationIdentifier": STR, "message": STR, "status": STR, "createdAt": STR, "lastOccurredAt": STR}
+ANONYMOUS_LACKS = frozenset({"emailAddress", "firstName", "fullName"})
+ERROR_GROUP = {
+    "identifier": STR, "applicationIdentifier": STR, "message": STR, "status": STR, "lastOccurredAt": STR, "createdAt": STR,
+    "resolvedIn": dict, "discardNewOccurrences": BOOL, "applicationUrl": STR,
+}  # fmt: skip
+DEPLOYMENT = {
+    "identifier": STR, "applicationIdentifier": STR, "version": STR, "emailAddress": STR, "ownerName": STR, "comment": STR,
+    "scmIdentifier": STR, "scmType": STR, "deployedAt": STR, "applicationUrl": STR,
+}  # fmt: skip
+DEPLOYMENT_OPTIONAL = frozenset({"emailAddress", "ownerName", "comment", "scmIdentifier", "scmType"})
 TIMING = [
     "loadTime",
     "firstPaint",
@@ -85,9 +93,10 @@ def test_customers_page_by_lastseenat_and_own_every_session() -> None:
         sessions = walk(client, f"/applications/{WEB}/sessions", 500)
     assert len(customers) == 130
     for customer in customers:
-        conforms(customer, CUSTOMER, "customer")
+        conforms(customer, CUSTOMER, "customer", optional=ANONYMOUS_LACKS)
         assert customer["firstSeenAt"] <= customer["lastSeenAt"]
-        assert (customer["emailAddress"] is None) == customer["isAnonymous"]
+        assert ("emailAddress" not in customer) == customer["isAnonymous"]
+    assert {c["firstSeenAt"][:4] for c in customers} == {"2024", "2025"}
     assert [c["lastSeenAt"] for c in ascending] == sorted(c["lastSeenAt"] for c in customers)
     assert descending == ascending[::-1]
     assert {s["customerIdentifier"] for s in sessions} <= {c["identifier"] for c in customers}
@@ -99,19 +108,54 @@ def test_error_groups_cover_every_session_error() -> None:
         details = _details(client, walk(client, f"/applications/{WEB}/sessions", 500))
         latest = client.get(f"/applications/{WEB}/error-groups", params={"orderby": "lastOccurredAt desc"}).json()
     for group in groups:
-        conforms(group, ERROR_GROUP, "error group")
-        assert group["status"] in {"active", "resolved", "ignored"}
+        conforms(group, ERROR_GROUP, "error group", optional=frozenset({"resolvedIn"}))
+        assert group["applicationUrl"] == f"https://app.raygun.com/crashreporting/{WEB}/errors/{group['identifier']}"
     referenced = {e["errorGroupIdentifier"] for d in details for e in d["errors"]}
     assert referenced and referenced <= {g["identifier"] for g in groups}
     assert [g["lastOccurredAt"] for g in latest] == sorted((g["lastOccurredAt"] for g in groups), reverse=True)
 
 
-def test_error_groups_scope_is_configurable() -> None:
-    config = small(tokens={"t": frozenset({"customers:read"})}, error_groups_scope="crash.errorgroups:read")
+def test_error_groups_carry_every_status_and_resolved_ones_name_the_next_release() -> None:
+    with served(small()) as (_, client):
+        groups = {app: walk(client, f"/applications/{app}/error-groups", 500) for app in (WEB, MOBILE, NO_RUM)}
+        releases = {app: walk(client, f"/applications/{app}/deployments", 500, orderby="deployedAt") for app in groups}
+    every = [g for app_groups in groups.values() for g in app_groups]
+    assert {g["status"] for g in every} == {"active", "resolved", "ignored", "permanentlyIgnored"}
+    assert all("resolvedIn" not in g for g in every if g["status"] != "resolved")
+    assert not any(g["discardNewOccurrences"] for g in every if g["status"] != "permanentlyIgnored")
+    for app, app_groups in groups.items():
+        versions = [d["version"] for d in releases[app]]
+        for group in (g for g in app_groups if g["status"] == "resolved"):
+            live = [d["version"] for d in releases[app] if d["deployedAt"] <= group["lastOccurredAt"]][-1]
+            following = versions[versions.index(live) + 1 :]
+            assert group["resolvedIn"]["version"] == following[0] if following else group["resolvedIn"]["version"] not in versions
+            assert isinstance(group["resolvedIn"]["discardFromPreviousVersions"], bool)
+
+
+# -- deployments --------------------------------------------------------------------------------
+
+
+def test_deployments_span_retention_in_deployedat_order_and_match_the_sessions_versions() -> None:
+    config = small(retention_days=60, sessions_per_day=20)
     with served(config) as (_, client):
-        assert_problem(
-            client.get(f"/applications/{WEB}/error-groups", headers={"Authorization": "Bearer t"}), 403, mentions="crash.errorgroups:read"
-        )
+        deployments = walk(client, f"/applications/{WEB}/deployments", 3, orderby="deployedAt")
+        newest_first = walk(client, f"/applications/{WEB}/deployments", 500, orderby="deployedAt desc")
+        crash_only = walk(client, f"/applications/{NO_RUM}/deployments", 500)
+        sessions = walk(client, f"/applications/{WEB}/sessions", 500)
+    assert 4 <= len(deployments) <= 6 and crash_only
+    for deployment in deployments:
+        conforms(deployment, DEPLOYMENT, "deployment", optional=DEPLOYMENT_OPTIONAL)
+        assert deployment["applicationIdentifier"] == WEB
+    assert newest_first == deployments[::-1]
+    assert deployments[0]["deployedAt"] <= "2026-09-22T00:00:00.000Z" < deployments[1]["deployedAt"]
+    assert deployments[-1]["deployedAt"] <= "2026-11-21T09:30:00.000Z"
+    assert len({d["version"] for d in deployments}) == len(deployments)
+    for session in sessions:
+        if session["deploymentVersion"] is not None:
+            live = [d for d in deployments if d["deployedAt"] <= session["startedAt"]][-1]
+            assert session["deploymentVersion"] == live["version"], session["identifier"]
+    assert {s["deploymentVersion"] for s in sessions} - {None} == {d["version"] for d in deployments}
+    assert any(set(DEPLOYMENT_OPTIONAL) - set(d) for d in deployments + crash_only)
 
 
 # -- metrics ------------------------------------------------------------------------------------

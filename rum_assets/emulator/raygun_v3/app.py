@@ -11,8 +11,7 @@ authenticated ones also carry the rate-limit headers.
 
 Guesses where the reference is silent, all documented here: the default order of every list is
 ``startedAt`` ascending for sessions and ``identifier`` ascending elsewhere; the orderby fields of
-applications, pages, customers and error groups are those in the ``*_ORDER`` tuples below; the error
-groups endpoint is ``GET /applications/{app}/error-groups`` guarded by ``config.error_groups_scope``.
+applications, pages, customers and error groups are those in the ``*_ORDER`` tuples below.
 """
 
 from __future__ import annotations
@@ -46,6 +45,7 @@ WEB_PAGE_ORDER = ("identifier", "uri", "lastSeenAt")
 MOBILE_PAGE_ORDER = ("identifier", "name", "lastSeenAt")
 CUSTOMER_ORDER = ("identifier", "externalIdentifier", "emailAddress", "firstName", "fullName", "isAnonymous", "firstSeenAt", "lastSeenAt")
 ERROR_GROUP_ORDER = ("identifier", "message", "status", "createdAt", "lastOccurredAt")
+DEPLOYMENT_ORDER = ("version", "emailAddress", "ownerName", "comment", "deployedAt")
 INCLUDES = ("pageViews", "errors")
 _APP = r"(?P<app>[^/]+)"
 _XHR_FILTER = re.compile(r"\s*xhr\.uri\s+eq\s+(?:'(?P<quoted>[^']*)'|\"(?P<dquoted>[^\"]*)\"|(?P<bare>\S+))\s*")
@@ -69,13 +69,14 @@ class RaygunV3App:
         }
         self.metrics = {identifier: Metrics(c.seed, identifier, Activity(source)) for identifier, source in self.sources.items()}
         self._limiter = RateLimiter(lambda: {"1s": c.per_second_limit, "1m": c.per_minute_limit, "1d": c.per_day_limit})
-        self._routes: list[tuple[str, str, Endpoint, str | None]] = [
+        self._routes: list[tuple[str, str, Endpoint, str]] = [
             ("GET", f"{PREFIX}/applications", self.applications, "applications:read"),
             ("GET", f"{PREFIX}/applications/{_APP}/sessions", self.sessions, "rum.sessions:read"),
             ("GET", f"{PREFIX}/applications/{_APP}/sessions/(?P<session>[^/]+)", self.session, "rum.sessions:read"),
             ("GET", f"{PREFIX}/applications/{_APP}/pages", self.pages, "rum.pages:read"),
             ("GET", f"{PREFIX}/applications/{_APP}/customers", self.customers, "customers:read"),
-            ("GET", f"{PREFIX}/applications/{_APP}/error-groups", self.error_groups, None),
+            ("GET", f"{PREFIX}/applications/{_APP}/error-groups", self.error_groups, "cr.errors:read"),
+            ("GET", f"{PREFIX}/applications/{_APP}/deployments", self.deployments, "deployments:read"),
             ("POST", f"{PREFIX}/metrics/{_APP}/pages/time-series", self.page_time_series, "metrics:pages"),
             ("POST", f"{PREFIX}/metrics/{_APP}/pages/histogram", self.page_histogram, "metrics:pages"),
             ("POST", f"{PREFIX}/metrics/{_APP}/errors/time-series", self.error_time_series, "metrics:errors"),
@@ -105,7 +106,7 @@ class RaygunV3App:
         response.headers.extend([("X-Raygun-RequestId", uuid.uuid4().hex), *extra])
         return response
 
-    def _guarded(self, endpoint: Endpoint, scope: str | None) -> Callable[[Request], Response]:
+    def _guarded(self, endpoint: Endpoint, scope: str) -> Callable[[Request], Response]:
         def handle(request: Request) -> Response:
             if self.config.latency_seconds > 0:
                 time.sleep(self.config.latency_seconds)
@@ -119,10 +120,9 @@ class RaygunV3App:
             )
             if not verdict.allowed:
                 return self._finish(Response.empty(429), limit_headers)
-            needed = scope or self.config.error_groups_scope
-            if needed not in self.config.tokens.get(token, frozenset()):
+            if scope not in self.config.tokens.get(token, frozenset()):
                 return self._finish(
-                    problem(403, f"The token lacks the scope {needed} that {request.method} {request.path} requires."), limit_headers
+                    problem(403, f"The token lacks the scope {scope} that {request.method} {request.path} requires."), limit_headers
                 )
             try:
                 app = None
@@ -238,7 +238,16 @@ class RaygunV3App:
         assert app is not None
         paging = parse_paging(request, ERROR_GROUP_ORDER)
         now_ms = floor_ms(self.now())
-        return _page([group.record(app, now_ms) for group in self.catalogs[app.identifier].error_groups], paging)
+        catalog = self.catalogs[app.identifier]
+        return _page([group.record(app, now_ms, catalog.releases) for group in catalog.error_groups], paging)
+
+    def deployments(self, request: Request, app: ApplicationSpec | None) -> Response:
+        assert app is not None
+        paging = parse_paging(request, DEPLOYMENT_ORDER)
+        window = self.window(app.identifier)
+        releases = self.catalogs[app.identifier].releases
+        rows = [deployment.record(app) for deployment in releases.listed(window.first_day, window.now_ms)]
+        return _page(rows, paging)
 
     def _metric_window(self, app: ApplicationSpec) -> tuple[Metrics, int, int]:
         window = self.window(app.identifier)

@@ -6,7 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-ALL_SCOPES = frozenset({"rum.sessions:read", "rum.pages:read", "customers:read", "metrics:pages", "metrics:errors", "applications:read"})
+ALL_SCOPES = frozenset(
+    {
+        "applications:read",
+        "rum.sessions:read",
+        "rum.pages:read",
+        "customers:read",
+        "cr.errors:read",
+        "deployments:read",
+        "metrics:pages",
+        "metrics:errors",
+    }
+)
 DEMO_TOKEN = "demo-raygun-pat"
 MAX_SESSIONS_PER_DAY = 10_000_000
 """Room per day in the session identifier scheme."""
@@ -74,8 +85,6 @@ class RaygunV3EmulatorConfig:
     """Whether responses carry ``X-Rate-Limit-Reset`` (ISO 8601 UTC; the reference leaves it open)."""
     omit_null_fields: bool = False
     """Leave optional session fields out instead of sending them as null (the reference marks them optional)."""
-    error_groups_scope: str = "metrics:errors"
-    """The reference names no scope for error groups; this one guards them."""
     latency_seconds: float = 0.0
     """Real (wall-clock) delay added to every response, for benchmarks."""
     clock: Callable[[], datetime] = _utc_now

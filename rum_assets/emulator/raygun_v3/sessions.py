@@ -264,7 +264,7 @@ class SessionSource:
             "browserVersion": browser_version,
             "viewportWidth": width,
             "viewportHeight": height,
-            "deploymentVersion": f"1.{day // 14 % 100}.{day % 14 // 3}" if (d[8] >> 25) % 100 >= 5 else None,
+            "deploymentVersion": self.catalog.releases.current(s.start).version if (d[8] >> 25) % 100 >= 5 else None,
             "applicationUrl": landing,
         }
         if omit_nulls:
