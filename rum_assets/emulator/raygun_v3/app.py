@@ -238,8 +238,7 @@ class RaygunV3App:
         assert app is not None
         paging = parse_paging(request, ERROR_GROUP_ORDER)
         now_ms = floor_ms(self.now())
-        catalog = self.catalogs[app.identifier]
-        return _page([group.record(app, now_ms, catalog.releases) for group in catalog.error_groups], paging)
+        return _page([group.record(app, now_ms) for group in self.catalogs[app.identifier].error_groups], paging)
 
     def deployments(self, request: Request, app: ApplicationSpec | None) -> Response:
         assert app is not None

@@ -11,7 +11,7 @@ customer has no ``emailAddress``, an unresolved error group no ``resolvedIn``), 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rum_assets.emulator.raygun.data import FIRST_NAMES, LAST_NAMES  # the same people use both APIs' demo apps
@@ -123,8 +123,9 @@ class ErrorGroup:
     """A resolved group's ``resolvedIn.discardFromPreviousVersions``."""
     discard_new: bool
     """A permanently ignored group's ``discardNewOccurrences`` (false for every other status)."""
+    releases: Releases = field(repr=False, compare=False)
 
-    def record(self, app: ApplicationSpec, now_ms: int, releases: Releases) -> dict[str, Any]:
+    def record(self, app: ApplicationSpec, now_ms: int) -> dict[str, Any]:
         """``resolvedIn`` only on resolved groups: the release after the one its last occurrence came from."""
         last_occurred = max(min(self.created_ms, now_ms), now_ms - self.recency_ms)
         record: dict[str, Any] = {
@@ -136,7 +137,7 @@ class ErrorGroup:
             "createdAt": iso_ms(min(self.created_ms, now_ms)),
         }
         if self.status == "resolved":
-            fixed = releases.deployment(releases.current(last_occurred).index + 1)
+            fixed = self.releases.deployment(self.releases.current(last_occurred).index + 1)
             record["resolvedIn"] = {"version": fixed.version, "discardFromPreviousVersions": self.discard_previous}
         record["discardNewOccurrences"] = self.discard_new
         record["applicationUrl"] = f"{APP_HOST}/crashreporting/{app.identifier}/errors/{self.identifier}"
@@ -171,6 +172,7 @@ class Catalog:
                         u32(raw, 5) % (2 * DAY_MS),
                         discard_previous=bool(u32(raw, 4) % 2),
                         discard_new=status == "permanentlyIgnored" and bool(u32(raw, 3) % 2),
+                        releases=self.releases,
                     )
                 )
 
