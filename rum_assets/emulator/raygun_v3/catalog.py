@@ -97,7 +97,8 @@ class Customer:
     first_seen_ms: int
     recency_ms: int
 
-    def record(self, app: ApplicationSpec, now_ms: int) -> dict[str, Any]:
+    def record(self, app: ApplicationSpec, now_ms: int, *, nulls: bool = False) -> dict[str, Any]:
+        """An anonymous customer has no name or email address: left out, or null with ``nulls``."""
         record: dict[str, Any] = {
             "identifier": self.identifier,
             "applicationIdentifier": app.identifier,
@@ -109,7 +110,7 @@ class Customer:
             "firstSeenAt": iso_ms(min(self.first_seen_ms, now_ms)),
             "lastSeenAt": iso_ms(max(min(self.first_seen_ms, now_ms), now_ms - self.recency_ms)),
         }
-        return {key: value for key, value in record.items() if value is not None}
+        return record if nulls else {key: value for key, value in record.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,9 @@ class ErrorGroup:
     """A permanently ignored group's ``discardNewOccurrences`` (false for every other status)."""
     releases: Releases = field(repr=False, compare=False)
 
-    def record(self, app: ApplicationSpec, now_ms: int) -> dict[str, Any]:
-        """``resolvedIn`` only on resolved groups: the release after the one its last occurrence came from."""
+    def record(self, app: ApplicationSpec, now_ms: int, *, nulls: bool = False) -> dict[str, Any]:
+        """``resolvedIn`` only on resolved groups (null on the others with ``nulls``): the release after the one its
+        last occurrence came from."""
         last_occurred = max(min(self.created_ms, now_ms), now_ms - self.recency_ms)
         record: dict[str, Any] = {
             "identifier": self.identifier,
@@ -139,6 +141,8 @@ class ErrorGroup:
         if self.status == "resolved":
             fixed = self.releases.deployment(self.releases.current(last_occurred).index + 1)
             record["resolvedIn"] = {"version": fixed.version, "discardFromPreviousVersions": self.discard_previous}
+        elif nulls:
+            record["resolvedIn"] = None
         record["discardNewOccurrences"] = self.discard_new
         record["applicationUrl"] = f"{APP_HOST}/crashreporting/{app.identifier}/errors/{self.identifier}"
         return record

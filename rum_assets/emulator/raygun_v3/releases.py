@@ -44,18 +44,24 @@ class Deployment:
     scm: tuple[str, str] | None
     """``(commit, scm type)``, or None when the deployment names no commit."""
 
-    def record(self, app: ApplicationSpec) -> dict[str, Any]:
-        """The spec's ``deployment``: the three required fields always, the optional ones when known (never null)."""
-        record: dict[str, Any] = {"identifier": self.identifier, "applicationIdentifier": app.identifier, "version": self.version}
-        if self.owner is not None:
-            record["ownerName"], record["emailAddress"] = self.owner
-        if self.comment is not None:
-            record["comment"] = self.comment
-        if self.scm is not None:
-            record["scmIdentifier"], record["scmType"] = self.scm
-        record["deployedAt"] = iso_ms(self.deployed_ms)
-        record["applicationUrl"] = f"{APP_HOST}/deployments/{app.identifier}/{self.identifier}"
-        return record
+    def record(self, app: ApplicationSpec, *, nulls: bool = False) -> dict[str, Any]:
+        """The description's ``deployment``: the three required fields always, the optional ones when known
+        (the others left out, or null with ``nulls``)."""
+        owner, email = self.owner or (None, None)
+        commit, scm_type = self.scm or (None, None)
+        record: dict[str, Any] = {
+            "identifier": self.identifier,
+            "applicationIdentifier": app.identifier,
+            "version": self.version,
+            "emailAddress": email,
+            "ownerName": owner,
+            "comment": self.comment,
+            "scmIdentifier": commit,
+            "scmType": scm_type,
+            "deployedAt": iso_ms(self.deployed_ms),
+            "applicationUrl": f"{APP_HOST}/deployments/{app.identifier}/{self.identifier}",
+        }
+        return record if nulls else {key: value for key, value in record.items() if value is not None}
 
 
 class Releases:
