@@ -322,7 +322,7 @@ def raygun_error_metrics(context: dg.AssetExecutionContext, raygun: RaygunResour
         "with every field of the description's deployment (version, owner and e-mail under the PII policy, comment, "
         "commit, source control, Raygun URL) and any field it does not give in `undescribed_fields`. The list has no "
         "date filter, so each day reads it whole, oldest first (one call per 500 deployments). A re-run replaces the "
-        "day per application; a day's deployments stay after the API stops listing them. A deployment listed without "
+        "day per application; a day not loaded again keeps its rows after the API stops listing them. A deployment listed without "
         "`deployedAt` belongs to no day: it is kept in `raygun._rejected_rows` and fails the blocking null-key check.",
     )
 )

@@ -7,8 +7,10 @@ Usable from a plain shell::
         found = DayFinder(raygun, apps[0].identifier).find(date(2026, 11, 20))
 
 Every call (retries included) is reserved in the optional shared ledger first and paced by the
-client-side limiter (10/s, 600/min); see :mod:`rum_assets.raygun.v3.transport`. Lists page with
-``count``/``offset`` at most 500 at a time and stop at a short page, within ``max_pages``.
+client-side limiter (10/s, 600/min); see :mod:`rum_assets.raygun.v3.transport`. Each call is an
+operation of Raygun's published description (:mod:`rum_assets.raygun.v3.operations`: path and scope).
+Lists page with ``count``/``offset`` at most 500 at a time, always with an ``orderby`` the description
+allows, and stop at a short page, within ``max_pages``.
 """
 
 from __future__ import annotations

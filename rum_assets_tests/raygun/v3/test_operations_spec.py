@@ -99,3 +99,12 @@ def test_paths_encode_their_values() -> None:
     assert OPERATIONS["get-session-by-identifier"].endpoint("app", "s1") == "GET /applications/app/sessions/s1"
     with pytest.raises(ValueError, match="takes 1 values, not 2"):
         LIST_PAGES.path("a", "b")
+
+
+def test_the_vendor_notes_give_each_operation_its_scope() -> None:
+    notes = (Path(rum_assets.__file__).parent.parent / "docs" / "vendors.md").read_text(encoding="utf-8")
+    rows = [line for line in notes.splitlines() if line.startswith("| ") and "` | `" in line]
+    for operation in OPERATIONS.values():
+        listed = [row for row in rows if f"`{operation.operation_id}`" in row]
+        assert listed, f"docs/vendors.md does not list {operation.operation_id}"
+        assert all(row.rstrip().endswith(f"`{operation.scope}` |") for row in listed), listed
