@@ -4,7 +4,9 @@ gives its schemas.
 Tolerant where the vendor may grow its payloads: unknown fields are kept (``extra="allow"``) so a
 new field is visible in ``model_extra`` (and :func:`undescribed`) instead of silently lost. Strict where
 the pipeline depends on the contract: identifiers and the timestamps we partition or order by are
-required, so a payload without them fails loudly with the field's name.
+required, so a payload without them fails loudly with the field's name. The exception is a deployment's
+``deployedAt``, which the description does not require: one without it is kept and set aside by the load
+(``raygun._rejected_rows``) rather than failing its whole application.
 """
 
 from __future__ import annotations
