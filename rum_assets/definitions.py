@@ -104,7 +104,7 @@ def _build_definitions() -> dg.Definitions:
     raygun_assets = [with_partitions(a, partitions) for a in raygun_daily]
     revenera_daily = [with_partitions(a, partitions) for a in REVENERA_DAILY_ASSETS]
     daily_assets = [*raygun_assets, *revenera_daily]
-    raygun_scheduled = [*raygun_names.DAILY_ASSETS, *(raygun_names.V3_DAILY_METRICS if with_v3 else ())]
+    raygun_scheduled = [*raygun_names.DAILY_ASSETS, *(raygun_names.V3_DAILY if with_v3 else ())]
     raygun_job, raygun_schedule = daily_job_and_schedule("raygun", raygun_scheduled, hour=2, minute=15)
     revenera_job, revenera_schedule = daily_job_and_schedule("revenera", revenera_names.REPORT_ASSETS, hour=2, minute=45)
     freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily_assets)

@@ -1,4 +1,5 @@
-"""Raygun v3 catalog and metrics assets: pages, customers, error groups, daily page and error metrics.
+"""Raygun v3 catalog, metrics and deployment assets: pages, customers, error groups; daily page and error
+metrics and deployments.
 
 Each asset loads every configured v3 application (see :func:`rum_assets.raygun.v3_access.v3_applications`),
 each in its own transaction. An application that fails (a token without the endpoint's scope: 403 naming
@@ -22,12 +23,15 @@ from rum_assets.raygun.v3.client import RaygunV3Client
 from rum_assets.raygun.v3_access import open_v3_client, v3_applications
 from rum_assets.raygun.v3_tables import (
     CUSTOMERS,
+    DEPLOYMENTS,
     ERROR_GROUPS,
     ERROR_METRICS,
     PAGE_METRICS,
     PAGES,
     customer_row,
     customers_watermark,
+    deployment_row,
+    deployments_of_day,
     error_group_row,
     error_metric_rows,
     page_metric_rows,
@@ -42,6 +46,7 @@ CUSTOMERS_KEY = names.CUSTOMERS
 ERROR_GROUPS_KEY = names.ERROR_GROUPS
 PAGE_METRICS_KEY = names.PAGE_METRICS
 ERROR_METRICS_KEY = names.ERROR_METRICS
+DEPLOYMENTS_KEY = names.DEPLOYMENTS
 
 ROWS_BY_APPLICATION = "raygun/rows_by_application"
 CUSTOMERS_FETCHED = "raygun/customers_fetched"
@@ -157,10 +162,11 @@ def raygun_pages(context: dg.AssetExecutionContext, raygun: RaygunResource, ware
     key=ERROR_GROUPS_KEY,
     **unpartitioned_asset_kwargs(names.VENDOR_GROUP),
     description=(
-        "The error groups of every configured Raygun v3 application: message, status, when created and when "
-        "last occurred. Replaced per application, so `raygun.session_errors.error_group_identifier` joins to "
-        "`identifier`. The reference does not document this list's path, scope or fields (see the client's "
-        "`error_groups_path`); fields it does not send are null."
+        "The error groups of every configured Raygun v3 application (`GET /applications/{app}/error-groups`, scope "
+        "`cr.errors:read`): every field of the description's error-group (message, status, when created and when last "
+        "occurred, the version it was resolved in, whether new occurrences are discarded, its Raygun URL) in a column, "
+        "and any field the description does not give in `undescribed_fields`. Replaced per application, so "
+        "`raygun.session_errors.error_group_identifier` joins to `identifier`; fields the API does not send are null."
     ),
     metadata=table_metadata(ERROR_GROUPS),
 )
@@ -172,7 +178,11 @@ def raygun_error_groups(context: dg.AssetExecutionContext, raygun: RaygunResourc
 
     figures, calls = _replace_catalog(context, raygun, warehouse, ERROR_GROUPS, fill)
     return _catalog_result(
-        warehouse, ERROR_GROUPS, figures, calls, ["application_id", "identifier", "status", "message", "last_occurred_at"]
+        warehouse,
+        ERROR_GROUPS,
+        figures,
+        calls,
+        ["application_id", "identifier", "status", "message", "last_occurred_at", "resolved_in_version"],
     )
 
 
@@ -303,5 +313,29 @@ def raygun_error_metrics(context: dg.AssetExecutionContext, raygun: RaygunResour
     return _load_day(context, raygun, warehouse, ERROR_METRICS, fill, ["application_id", "bucket_start", "error_instances"])
 
 
+@dg.asset(
+    **_daily_asset_kwargs(
+        DEPLOYMENTS_KEY,
+        DEPLOYMENTS,
+        "The deployments of the partition's UTC day for every configured Raygun v3 application "
+        "(`GET /applications/{app}/deployments`, scope `deployments:read`): those whose `deployedAt` falls in the day, "
+        "with every field of the description's deployment (version, owner and e-mail under the PII policy, comment, "
+        "commit, source control, Raygun URL) and any field it does not give in `undescribed_fields`. The list has no "
+        "date filter, so each day reads it whole, oldest first (one call per 500 deployments). A re-run replaces the "
+        "day per application; a day not loaded again keeps its rows after the API stops listing them. A deployment listed without "
+        "`deployedAt` belongs to no day: it is kept in `raygun._rejected_rows` and fails the blocking null-key check.",
+    )
+)
+@without_retry_on_contract_errors
+def raygun_deployments(context: dg.AssetExecutionContext, raygun: RaygunResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    pii = raygun.pii_policy()
+
+    def fill(client: RaygunV3Client, app: str, day: date, staged: StagedRows) -> None:
+        for page in client.iter_deployments(app, day=day):
+            staged.add_all(deployment_row(one, app, day, pii) for one in deployments_of_day(page, day))
+
+    return _load_day(context, raygun, warehouse, DEPLOYMENTS, fill, ["application_id", "version", "deployed_at", "owner_name", "comment"])
+
+
 V3_CATALOG_ASSETS = (raygun_pages, raygun_customers, raygun_error_groups)
-V3_DAILY_ASSETS = (raygun_page_metrics, raygun_error_metrics)
+V3_DAILY_ASSETS = (raygun_page_metrics, raygun_error_metrics, raygun_deployments)

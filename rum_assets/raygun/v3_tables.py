@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from rum_assets.pii import PiiPolicy
-from rum_assets.raygun.v3.models import Customer, ErrorGroup, Page, TimeSeries
+from rum_assets.raygun.v3.models import Customer, Deployment, ErrorGroup, Page, ResolvedIn, TimeSeries, V3Model, undescribed
 from rum_assets.warehouse import Column, Table
 
 SCHEMA = "raygun"
@@ -64,6 +64,12 @@ CUSTOMERS = Table(
     ),
 )
 
+_UNDESCRIBED = Column(
+    "undescribed_fields",
+    "JSON",
+    "Fields the API sent that Raygun's published description does not give, as sent (null when there are none)",
+)
+
 ERROR_GROUPS = Table(
     schema=SCHEMA,
     name="error_groups",
@@ -75,9 +81,47 @@ ERROR_GROUPS = Table(
         Column("identifier", "VARCHAR", "Raygun error group identifier (session_errors.error_group_identifier)", nullable=False),
         _APPLICATION,
         Column("message", "VARCHAR", "The group's error message"),
-        Column("status", "VARCHAR", "active, resolved, ignored, ..."),
+        Column("status", "VARCHAR", "active, resolved, ignored or permanentlyIgnored"),
         Column("created_at", "TIMESTAMPTZ", "When the group was created"),
         Column("last_occurred_at", "TIMESTAMPTZ", "When an error of the group last occurred"),
+        Column("resolved_in_version", "VARCHAR", "resolvedIn.version: the version the group was resolved in (null unless resolved)"),
+        Column(
+            "resolved_in_discard_from_previous_versions",
+            "BOOLEAN",
+            "resolvedIn.discardFromPreviousVersions: whether occurrences from versions before resolved_in_version are discarded",
+        ),
+        Column(
+            "discard_new_occurrences",
+            "BOOLEAN",
+            "True if the group is permanently ignored and set to discard any new occurrences",
+        ),
+        Column("application_url", "VARCHAR", "URL of the error group in Raygun"),
+        _UNDESCRIBED,
+    ),
+)
+
+DEPLOYMENTS = Table(
+    schema=SCHEMA,
+    name="deployments",
+    description=(
+        "Deployments of each Raygun v3 application, by the UTC day of deployed_at; join sessions.deployment_version "
+        "and error_groups.resolved_in_version to version."
+    ),
+    key_columns=("identifier", "deployed_at"),
+    scope_columns=("application_id",),
+    columns=(
+        Column("partition_date", "DATE", "UTC day of deployed_at (the Dagster partition)", nullable=False),
+        Column("identifier", "VARCHAR", "Raygun deployment identifier", nullable=False),
+        _APPLICATION,
+        Column("version", "VARCHAR", "The version deployed (sessions.deployment_version)"),
+        Column("deployed_at", "TIMESTAMPTZ", "When it was deployed", nullable=False),
+        Column("owner_name", "VARCHAR", "Who deployed it (PII: kept, hashed or dropped)"),
+        Column("email_address", "VARCHAR", "Their e-mail address (PII: kept, hashed or dropped)"),
+        Column("comment", "VARCHAR", "The deployment's comment, e.g. release notes"),
+        Column("scm_identifier", "VARCHAR", "Commit the deployment names in its source control"),
+        Column("scm_type", "VARCHAR", "gitHub, bitbucket, gitLab or azureDevOps"),
+        Column("application_url", "VARCHAR", "URL of the deployment in Raygun"),
+        _UNDESCRIBED,
     ),
 )
 
@@ -141,27 +185,50 @@ def customer_row(customer: Customer, app: str, pii: PiiPolicy) -> dict[str, Any]
     }
 
 
-def _extra(group: ErrorGroup, name: str) -> Any:
-    """An error-group field the reference does not document (kept by the model as an extra field)."""
-    return (group.model_extra or {}).get(name)
-
-
-def _instant(value: Any) -> str | None:
-    """An ISO 8601 instant as sent, or None; DuckDB parses it on load (a bad one fails the load)."""
-    return value if isinstance(value, str) and value else None
+def _undescribed(record: V3Model) -> dict[str, Any] | None:
+    return undescribed(record) or None
 
 
 def error_group_row(group: ErrorGroup, app: str) -> dict[str, Any]:
-    status = _extra(group, "status")
-    message = _extra(group, "message")
+    resolved = group.resolved_in or ResolvedIn()
     return {
         "identifier": group.identifier,
         "application_id": app,
-        "message": message if message is None else str(message),
-        "status": status if status is None else str(status),
-        "created_at": _instant(_extra(group, "createdAt")),
-        "last_occurred_at": _instant(_extra(group, "lastOccurredAt")),
+        "message": group.message,
+        "status": group.status,
+        "created_at": group.created_at,
+        "last_occurred_at": group.last_occurred_at,
+        "resolved_in_version": resolved.version,
+        "resolved_in_discard_from_previous_versions": resolved.discard_from_previous_versions,
+        "discard_new_occurrences": group.discard_new_occurrences,
+        "application_url": group.application_url,
+        "undescribed_fields": _undescribed(group),
     }
+
+
+def deployment_row(deployment: Deployment, app: str, day: date, pii: PiiPolicy) -> dict[str, Any]:
+    """A row of ``day``; a deployment without ``deployedAt`` gets no time, so the load sets it aside."""
+    return {
+        "partition_date": day,
+        "identifier": deployment.identifier,
+        "application_id": app,
+        "version": deployment.version,
+        "deployed_at": deployment.deployed_at,
+        "owner_name": pii.apply(deployment.owner_name),
+        "email_address": pii.apply(deployment.email_address),
+        "comment": deployment.comment,
+        "scm_identifier": deployment.scm_identifier,
+        "scm_type": deployment.scm_type,
+        "application_url": deployment.application_url,
+        "undescribed_fields": _undescribed(deployment),
+    }
+
+
+def deployments_of_day(deployments: Iterable[Deployment], day: date) -> Iterator[Deployment]:
+    """The deployments deployed on UTC ``day``, and those without ``deployedAt``, which belong to no day."""
+    for deployment in deployments:
+        if deployment.deployed_at is None or _in_day(deployment.deployed_at, day):
+            yield deployment
 
 
 def _in_day(moment: datetime, day: date) -> bool:

@@ -1,101 +1,34 @@
 """The Raygun v3 emulator over real HTTP: auth, rate limits, problem details, applications, sessions, detail.
 
-The helpers at the top are shared with the other ``test_raygun_v3_emulator_*`` files.
+What the description makes strict (400s, scopes, no order without ``orderby``) is in
+``test_raygun_v3_emulator_strictness``; the opt-in variants in ``test_raygun_v3_emulator_variants``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-import httpx
 import pytest
 
-from rum_assets.emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
+from rum_assets.emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3EmulatorConfig
+from rum_assets_tests.emulator.raygun_v3_support import (
+    BOOL,
+    LIMITS_OFF,
+    MOBILE,
+    NO_RUM,
+    NOW,
+    SESSION,
+    STR,
+    WEB,
+    assert_problem,
+    conforms,
+    ids,
+    retained_ids,
+    served,
+    small,
+    walk,
+)
 from rum_assets_tests.fakes import FakeClock
-
-NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
-WEB, MOBILE, NO_RUM = "wb7k2q", "mb4x9r", "in3p8t"
-AUTH = {"Authorization": f"Bearer {DEMO_TOKEN}"}
-TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
-PROBLEM_KEYS = {"type", "title", "detail", "status", "traceId"}
-STR, INT, BOOL, NULL = str, int, bool, type(None)
-SESSION = {
-    "identifier": STR, "applicationIdentifier": STR, "customerIdentifier": STR, "isActive": BOOL, "startedAt": STR,
-    "updatedAt": STR, "endedAt": (STR, NULL), "ipAddress": STR, "countryCode": (STR, NULL), "platformName": STR,
-    "operatingSystemName": STR, "operatingSystemVersion": (STR, NULL), "browserName": STR, "browserVersion": (STR, NULL),
-    "viewportWidth": INT, "viewportHeight": INT, "deploymentVersion": (STR, NULL), "applicationUrl": STR,
-}  # fmt: skip
-
-
-@contextmanager
-def served(config: RaygunV3EmulatorConfig | None = None) -> Iterator[tuple[RaygunV3App, httpx.Client]]:
-    """The v3 app on a loopback server, and a client whose base URL is ``<server>/v3`` (as a real client's is)."""
-    app = RaygunV3App(config)
-    with EmulatorServer([app]) as server, httpx.Client(base_url=f"{server.base_url}/v3", headers=AUTH, timeout=30) as client:
-        yield app, client
-
-
-def conforms(record: dict[str, Any], model: dict[str, Any], where: str) -> None:
-    assert set(record) == set(model), f"{where}: keys differ: {set(record) ^ set(model)}"
-    for name, allowed in model.items():
-        value = record[name]
-        assert isinstance(value, allowed) and not (isinstance(value, bool) and allowed is not BOOL), f"{where}.{name}={value!r}"
-        if name.endswith("At") and value is not None:
-            assert TIMESTAMP.fullmatch(value), f"{where}.{name}={value!r}"
-
-
-def assert_problem(response: httpx.Response, status: int, *, field: str | None = None, mentions: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.headers.get("x-raygun-requestid")
-    body = response.json()
-    assert set(body) >= PROBLEM_KEYS, body
-    assert body["status"] == status
-    if field is not None:
-        assert field in body["errors"] and all(isinstance(m, str) for m in body["errors"][field]), body
-    if mentions is not None:
-        assert mentions in body["detail"], body
-    return body
-
-
-def walk(client: httpx.Client, path: str, count: int, **params: Any) -> list[dict[str, Any]]:
-    """Every row of a list endpoint by offset paging, stopping at a short page (bounded)."""
-    rows: list[dict[str, Any]] = []
-    for _ in range(10_000):
-        response = client.get(path, params={**params, "count": count, "offset": len(rows)})
-        assert response.status_code == 200, response.text
-        page = response.json()
-        assert isinstance(page, list) and len(page) <= count
-        rows.extend(page)
-        if len(page) < count:
-            return rows
-    raise AssertionError(f"{path} did not end")
-
-
-LIMITS_OFF: dict[str, Any] = {"per_second_limit": 0, "per_minute_limit": 0, "per_day_limit": 0}
-"""The clock is frozen in most tests, so the per-second window would refuse their eleventh call."""
-
-
-def small(clock: FakeClock | None = None, **overrides: Any) -> RaygunV3EmulatorConfig:
-    """A config small enough to list every session: 7 a day over 3 retained days plus today."""
-    settings: dict[str, Any] = {
-        "sessions_per_day": 7,
-        "retention_days": 3,
-        "clock": clock or FakeClock(NOW),
-        "heavy_session_rate": 0.0,
-        **LIMITS_OFF,
-    }
-    return RaygunV3EmulatorConfig(**{**settings, **overrides})
-
-
-def retained_ids(app: RaygunV3App, identifier: str, now: datetime, retention: int) -> list[str]:
-    return [sid for back in range(retention, -1, -1) for sid in app.sessions_on(identifier, now.date() - timedelta(days=back))]
-
 
 # -- auth and problem details -------------------------------------------------------------------
 
@@ -122,7 +55,7 @@ def test_applications_lists_every_documented_field_deterministically() -> None:
     assert [a["hasSentRumData"] for a in sorted(apps, key=lambda a: a["identifier"])] == [False, True, True]
     assert {a["rumDataType"] for a in apps} == {"web", "mobile"}
     with served() as (_, client):
-        assert client.get("/applications").json() == apps
+        assert sorted(client.get("/applications").json(), key=lambda a: a["identifier"]) == sorted(apps, key=lambda a: a["identifier"])
         assert [a["name"] for a in client.get("/applications", params={"orderby": "name desc"}).json()] == [
             "Web shop",
             "Mobile app",
@@ -154,27 +87,6 @@ def test_expired_token_is_401_once_the_clock_passes_its_expiry() -> None:
         assert_problem(client.get("/applications"), 401, mentions="expired")
 
 
-@pytest.mark.parametrize(
-    ("path", "scope"),
-    [
-        ("/applications", "applications:read"),
-        (f"/applications/{WEB}/sessions", "rum.sessions:read"),
-        (f"/applications/{WEB}/sessions/000000000000", "rum.sessions:read"),
-        (f"/applications/{WEB}/pages", "rum.pages:read"),
-        (f"/applications/{WEB}/customers", "customers:read"),
-        (f"/applications/{WEB}/error-groups", "metrics:errors"),
-    ],
-)
-def test_token_without_the_scope_is_403_naming_it(path: str, scope: str) -> None:
-    config = RaygunV3EmulatorConfig(tokens={"narrow": ALL_SCOPES - {scope}, DEMO_TOKEN: ALL_SCOPES})
-    with served(config) as (app, client):
-        response = client.get(path, headers={"Authorization": "Bearer narrow"})
-        assert_problem(response, 403, mentions=scope)
-        assert response.headers["x-rate-limit-limit"] == "1m"
-        assert app.calls_by_token == {"narrow": 1}
-        assert client.get(path).status_code in (200, 404)
-
-
 def test_unknown_application_session_or_route_is_404_problem() -> None:
     with served(small()) as (app, client):
         assert_problem(client.get("/applications/nope/sessions"), 404, mentions="nope")
@@ -185,35 +97,6 @@ def test_unknown_application_session_or_route_is_404_problem() -> None:
         assert client.get(f"/applications/{MOBILE}/sessions/{mobile_session}").status_code == 200
         assert_problem(client.get(f"/applications/{WEB}/nothing-here"), 404)
         assert_problem(client.post("/applications"), 405)
-
-
-@pytest.mark.parametrize(
-    ("params", "field"),
-    [
-        ({"count": "0"}, "count"),
-        ({"count": "501"}, "count"),
-        ({"count": "ten"}, "count"),
-        ({"offset": "-1"}, "offset"),
-        ({"orderby": "nonsense"}, "orderby"),
-        ({"orderby": "startedAt sideways"}, "orderby"),
-        ({"orderby": "startedAt, startedAt desc"}, "orderby"),
-        ({"orderby": "ipAddress"}, "orderby"),
-        ({"filter": "xhr.uri eq https://x.example/a", "orderby": "startedAt"}, "filter"),
-        ({"filter": "countryCode eq NZ"}, "filter"),
-    ],
-)
-def test_bad_list_parameters_are_422_with_field_errors(params: dict[str, str], field: str) -> None:
-    with served(small()) as (_, client):
-        assert_problem(client.get(f"/applications/{WEB}/sessions", params=params), 422, field=field)
-
-
-def test_bad_include_is_422() -> None:
-    with served(small()) as (app, client):
-        sid = app.sessions_on(WEB, NOW.date())[0]
-        assert_problem(client.get(f"/applications/{WEB}/sessions/{sid}", params={"include": "pageViews,crashes"}), 422, field="include")
-
-
-# -- rate limits --------------------------------------------------------------------------------
 
 
 def test_per_second_limit_refuses_the_eleventh_call_with_an_empty_429_until_the_next_second() -> None:
@@ -313,14 +196,6 @@ def test_sessions_have_exactly_the_documented_fields() -> None:
         assert client.get(f"/applications/{NO_RUM}/sessions").json() == []
 
 
-def test_optional_fields_can_be_omitted_instead_of_null() -> None:
-    with served(RaygunV3EmulatorConfig(clock=FakeClock(NOW), omit_null_fields=True, **LIMITS_OFF)) as (_, client):
-        page = client.get(f"/applications/{WEB}/sessions", params={"count": 500, "orderby": "startedAt desc"}).json()
-    assert all(None not in s.values() for s in page)
-    assert any("endedAt" not in s and s["isActive"] for s in page)
-    assert all(set(s) <= set(SESSION) for s in page) and any(len(s) < len(SESSION) for s in page)
-
-
 @pytest.mark.parametrize("count", [1, 4, 7, 500])
 def test_offset_paging_ascending_and_descending_is_exact(count: int) -> None:
     with served(small()) as (app, client):
@@ -328,9 +203,8 @@ def test_offset_paging_ascending_and_descending_is_exact(count: int) -> None:
         assert len(expected) == 3 * 7 + app.session_count(WEB, NOW.date())
         ascending = walk(client, f"/applications/{WEB}/sessions", count, orderby="startedAt")
         descending = walk(client, f"/applications/{WEB}/sessions", count, orderby="startedAt desc")
-        default = walk(client, f"/applications/{WEB}/sessions", count)
-    assert [s["identifier"] for s in ascending] == expected == [s["identifier"] for s in default]
-    assert [s["identifier"] for s in descending] == expected[::-1]
+    assert ids(ascending) == expected
+    assert ids(descending) == expected[::-1]
     keys = [(s["startedAt"], s["identifier"]) for s in ascending]
     assert keys == sorted(keys)
 
@@ -339,11 +213,12 @@ def test_pages_past_the_end_are_empty_and_offsets_land_exactly() -> None:
     with served(small()) as (app, client):
         expected = retained_ids(app, WEB, NOW, 3)
         for offset in (0, 5, 20, len(expected) - 1):
-            page = client.get(f"/applications/{WEB}/sessions", params={"offset": offset, "count": 3}).json()
+            page = client.get(f"/applications/{WEB}/sessions", params={"offset": offset, "count": 3, "orderby": "startedAt"}).json()
             assert [s["identifier"] for s in page] == expected[offset : offset + 3]
             back = client.get(f"/applications/{WEB}/sessions", params={"offset": offset, "count": 3, "orderby": "startedAt desc"}).json()
             assert [s["identifier"] for s in back] == expected[::-1][offset : offset + 3]
         assert client.get(f"/applications/{WEB}/sessions", params={"offset": len(expected)}).json() == []
+        assert client.get(f"/applications/{WEB}/sessions", params={"offset": len(expected), "orderby": "startedAt"}).json() == []
 
 
 def test_startedat_ties_are_broken_by_identifier_in_the_order_direction() -> None:
@@ -351,7 +226,7 @@ def test_startedat_ties_are_broken_by_identifier_in_the_order_direction() -> Non
     day = NOW.date() - timedelta(days=1)
     config = small(sessions_per_day=lambda app, d: 10_000_000 if d == day else 0)
     with served(config) as (_, client):
-        page = client.get(f"/applications/{WEB}/sessions", params={"count": 500}).json()
+        page = client.get(f"/applications/{WEB}/sessions", params={"count": 500, "orderby": "startedAt"}).json()
         back = client.get(
             f"/applications/{WEB}/sessions", params={"count": 500, "offset": 10_000_000 - 500, "orderby": "startedAt desc"}
         ).json()
@@ -374,7 +249,7 @@ def test_days_of_any_size_page_completely(per_day: int) -> None:
 @pytest.mark.parametrize("field", ["countryCode", "browserVersion desc", "endedAt", "viewportWidth desc", "customerIdentifier"])
 def test_other_orderby_fields_sort_with_nulls_last_ascending(field: str) -> None:
     with served(small(sessions_per_day=40)) as (app, client):
-        rows = walk(client, f"/applications/{WEB}/sessions", 50, orderby=f"{field}, startedAt desc")
+        rows = walk(client, f"/applications/{WEB}/sessions", 50, orderby=[field, "startedAt desc"])  # a repeated parameter: explode
         assert sorted(s["identifier"] for s in rows) == sorted(retained_ids(app, WEB, NOW, 3))
     name, _, direction = field.partition(" ")
     descending = direction == "desc"
@@ -386,26 +261,39 @@ def test_other_orderby_fields_sort_with_nulls_last_ascending(field: str) -> None
         assert nulls == (list(range(len(nulls))) if descending else list(range(len(values) - len(nulls), len(values))))
 
 
-def test_xhr_filter_selects_a_subset_in_startedat_order() -> None:
-    with served(small(sessions_per_day=40)) as (_app, client):
-        everything = [s["identifier"] for s in walk(client, f"/applications/{WEB}/sessions", 500)]
-        cart = walk(client, f"/applications/{WEB}/sessions", 7, filter="xhr.uri eq 'https://shop.example.com/api/cart'")
-        search = walk(client, f"/applications/{WEB}/sessions", 500, filter="xhr.uri eq https://shop.example.com/api/search")
+def test_xhr_filter_selects_the_sessions_that_called_the_uri() -> None:
+    with served(small(sessions_per_day=40)) as (app, client):
+        everything = ids(walk(client, f"/applications/{WEB}/sessions", 500, orderby="startedAt"))
+        cart = client.get(
+            f"/applications/{WEB}/sessions", params={"count": 500, "filter": "xhr.uri eq 'https://shop.example.com/api/cart'"}
+        )
+        search = client.get(
+            f"/applications/{WEB}/sessions", params={"count": 500, "filter": "xhr.uri eq https://shop.example.com/api/search"}
+        )
         assert client.get(f"/applications/{WEB}/sessions", params={"filter": "xhr.uri eq https://elsewhere.example/x"}).json() == []
-    cart_ids = [s["identifier"] for s in cart]
-    assert 0 < len(cart_ids) < len(everything)
-    assert cart_ids == [sid for sid in everything if sid in set(cart_ids)]
-    assert set(cart_ids) != {s["identifier"] for s in search}
+    source = app.sources[WEB]
+    calls = {sid: source.xhr_uris(source.draws(*_day_and_index(sid))) for sid in everything}
+    assert set(ids(cart.json())) == {sid for sid, uris in calls.items() if "https://shop.example.com/api/cart" in uris}
+    assert set(ids(search.json())) == {sid for sid, uris in calls.items() if "https://shop.example.com/api/search" in uris}
+    assert 0 < len(cart.json()) < len(everything) and set(ids(cart.json())) != set(ids(search.json()))
+
+
+def _day_and_index(session_identifier: str) -> tuple[int, int]:
+    from rum_assets.emulator.raygun_v3.sessions import decode_identifier
+
+    decoded = decode_identifier(session_identifier)
+    assert decoded is not None
+    return decoded[1], decoded[2]
 
 
 def test_sessions_arrive_at_the_tail_as_the_clock_moves_and_expire_at_the_head() -> None:
     clock = FakeClock(datetime(2026, 11, 21, 0, 0, 1, tzinfo=UTC))
     config = small(clock, sessions_per_day=24)
     with served(config) as (app, client):
-        before = [s["identifier"] for s in walk(client, f"/applications/{WEB}/sessions", 500)]
+        before = ids(walk(client, f"/applications/{WEB}/sessions", 500, orderby="startedAt"))
         assert len(before) == 3 * 24 + app.session_count(WEB, clock.now.date())
         clock.advance(6 * 3600)
-        later = [s["identifier"] for s in walk(client, f"/applications/{WEB}/sessions", 500)]
+        later = ids(walk(client, f"/applications/{WEB}/sessions", 500, orderby="startedAt"))
         assert later[: len(before)] == before
         assert len(later) - len(before) >= 5
         assert app.session_count(WEB, clock.now.date()) == len(later) - 3 * 24
@@ -413,7 +301,7 @@ def test_sessions_arrive_at_the_tail_as_the_clock_moves_and_expire_at_the_head()
         expiring = app.sessions_on(WEB, oldest_day)
         assert later[: len(expiring)] == expiring and len(expiring) == 24
         clock.now = datetime(2026, 11, 22, 0, 0, 1, tzinfo=UTC)
-        next_day = [s["identifier"] for s in walk(client, f"/applications/{WEB}/sessions", 500)]
+        next_day = ids(walk(client, f"/applications/{WEB}/sessions", 500, orderby="startedAt"))
         assert app.session_count(WEB, oldest_day) == 0
         assert not set(next_day) & set(app.sessions_on(WEB, oldest_day))
         assert next_day[0] == app.sessions_on(WEB, date(2026, 11, 19))[0]
@@ -423,11 +311,11 @@ def test_sessions_arrive_at_the_tail_as_the_clock_moves_and_expire_at_the_head()
 
 def test_same_config_gives_the_same_sessions_and_different_seeds_differ() -> None:
     with served(small()) as (_, client):
-        first = walk(client, f"/applications/{WEB}/sessions", 500)
+        first = walk(client, f"/applications/{WEB}/sessions", 500, orderby="startedAt")
     with served(small()) as (_, client):
-        assert walk(client, f"/applications/{WEB}/sessions", 500) == first
+        assert walk(client, f"/applications/{WEB}/sessions", 500, orderby="startedAt") == first
     with served(small(seed="other")) as (_, client):
-        other = walk(client, f"/applications/{WEB}/sessions", 500)
+        other = walk(client, f"/applications/{WEB}/sessions", 500, orderby="startedAt")
     assert len(other) - len(first) in (-1, 0, 1)  # today's last slot may or may not have started yet
     assert [s["startedAt"] for s in other[:21]] != [s["startedAt"] for s in first[:21]]
 
@@ -446,15 +334,16 @@ def test_detail_without_include_is_the_summary_and_include_adds_views_and_errors
             only_views = client.get(f"/applications/{WEB}/sessions/{summary['identifier']}", params={"include": "pageViews"}).json()
             assert "errors" not in only_views and only_views["pageViews"] == full["pageViews"]
             assert full["pageViews"], summary
-            assert full["pageViews"][0]["applicationUrl"] == summary["applicationUrl"]
+            assert summary["applicationUrl"] == f"https://app.raygun.com/rum/{WEB}/sessions/{summary['identifier']}"
+            assert all(v["applicationUrl"].startswith(summary["applicationUrl"] + "/page-views/") for v in full["pageViews"])
             for view in full["pageViews"]:
                 conforms(view, {"pageIdentifier": STR, "viewedAt": STR, "applicationUrl": STR}, "pageView")
                 assert summary["startedAt"] <= view["viewedAt"] <= summary["updatedAt"]
             for error in full["errors"]:
                 conforms(error, {"errorGroupIdentifier": STR, "occurredAt": STR, "applicationUrl": STR}, "error")
                 assert summary["startedAt"] <= error["occurredAt"] <= summary["updatedAt"]
-            pages = {p["identifier"]: p["uri"] for p in client.get(f"/applications/{WEB}/pages", params={"count": 500}).json()}
-            assert all(pages[v["pageIdentifier"]] == v["applicationUrl"] for v in full["pageViews"])
+            pages = {p["identifier"] for p in client.get(f"/applications/{WEB}/pages", params={"count": 500}).json()}
+            assert {v["pageIdentifier"] for v in full["pageViews"]} <= pages
         assert any(
             client.get(f"/applications/{WEB}/sessions/{s['identifier']}", params={"include": "errors"}).json()["errors"]
             for s in listed[:60]

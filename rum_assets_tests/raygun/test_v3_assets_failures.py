@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from rum_assets.emulator.raygun_v3 import ALL_SCOPES
+from rum_assets.raygun.assets import raygun_sessions
 from rum_assets.raygun.v3_assets import (
     CUSTOMERS_KEY,
     ERROR_GROUPS_KEY,
@@ -16,6 +17,7 @@ from rum_assets.raygun.v3_assets import (
     PAGES_KEY,
     ROWS_BY_APPLICATION,
     raygun_customers,
+    raygun_deployments,
     raygun_error_groups,
     raygun_error_metrics,
     raygun_page_metrics,
@@ -39,6 +41,7 @@ CATALOG = [raygun_pages, raygun_customers, raygun_error_groups]
 DAILY = [raygun_page_metrics, raygun_error_metrics]
 NO_CUSTOMERS = "token-without-customers"
 NO_PAGE_METRICS = "token-without-page-metrics"
+NO_ERRORS = "token-without-cr-errors"
 
 
 def _retries(result: dg.ExecuteInProcessResult) -> int:
@@ -53,7 +56,8 @@ def test_missing_customers_scope_fails_customers_only_and_keeps_its_rows(start_v
     result = materialize(CATALOG, resources(server, tmp_path, pat=NO_CUSTOMERS))
     assert not result.success
     message = failure_message(result, CUSTOMERS_KEY)
-    assert "'customers:read'" in message and "2 of 2 applications failed" in message
+    assert "the token lacks customers:read: add it in Raygun's personal access token settings" in message
+    assert "2 of 2 applications failed" in message
     for app_id in RUM_APPS:
         assert f"application {app_id}: Raygun v3 GET /applications/{app_id}/customers" in message
     assert NO_CUSTOMERS not in message
@@ -62,12 +66,32 @@ def test_missing_customers_scope_fails_customers_only_and_keeps_its_rows(start_v
     assert query(tmp_path, "SELECT * FROM raygun.customers ORDER BY ALL") == customers_before
 
 
+def test_a_token_without_cr_errors_read_fails_error_groups_only(start_v3, tmp_path: Path) -> None:  # noqa: F811
+    server, _ = start_v3(customers_per_application=30, tokens={NO_ERRORS: ALL_SCOPES - {"cr.errors:read"}})
+    config = resources(server, tmp_path, pat=NO_ERRORS)
+    catalog = materialize(CATALOG, config)
+    daily = materialize([raygun_sessions, *DAILY, raygun_deployments], config, DAY)
+    assert not catalog.success and daily.success
+    message = failure_message(catalog, ERROR_GROUPS_KEY)
+    for app_id in RUM_APPS:
+        assert (
+            f"application {app_id}: Raygun v3 GET /applications/{app_id}/error-groups (HTTP 403): the token lacks cr.errors:read: "
+            "add it in Raygun's personal access token settings"
+        ) in message
+    assert NO_ERRORS not in message and _retries(catalog) == 0
+    for landed in (PAGES_KEY, CUSTOMERS_KEY):
+        assert set(metadata(catalog, landed)[ROWS_BY_APPLICATION]) == set(RUM_APPS)
+    counts = dict(query(tmp_path, "SELECT application_id, count(*) FROM raygun.sessions WHERE partition_date = ? GROUP BY ALL", [DAY]))
+    assert set(counts) == set(RUM_APPS) and all(counts.values())
+    assert query(tmp_path, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'error_groups'")[0][0] == 0
+
+
 def test_missing_page_metrics_scope_fails_page_metrics_without_retry(start_v3, tmp_path: Path) -> None:  # noqa: F811
     server, _ = start_v3(tokens={NO_PAGE_METRICS: ALL_SCOPES - {"metrics:pages"}})
     result = materialize(DAILY, resources(server, tmp_path, pat=NO_PAGE_METRICS), DAY)
     assert not result.success
     message = failure_message(result, PAGE_METRICS_KEY)
-    assert "'metrics:pages'" in message and f"for {DAY}" in message
+    assert "the token lacks metrics:pages" in message and f"for {DAY}" in message
     assert f"application {WEB_APP}: Raygun v3 POST /metrics/{WEB_APP}/pages/time-series for day {DAY}" in message
     assert _retries(result) == 0  # a missing scope is not fixed by retrying the step
     assert metadata(result, ERROR_METRICS_KEY)["dagster/row_count"] == len(RUM_APPS)

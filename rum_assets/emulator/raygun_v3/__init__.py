@@ -1,8 +1,9 @@
 """The Raygun API v3 emulator (applications, RUM sessions, pages, customers, error groups, metrics).
 
 Mounted under ``/v3``: give a client the base URL ``<emulator>/v3`` where the real one is
-``https://api.raygun.com/v3``. ``app`` documents the order of checks and every guess where the vendor
-reference is silent.
+``https://api.raygun.com/v3``. Raygun's published OpenAPI description (``openapi/``) is the contract:
+the emulator takes its operations and scopes from it and validates every request against it; ``app``
+documents the order of checks, ``config`` the opt-in variants, ``contract`` checks answers against it.
 """
 
 from rum_assets.emulator.raygun_v3.app import RaygunV3App

@@ -1,56 +1,66 @@
-"""The Raygun API v3 as the reference describes it, mounted under ``/v3``.
+"""The Raygun API v3 as Raygun's published description gives it, mounted under ``/v3``.
 
 A client's base URL is ``<emulator>/v3`` (the real one is ``https://api.raygun.com/v3``); the paths do not
 collide with the Revenera emulator's ``/v3/...`` routes, which never start with ``/v3/applications`` or
 ``/v3/metrics``.
 
-Order of checks: bearer token (401), rate limits (429, no body; the call is not counted), the endpoint's
-scope (403 naming it), the application (404), the query or body (422). Every authenticated call that
-passes the rate limits counts, whatever its status. Every response carries ``X-Raygun-RequestId``;
-authenticated ones also carry the rate-limit headers.
+The description (``openapi/raygun-v3-openapi.yml``) drives the emulator: each served operation's method,
+path and scope come from it at start-up, and openapi-core checks every request against it.
 
-Guesses where the reference is silent, all documented here: the default order of every list is
-``startedAt`` ascending for sessions and ``identifier`` ascending elsewhere; the orderby fields of
-applications, pages, customers and error groups are those in the ``*_ORDER`` tuples below; the error
-groups endpoint is ``GET /applications/{app}/error-groups`` guarded by ``config.error_groups_scope``.
+Order of checks: bearer token (401), rate limits (429, no body; the call is not counted), the
+operation's scope (403, not naming the scope, as the real API does not), the request against the
+description (400 with an ``errors`` map), the application or session (404), what the description cannot
+say (422 on the metrics endpoints, which list it; 400 elsewhere). Every authenticated call that passes
+the rate limits counts, whatever its status. Every response carries ``X-Raygun-RequestId``;
+authenticated ones also carry the rate-limit headers. The description promises no order without
+``orderby``, and the emulator gives none (``listing``). ``config`` lists the opt-in variants.
 """
 
 from __future__ import annotations
 
+import itertools
+import random
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from rum_assets.emulator.raygun_v3 import recording, validation
 from rum_assets.emulator.raygun_v3.activity import Activity
 from rum_assets.emulator.raygun_v3.catalog import Catalog
 from rum_assets.emulator.raygun_v3.config import ApplicationSpec, RaygunV3EmulatorConfig
 from rum_assets.emulator.raygun_v3.limits import RateLimiter, bearer_token, known_token
-from rum_assets.emulator.raygun_v3.listing import Paging, ordered, parse_paging
-from rum_assets.emulator.raygun_v3.metrics import AGGREGATIONS, PAGE_METRICS, TIMING, Metrics, parse_query
+from rum_assets.emulator.raygun_v3.listing import Paging, ordered, permutation
+from rum_assets.emulator.raygun_v3.metrics import Metrics, parse_query
 from rum_assets.emulator.raygun_v3.problems import Invalid, NotFound, problem
 from rum_assets.emulator.raygun_v3.sessions import SessionSource, decode_identifier
+from rum_assets.emulator.raygun_v3.spec import SERVER_PREFIX, Operation, operations
 from rum_assets.emulator.raygun_v3.timeutil import day_number, day_start_ms, floor_ms
 from rum_assets.emulator.raygun_v3.window import SessionWindow
 from rum_assets.emulator.server import Request, Response, Route
 
-PREFIX = "/v3"
-SESSION_ORDER = (
-    "customerIdentifier", "startedAt", "updatedAt", "endedAt", "countryCode", "platformName", "operatingSystemName",
-    "operatingSystemVersion", "browserName", "browserVersion", "viewportWidth", "viewportHeight", "deploymentVersion",
-)  # fmt: skip
-APPLICATION_ORDER = ("identifier", "name", "planIdentifier")
-WEB_PAGE_ORDER = ("identifier", "uri", "lastSeenAt")
-MOBILE_PAGE_ORDER = ("identifier", "name", "lastSeenAt")
-CUSTOMER_ORDER = ("identifier", "externalIdentifier", "emailAddress", "firstName", "fullName", "isAnonymous", "firstSeenAt", "lastSeenAt")
-ERROR_GROUP_ORDER = ("identifier", "message", "status", "createdAt", "lastOccurredAt")
-INCLUDES = ("pageViews", "errors")
-_APP = r"(?P<app>[^/]+)"
-_XHR_FILTER = re.compile(r"\s*xhr\.uri\s+eq\s+(?:'(?P<quoted>[^']*)'|\"(?P<dquoted>[^\"]*)\"|(?P<bare>\S+))\s*")
+PREFIX = SERVER_PREFIX
+APPLICATION_KEYS = {"apikey": "apiKey"}
+"""Orderby names of the description that are not the record's key."""
+XHR_FILTER = "xhr.uri eq "
 
-Endpoint = Callable[[Request, ApplicationSpec | None], Response]
+
+@dataclass(frozen=True)
+class Call:
+    """One request the description let through."""
+
+    request: Request
+    query: dict[str, Any]
+    path: dict[str, str]
+    body: Any
+    shuffle: random.Random | None
+    """The order of this request where none is promised; None under ``stable_default_order``."""
+
+
+Endpoint = Callable[[Call, ApplicationSpec | None], Response]
 
 
 class RaygunV3App:
@@ -69,16 +79,22 @@ class RaygunV3App:
         }
         self.metrics = {identifier: Metrics(c.seed, identifier, Activity(source)) for identifier, source in self.sources.items()}
         self._limiter = RateLimiter(lambda: {"1s": c.per_second_limit, "1m": c.per_minute_limit, "1d": c.per_day_limit})
-        self._routes: list[tuple[str, str, Endpoint, str | None]] = [
-            ("GET", f"{PREFIX}/applications", self.applications, "applications:read"),
-            ("GET", f"{PREFIX}/applications/{_APP}/sessions", self.sessions, "rum.sessions:read"),
-            ("GET", f"{PREFIX}/applications/{_APP}/sessions/(?P<session>[^/]+)", self.session, "rum.sessions:read"),
-            ("GET", f"{PREFIX}/applications/{_APP}/pages", self.pages, "rum.pages:read"),
-            ("GET", f"{PREFIX}/applications/{_APP}/customers", self.customers, "customers:read"),
-            ("GET", f"{PREFIX}/applications/{_APP}/error-groups", self.error_groups, None),
-            ("POST", f"{PREFIX}/metrics/{_APP}/pages/time-series", self.page_time_series, "metrics:pages"),
-            ("POST", f"{PREFIX}/metrics/{_APP}/pages/histogram", self.page_histogram, "metrics:pages"),
-            ("POST", f"{PREFIX}/metrics/{_APP}/errors/time-series", self.error_time_series, "metrics:errors"),
+        self._requests = itertools.count()
+        endpoints: dict[str, Endpoint] = {
+            "list-applications": self.applications,
+            "list-sessions": self.sessions,
+            "get-session-by-identifier": self.session,
+            "list-pages": self.pages,
+            "list-customers": self.customers,
+            "list-error-groups": self.error_groups,
+            "list-deployments": self.deployments,
+            "metrics-pages-time-series": self.page_time_series,
+            "metrics-pages-histogram": self.page_histogram,
+            "metrics-errors-time-series": self.error_time_series,
+        }
+        described = operations()
+        self.served: list[tuple[Operation, Endpoint]] = [
+            (described[operation_id], endpoint) for operation_id, endpoint in endpoints.items()
         ]
 
     def _per_day(self, identifier: str) -> Callable[[date], int]:
@@ -90,52 +106,83 @@ class RaygunV3App:
     # -- mounting ----------------------------------------------------------------------------
 
     def routes(self) -> Iterable[Route]:
-        for method, pattern, endpoint, scope in self._routes:
-            yield Route(method, pattern, self._guarded(endpoint, scope))
+        for operation, endpoint in self.served:
+            yield Route(operation.method, operation.pattern, self._published(lambda r, o=operation, e=endpoint: self._answer(r, o, e)))
         for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
-            yield Route(method, rf"{PREFIX}/(?:applications|metrics)(?:/.*)?", self._unknown)
+            yield Route(method, rf"{PREFIX}/(?:applications|metrics)(?:/.*)?", self._published(self._unknown))
+
+    def _problem(self, status: int, detail: str, errors: dict[str, list[str]] | None = None) -> Response:
+        return problem(status, detail, errors, media_type=self.config.problem_media_type)
 
     def _unknown(self, request: Request) -> Response:
-        for method, pattern, _, _ in self._routes:
-            if re.fullmatch(pattern, request.path) and method != request.method:
-                return self._finish(problem(405, f"{request.method} is not allowed on {request.path}; use {method}."), [])
-        return self._finish(problem(404, f"No Raygun v3 endpoint at {request.path}."), [])
+        for operation, _ in self.served:
+            if re.fullmatch(operation.pattern, request.path) and operation.method != request.method:
+                return self._problem(405, f"{request.method} is not allowed on {request.path}; use {operation.method}.")
+        return self._problem(404, f"No Raygun v3 endpoint at {request.path}.")
 
-    def _finish(self, response: Response, extra: list[tuple[str, str]]) -> Response:
-        response.headers.extend([("X-Raygun-RequestId", uuid.uuid4().hex), *extra])
-        return response
+    def _published(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        """``handler`` with the request id header, and its exchange published to listeners (``recording``)."""
 
-    def _guarded(self, endpoint: Endpoint, scope: str | None) -> Callable[[Request], Response]:
         def handle(request: Request) -> Response:
-            if self.config.latency_seconds > 0:
-                time.sleep(self.config.latency_seconds)
-            now = self.now()
-            token = known_token(self.config, bearer_token(request.header("authorization")), now)
-            if token is None:
-                return self._finish(problem(401, "The Authorization header is missing, or its bearer token is unknown or expired."), [])
-            verdict = self._limiter.spend(token, now)
-            limit_headers = verdict.headers(
-                now, with_reset=self.config.rate_limit_reset_header, with_retry_after=self.config.retry_after_on_429
-            )
-            if not verdict.allowed:
-                return self._finish(Response.empty(429), limit_headers)
-            needed = scope or self.config.error_groups_scope
-            if needed not in self.config.tokens.get(token, frozenset()):
-                return self._finish(
-                    problem(403, f"The token lacks the scope {needed} that {request.method} {request.path} requires."), limit_headers
+            response = handler(request)
+            response.headers.append(("X-Raygun-RequestId", uuid.uuid4().hex))
+            if recording.listening():
+                recording.publish(
+                    recording.Exchange(
+                        method=request.method,
+                        path=request.path,
+                        query=tuple((name, value) for name, values in request.query.items() for value in values),
+                        request_headers=recording.hidden(request.headers),
+                        request_body=request.body,
+                        status=response.status,
+                        headers=tuple(response.headers),
+                        body=response.body,
+                        deviations=self.config.response_deviations,
+                    )
                 )
-            try:
-                app = None
-                if "app" in request.path_params:
-                    app = self._applications.get(request.path_params["app"])
-                    if app is None:
-                        raise NotFound(f"Application {request.path_params['app']} not found.")
-                response = endpoint(request, app)
-            except (Invalid, NotFound) as exc:
-                response = exc.response()
-            return self._finish(response, limit_headers)
+            return response
 
         return handle
+
+    def _answer(self, request: Request, operation: Operation, endpoint: Endpoint) -> Response:
+        if self.config.latency_seconds > 0:
+            time.sleep(self.config.latency_seconds)
+        now = self.now()
+        token = known_token(self.config, bearer_token(request.header("authorization")), now)
+        if token is None:
+            return self._problem(401, "The Authorization header is missing, or its bearer token is unknown or expired.")
+        verdict = self._limiter.spend(token, now)
+        limit_headers = verdict.headers(
+            now, with_reset=self.config.rate_limit_reset_header, with_retry_after=self.config.retry_after_on_429
+        )
+        if not verdict.allowed:
+            return Response.empty(429, limit_headers)
+        if not operation.allows(self.config.tokens.get(token, frozenset())):
+            detail = "The personal access token is not allowed to do this."
+            if self.config.scope_named_in_403:
+                detail = f"The token lacks the scope {' '.join(sorted(operation.scopes))} that {request.method} {request.path} requires."
+            response = self._problem(403, detail)
+        else:
+            response = self._checked(request, endpoint)
+        response.headers.extend(limit_headers)
+        return response
+
+    def _checked(self, request: Request, endpoint: Endpoint) -> Response:
+        try:
+            checked = validation.check(request)
+            shuffle = None if self.config.stable_default_order else random.Random(f"{self.config.seed}:{next(self._requests)}")
+            call = Call(request, checked.query, checked.path, checked.body, shuffle)
+            app = None
+            if "application-identifier" in call.path:
+                app = self._applications.get(call.path["application-identifier"])
+                if app is None:
+                    raise NotFound(f"Application {call.path['application-identifier']} not found.")
+            return endpoint(call, app)
+        except Invalid as exc:
+            status = 422 if exc.unprocessable else self.config.validation_status
+            return self._problem(status, f"The request is not valid: {exc}", exc.errors)
+        except NotFound as exc:
+            return self._problem(404, str(exc))
 
     # -- test helpers ------------------------------------------------------------------------
 
@@ -163,8 +210,7 @@ class RaygunV3App:
 
     # -- endpoints ---------------------------------------------------------------------------
 
-    def applications(self, request: Request, _: ApplicationSpec | None) -> Response:
-        paging = parse_paging(request, APPLICATION_ORDER)
+    def applications(self, call: Call, _: ApplicationSpec | None) -> Response:
         rows = [
             {
                 "identifier": app.identifier,
@@ -178,90 +224,98 @@ class RaygunV3App:
             }
             for app in self.config.applications
         ]
-        return _page(rows, paging)
+        return _page(rows, Paging.of(call.query, APPLICATION_KEYS), call)
 
-    def sessions(self, request: Request, app: ApplicationSpec | None) -> Response:
+    def sessions(self, call: Call, app: ApplicationSpec | None) -> Response:
+        """Ordered by ``startedAt`` by arithmetic over the days; by any other field by sorting every retained session."""
         assert app is not None
-        paging = parse_paging(request, SESSION_ORDER)
-        raw_filter = request.query_one("filter")
-        uri = None
-        if raw_filter is not None and raw_filter.strip():
-            if paging.order:
-                raise Invalid.one("filter", "filter cannot be combined with orderby.")
-            match = _XHR_FILTER.fullmatch(raw_filter)
-            if match is None:
-                raise Invalid.one("filter", f"'{raw_filter}' is not supported; the only filter is xhr.uri eq <uri>.")
-            uri = match.group("quoted") or match.group("dquoted") or match.group("bare")
+        paging = Paging.of(call.query)
         window = self.window(app.identifier)
         omit = self.config.omit_null_fields
-        if uri is not None:
-            rows = window.with_xhr(uri, paging.offset, paging.count, omit)
-        elif not paging.order or paging.order[0][0] == "startedAt":
+        uri = _xhr_uri(call.query.get("filter"))
+        if uri is not None and paging.order:
+            raise Invalid.one("filter", "filter cannot be combined with orderby.")
+        if uri is not None or not paging.order:
+            positions = window.with_xhr(uri) if uri is not None else range(window.total)
+            if call.shuffle is not None:
+                shuffled = permutation(len(positions), call.shuffle)
+                chosen = [positions[shuffled(k)] for k in range(paging.offset, min(len(positions), paging.offset + paging.count))]
+            else:
+                chosen = list(positions[paging.offset : paging.offset + paging.count])
+            rows = window.at(chosen, omit)
+        elif paging.order[0][0] == "startedAt":
             # (startedAt, identifier) is a total order, so later orderby fields never matter.
-            descending = bool(paging.order and paging.order[0][1])
-            rows = window.page(paging.offset, paging.count, descending, omit)
+            rows = window.page(paging.offset, paging.count, paging.order[0][1], omit)
         else:
-            rows = ordered(window.all_summaries(omit), paging.order)[paging.offset : paging.offset + paging.count]
+            rows = paging.slice(ordered(window.all_summaries(omit), paging.order, call.shuffle))
         return Response.json(200, rows)
 
-    def session(self, request: Request, app: ApplicationSpec | None) -> Response:
+    def session(self, call: Call, app: ApplicationSpec | None) -> Response:
         assert app is not None
-        include: set[str] = set()
-        for raw in request.query.get("include", []) + request.query.get("Include", []):
-            for item in raw.split(","):
-                name = next((known for known in INCLUDES if known.lower() == item.strip().lower()), None)
-                if item.strip() and name is None:
-                    raise Invalid.one("include", f"'{item.strip()}' cannot be included; allowed: {', '.join(INCLUDES)}.")
-                if name:
-                    include.add(name)
-        identifier = request.path_params["session"]
+        identifier = call.path["session-identifier"]
         window = self.window(app.identifier)
         where = decode_identifier(identifier)
         if where is None or where[0] != window.source.app_index or where[2] >= window.visible(where[1]):
             raise NotFound(f"Session {identifier} not found in application {app.identifier}.")
-        source = window.source
-        return Response.json(200, source.detail(where[1], where[2], window.now_ms, include, self.config.omit_null_fields))
+        include = set(call.query.get("include", []))
+        return Response.json(200, window.source.detail(where[1], where[2], window.now_ms, include, self.config.omit_null_fields))
 
-    def pages(self, request: Request, app: ApplicationSpec | None) -> Response:
+    def pages(self, call: Call, app: ApplicationSpec | None) -> Response:
         assert app is not None
-        paging = parse_paging(request, MOBILE_PAGE_ORDER if app.rum_data_type == "mobile" else WEB_PAGE_ORDER)
         now_ms = floor_ms(self.now())
-        return _page([page.record(app, now_ms) for page in self.catalogs[app.identifier].pages], paging)
+        return _page([page.record(app, now_ms) for page in self.catalogs[app.identifier].pages], Paging.of(call.query), call)
 
-    def customers(self, request: Request, app: ApplicationSpec | None) -> Response:
+    def customers(self, call: Call, app: ApplicationSpec | None) -> Response:
         assert app is not None
-        paging = parse_paging(request, CUSTOMER_ORDER)
-        now_ms = floor_ms(self.now())
-        return _page([customer.record(app, now_ms) for customer in self.catalogs[app.identifier].customers], paging)
+        now_ms, nulls = floor_ms(self.now()), self.config.null_for_absent_fields
+        rows = [customer.record(app, now_ms, nulls=nulls) for customer in self.catalogs[app.identifier].customers]
+        return _page(rows, Paging.of(call.query), call)
 
-    def error_groups(self, request: Request, app: ApplicationSpec | None) -> Response:
+    def error_groups(self, call: Call, app: ApplicationSpec | None) -> Response:
         assert app is not None
-        paging = parse_paging(request, ERROR_GROUP_ORDER)
-        now_ms = floor_ms(self.now())
-        return _page([group.record(app, now_ms) for group in self.catalogs[app.identifier].error_groups], paging)
+        now_ms, nulls = floor_ms(self.now()), self.config.null_for_absent_fields
+        rows = [group.record(app, now_ms, nulls=nulls) for group in self.catalogs[app.identifier].error_groups]
+        return _page(rows, Paging.of(call.query), call)
+
+    def deployments(self, call: Call, app: ApplicationSpec | None) -> Response:
+        assert app is not None
+        window = self.window(app.identifier)
+        releases = self.catalogs[app.identifier].releases.listed(window.first_day, window.now_ms)
+        rows = [release.record(app, nulls=self.config.null_for_absent_fields) for release in releases]
+        return _page(rows, Paging.of(call.query), call)
 
     def _metric_window(self, app: ApplicationSpec) -> tuple[Metrics, int, int]:
         window = self.window(app.identifier)
         return self.metrics[app.identifier], window.now_ms, day_start_ms(window.first_day)
 
-    def page_time_series(self, request: Request, app: ApplicationSpec | None) -> Response:
+    def page_time_series(self, call: Call, app: ApplicationSpec | None) -> Response:
         assert app is not None
-        query = parse_query(request, PAGE_METRICS, AGGREGATIONS, series=True)
+        query = parse_query(call.body, series=True)
         metrics, now_ms, first_ms = self._metric_window(app)
-        return Response.json(200, metrics.page_series(query, now_ms, first_ms))
+        return Response.json(200, metrics.page_series(query, now_ms, first_ms, nulls=self.config.null_for_absent_fields))
 
-    def page_histogram(self, request: Request, app: ApplicationSpec | None) -> Response:
+    def page_histogram(self, call: Call, app: ApplicationSpec | None) -> Response:
         assert app is not None
-        query = parse_query(request, tuple(TIMING), AGGREGATIONS, series=False)
+        query = parse_query(call.body, series=False)
         metrics, now_ms, first_ms = self._metric_window(app)
         return Response.json(200, metrics.histogram(query, now_ms, first_ms))
 
-    def error_time_series(self, request: Request, app: ApplicationSpec | None) -> Response:
+    def error_time_series(self, call: Call, app: ApplicationSpec | None) -> Response:
         assert app is not None
-        query = parse_query(request, ("errorInstances",), ("count",), series=True)
+        query = parse_query(call.body, series=True)
         metrics, now_ms, first_ms = self._metric_window(app)
         return Response.json(200, metrics.error_series(query, now_ms, first_ms))
 
 
-def _page(rows: list[dict[str, Any]], paging: Paging) -> Response:
-    return Response.json(200, ordered(rows, paging.order)[paging.offset : paging.offset + paging.count])
+def _xhr_uri(raw: str | None) -> str | None:
+    """The URI of ``xhr.uri eq <uri>`` (the only filter the description allows; quotes around the URI are dropped)."""
+    if raw is None:
+        return None
+    uri = raw[len(XHR_FILTER) :].strip()
+    if len(uri) >= 2 and uri[0] == uri[-1] and uri[0] in "'\"":
+        uri = uri[1:-1]
+    return uri
+
+
+def _page(rows: list[dict[str, Any]], paging: Paging, call: Call) -> Response:
+    return Response.json(200, paging.slice(ordered(rows, paging.order, call.shuffle)))

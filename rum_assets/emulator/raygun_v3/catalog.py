@@ -4,19 +4,20 @@ Each is a short fixed list derived from ``(seed, application, index)``. Immutabl
 (``firstSeenAt``, ``createdAt``: somewhere in 2024-2025); ``lastSeenAt`` and ``lastOccurredAt`` follow the
 clock (a deterministic distance before now), so they never lie in the future.
 
-Error groups: the reference lists the endpoint's scope and fields nowhere, so the emulator serves
-``{identifier, applicationIdentifier, message, status, createdAt, lastOccurredAt}`` (a guess).
+Fields the spec marks optional and not nullable are left out where they do not apply (an anonymous
+customer has no ``emailAddress``, an unresolved error group no ``resolvedIn``), never sent as null.
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rum_assets.emulator.raygun.data import FIRST_NAMES, LAST_NAMES  # the same people use both APIs' demo apps
 from rum_assets.emulator.raygun_v3.config import ApplicationSpec
+from rum_assets.emulator.raygun_v3.draws import digest, identifier, u32
+from rum_assets.emulator.raygun_v3.releases import APP_HOST, Releases
 from rum_assets.emulator.raygun_v3.timeutil import DAY_MS, iso_ms
 
 SITE = "https://shop.example.com"
@@ -54,21 +55,9 @@ ERROR_MESSAGES = [
     "Error: ResizeObserver loop completed with undelivered notifications.",
     "TypeError: null is not an object (evaluating 'el.style')",
 ]
-GROUP_STATUSES = ["active", "active", "active", "resolved", "ignored"]
+GROUP_STATUSES = ["active", "active", "active", "resolved", "resolved", "ignored", "permanentlyIgnored"]
 ANCHOR_MS = 1_704_067_200_000
 """2024-01-01T00:00:00Z: immutable "first" moments fall in the two years after it."""
-
-
-def digest(*parts: object) -> bytes:
-    return hashlib.blake2b(":".join(str(p) for p in parts).encode(), digest_size=32).digest()
-
-
-def _u32(raw: bytes, n: int) -> int:
-    return int.from_bytes(raw[4 * n : 4 * n + 4], "little")
-
-
-def _identifier(prefix: str, raw: bytes, index: int) -> str:
-    return f"{prefix}{raw[:5].hex()}{index:04x}"
 
 
 @dataclass(frozen=True)
@@ -108,8 +97,9 @@ class Customer:
     first_seen_ms: int
     recency_ms: int
 
-    def record(self, app: ApplicationSpec, now_ms: int) -> dict[str, Any]:
-        return {
+    def record(self, app: ApplicationSpec, now_ms: int, *, nulls: bool = False) -> dict[str, Any]:
+        """An anonymous customer has no name or email address: left out, or null with ``nulls``."""
+        record: dict[str, Any] = {
             "identifier": self.identifier,
             "applicationIdentifier": app.identifier,
             "externalIdentifier": self.external_identifier,
@@ -120,6 +110,7 @@ class Customer:
             "firstSeenAt": iso_ms(min(self.first_seen_ms, now_ms)),
             "lastSeenAt": iso_ms(max(min(self.first_seen_ms, now_ms), now_ms - self.recency_ms)),
         }
+        return record if nulls else {key: value for key, value in record.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -129,58 +120,79 @@ class ErrorGroup:
     status: str
     created_ms: int
     recency_ms: int
+    discard_previous: bool
+    """A resolved group's ``resolvedIn.discardFromPreviousVersions``."""
+    discard_new: bool
+    """A permanently ignored group's ``discardNewOccurrences`` (false for every other status)."""
+    releases: Releases = field(repr=False, compare=False)
 
-    def record(self, app: ApplicationSpec, now_ms: int) -> dict[str, Any]:
-        return {
+    def record(self, app: ApplicationSpec, now_ms: int, *, nulls: bool = False) -> dict[str, Any]:
+        """``resolvedIn`` only on resolved groups (null on the others with ``nulls``): the release after the one its
+        last occurrence came from."""
+        last_occurred = max(min(self.created_ms, now_ms), now_ms - self.recency_ms)
+        record: dict[str, Any] = {
             "identifier": self.identifier,
             "applicationIdentifier": app.identifier,
             "message": self.message,
             "status": self.status,
+            "lastOccurredAt": iso_ms(last_occurred),
             "createdAt": iso_ms(min(self.created_ms, now_ms)),
-            "lastOccurredAt": iso_ms(max(min(self.created_ms, now_ms), now_ms - self.recency_ms)),
         }
+        if self.status == "resolved":
+            fixed = self.releases.deployment(self.releases.current(last_occurred).index + 1)
+            record["resolvedIn"] = {"version": fixed.version, "discardFromPreviousVersions": self.discard_previous}
+        elif nulls:
+            record["resolvedIn"] = None
+        record["discardNewOccurrences"] = self.discard_new
+        record["applicationUrl"] = f"{APP_HOST}/crashreporting/{app.identifier}/errors/{self.identifier}"
+        return record
 
 
 class Catalog:
-    """Pages, customers and error groups of one application (empty when it has sent no such data)."""
+    """Pages, customers, error groups and releases of one application (the first three empty when it has sent no such data)."""
 
     def __init__(self, seed: str, app: ApplicationSpec, customers: int) -> None:
         self.app = app
+        self.releases = Releases(seed, app)
         rum = app.has_sent_rum_data
         labels = (MOBILE_SCREENS if app.rum_data_type == "mobile" else [SITE + path for path in WEB_PATHS]) if rum else []
         self.pages = []
         for index, label in enumerate(labels):
             raw = digest(seed, app.identifier, "page", index)
-            self.pages.append(Page(_identifier("pg", raw, index), label, _u32(raw, 6) % (12 * 3_600_000)))
+            self.pages.append(Page(identifier("pg", raw, index), label, u32(raw, 6) % (12 * 3_600_000)))
         self.customers = [self._customer(seed, index) for index in range(customers if rum else 0)]
         self.error_groups = []
         if rum or app.has_sent_crash_data:
             for index, message in enumerate(ERROR_MESSAGES):
                 raw = digest(seed, app.identifier, "group", index)
-                created = ANCHOR_MS + _u32(raw, 6) % (730 * DAY_MS)
+                created = ANCHOR_MS + u32(raw, 6) % 730 * DAY_MS + u32(raw, 0) % DAY_MS
+                status = GROUP_STATUSES[u32(raw, 7) % len(GROUP_STATUSES)]
                 self.error_groups.append(
                     ErrorGroup(
-                        _identifier("eg", raw, index),
+                        identifier("eg", raw, index),
                         message,
-                        GROUP_STATUSES[_u32(raw, 7) % len(GROUP_STATUSES)],
+                        status,
                         created,
-                        _u32(raw, 5) % (2 * DAY_MS),
+                        u32(raw, 5) % (2 * DAY_MS),
+                        discard_previous=bool(u32(raw, 4) % 2),
+                        discard_new=status == "permanentlyIgnored" and bool(u32(raw, 3) % 2),
+                        releases=self.releases,
                     )
                 )
 
     def _customer(self, seed: str, index: int) -> Customer:
         raw = digest(seed, self.app.identifier, "customer", index)
-        anonymous = _u32(raw, 0) % 100 < 35
-        first = FIRST_NAMES[_u32(raw, 1) % len(FIRST_NAMES)]
-        last, last_ascii = LAST_NAMES[_u32(raw, 2) % len(LAST_NAMES)]
+        anonymous = u32(raw, 0) % 100 < 35
+        first = FIRST_NAMES[u32(raw, 1) % len(FIRST_NAMES)]
+        last, last_ascii = LAST_NAMES[u32(raw, 2) % len(LAST_NAMES)]
         email = f"{first.lower()}.{last_ascii}{index}@example.com"
         return Customer(
-            identifier=_identifier("cu", raw, index),
+            identifier=identifier("cu", raw, index),
             is_anonymous=anonymous,
             external_identifier=str(uuid.UUID(bytes=raw[16:32], version=4)) if anonymous else email,
             email=None if anonymous else email,
             first_name=None if anonymous else first,
             full_name=None if anonymous else f"{first} {last}",
-            first_seen_ms=ANCHOR_MS + _u32(raw, 3) % (730 * DAY_MS),
-            recency_ms=_u32(raw, 4) % (30 * DAY_MS),
+            first_seen_ms=ANCHOR_MS + u32(raw, 3) % 730 * DAY_MS + u32(raw, 5) % DAY_MS,
+            recency_ms=u32(raw, 4) % (30 * DAY_MS),
         )

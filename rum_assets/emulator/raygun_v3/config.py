@@ -6,7 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-ALL_SCOPES = frozenset({"rum.sessions:read", "rum.pages:read", "customers:read", "metrics:pages", "metrics:errors", "applications:read"})
+from rum_assets.emulator.raygun_v3.problems import JSON, PROBLEM_JSON
+
+ALL_SCOPES = frozenset(
+    {
+        "applications:read",
+        "rum.sessions:read",
+        "rum.pages:read",
+        "customers:read",
+        "cr.errors:read",
+        "deployments:read",
+        "metrics:pages",
+        "metrics:errors",
+    }
+)
 DEMO_TOKEN = "demo-raygun-pat"
 MAX_SESSIONS_PER_DAY = 10_000_000
 """Room per day in the session identifier scheme."""
@@ -72,10 +85,23 @@ class RaygunV3EmulatorConfig:
     """Whether a 429 carries ``Retry-After`` (the reference leaves it open)."""
     rate_limit_reset_header: bool = True
     """Whether responses carry ``X-Rate-Limit-Reset`` (ISO 8601 UTC; the reference leaves it open)."""
+    # -- opt-in variants: the description is the default; each of these is a way a real server could
+    # plausibly differ where the description is silent, or what the emulator used to do leniently.
+    stable_default_order: bool = False
+    """Lists without ``orderby`` come in a fixed order (``startedAt`` for sessions, ``identifier`` elsewhere) and
+    ties under an ``orderby`` are broken by ``identifier``. Off: no order is promised, each request shuffles."""
+    scope_named_in_403: bool = False
+    """A 403's detail names the missing scope (the real API's does not)."""
+    validation_status: int = 400
+    """A request outside the description is answered 400 with an ``errors`` map; 422 is the emulator's old answer."""
+    problem_media_type: str = JSON
+    """Problem details as ``application/json`` (the description) or ``application/problem+json`` (ASP.NET's default)."""
     omit_null_fields: bool = False
-    """Leave optional session fields out instead of sending them as null (the reference marks them optional)."""
-    error_groups_scope: str = "metrics:errors"
-    """The reference names no scope for error groups; this one guards them."""
+    """Leave the sessions' null fields out, although the description marks them required (and nullable)."""
+    null_for_absent_fields: bool = False
+    """Send null for an optional field that does not apply (an anonymous customer's ``emailAddress``, an
+    unresolved group's ``resolvedIn``, an empty bucket's ``value``), although the description does not
+    mark them nullable; off, they are left out."""
     latency_seconds: float = 0.0
     """Real (wall-clock) delay added to every response, for benchmarks."""
     clock: Callable[[], datetime] = _utc_now
@@ -98,3 +124,18 @@ class RaygunV3EmulatorConfig:
             raise ValueError("heavy_session_rate must be between 0 and 1")
         if min(self.per_second_limit, self.per_minute_limit, self.per_day_limit) < 0:
             raise ValueError("rate limits must be 0 (off) or positive")
+        if self.validation_status not in (400, 422):
+            raise ValueError("validation_status must be 400 or 422")
+        if self.problem_media_type not in (JSON, PROBLEM_JSON):
+            raise ValueError(f"problem_media_type must be {JSON} or {PROBLEM_JSON}")
+
+    @property
+    def response_deviations(self) -> frozenset[str]:
+        """The variants on that make responses differ from the description's schemas (the contract check relaxes exactly these)."""
+        deviations = {
+            "omit_null_fields": self.omit_null_fields,
+            "null_for_absent_fields": self.null_for_absent_fields,
+            "problem_media_type": self.problem_media_type != JSON,
+            "validation_status": self.validation_status != 400,
+        }
+        return frozenset(name for name, on in deviations.items() if on)

@@ -1,24 +1,22 @@
-"""``count``, ``offset`` and ``orderby`` of every list endpoint, and ordering small collections.
+"""``count``, ``offset`` and ``orderby`` of every list endpoint, and the order a list comes back in.
 
-``orderby`` is ``field`` or ``field desc`` (``asc`` is accepted too), comma separated. Nulls sort after
-values ascending and before them descending. Rows equal on every orderby field are ordered by
-``identifier`` in the direction of the first orderby field, so a descending list is the exact reverse
-of the ascending one and offset paging is stable.
+The description's enums already checked ``orderby`` (``field`` or ``field desc``); here it becomes
+``(record key, descending)`` pairs. The description promises no order beyond ``orderby``: without one, a
+list comes back in a fresh random order on every request, and rows equal on every orderby field come in
+a random order too, so offset paging without a total order skips and repeats rows as it may on the real
+API. ``stable_default_order`` (an opt-in variant) orders such lists by ``identifier`` instead, in the
+direction of the first orderby field. Nulls sort after values ascending and before them descending.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+import math
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rum_assets.emulator.raygun_v3.problems import Invalid
-from rum_assets.emulator.server import Request
-
-MAX_COUNT = 500
 DEFAULT_COUNT = 100
-_INTEGER = re.compile(r"[+-]?\d+")
 
 
 @dataclass(frozen=True)
@@ -26,57 +24,40 @@ class Paging:
     count: int
     offset: int
     order: list[tuple[str, bool]]
-    """``(field, descending)`` in priority order; empty when the caller gave none."""
+    """``(record key, descending)`` in priority order; empty when the caller gave none."""
 
-
-def _integer(request: Request, name: str, default: int, low: int, high: int | None, errors: dict[str, list[str]]) -> int:
-    raw = request.query_one(name)
-    if raw is None or raw.strip() == "":
-        return default
-    if not _INTEGER.fullmatch(raw.strip()):
-        errors[name] = [f"The value '{raw}' is not valid for {name}: it must be an integer."]
-        return default
-    value = int(raw)
-    if value < low or (high is not None and value > high):
-        errors[name] = [f"{name} must be between {low} and {high}." if high is not None else f"{name} must be {low} or more."]
-    return value
-
-
-def parse_order(raw: str | None, allowed: Iterable[str]) -> list[tuple[str, bool]]:
-    """Raises ``Invalid`` naming the allowed fields when a field is unknown, repeated or malformed."""
-    if raw is None or not raw.strip():
-        return []
-    allowed = list(allowed)
-    order: list[tuple[str, bool]] = []
-    for item in raw.split(","):
-        words = item.split()
-        if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-            raise Invalid.one("orderby", f"'{item.strip()}' is not 'field' or 'field desc'.")
-        if words[0] not in allowed:
-            raise Invalid.one("orderby", f"'{words[0]}' cannot be ordered by; allowed: {', '.join(allowed)}.")
-        if any(name == words[0] for name, _ in order):
-            raise Invalid.one("orderby", f"'{words[0]}' appears more than once.")
-        order.append((words[0], len(words) == 2 and words[1].lower() == "desc"))
-    return order
-
-
-def parse_paging(request: Request, allowed_order: Iterable[str]) -> Paging:
-    errors: dict[str, list[str]] = {}
-    count = _integer(request, "count", DEFAULT_COUNT, 1, MAX_COUNT, errors)
-    offset = _integer(request, "offset", 0, 0, None, errors)
-    try:
-        order = parse_order(request.query_one("orderby"), allowed_order)
-    except Invalid as exc:
-        errors.update(exc.errors)
+    @classmethod
+    def of(cls, query: Mapping[str, Any], keys: Mapping[str, str] | None = None) -> Paging:
+        """From checked query parameters; ``keys`` maps an orderby name to its record key where they differ."""
         order = []
-    if errors:
-        raise Invalid(errors)
-    return Paging(count, offset, order)
+        for item in query.get("orderby", []):
+            name, _, direction = item.partition(" ")
+            order.append(((keys or {}).get(name, name), direction == "desc"))
+        return cls(query.get("count", DEFAULT_COUNT), query.get("offset", 0), order)
+
+    def slice(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return rows[self.offset : self.offset + self.count]
 
 
-def ordered(rows: list[dict[str, Any]], order: list[tuple[str, bool]]) -> list[dict[str, Any]]:
-    """``rows`` sorted by ``order`` (stable multi-key sorts, last key first)."""
-    result = sorted(rows, key=lambda row: row["identifier"], reverse=bool(order and order[0][1]))
+def ordered(rows: list[dict[str, Any]], order: list[tuple[str, bool]], shuffle: random.Random | None) -> list[dict[str, Any]]:
+    """``rows`` sorted by ``order`` (stable multi-key sorts, last key first) over a shuffled or an identifier order."""
+    if shuffle is None:
+        result = sorted(rows, key=lambda row: row["identifier"], reverse=bool(order and order[0][1]))
+    else:
+        result = list(rows)
+        shuffle.shuffle(result)
     for name, descending in reversed(order):
         result.sort(key=lambda row: (row.get(name) is None, row.get(name) if row.get(name) is not None else 0), reverse=descending)
     return result
+
+
+def permutation(total: int, shuffle: random.Random) -> Callable[[int], int]:
+    """A random bijection of ``0..total-1`` evaluated per position (``a * i + b mod total``): lists too long to shuffle whole."""
+    if total <= 1:
+        return lambda position: position
+    while True:
+        a = shuffle.randrange(1, total)
+        if math.gcd(a, total) == 1:
+            break
+    b = shuffle.randrange(total)
+    return lambda position: (a * position + b) % total

@@ -5,12 +5,13 @@ all it can be) and ``errorInstances`` are exact counts of page views and errors 
 ``count`` aggregation of a timing metric is its number of samples, the page views. Timing values are
 deterministic per (application, bucket, granularity, metric): a median drawn around a typical value,
 with the other aggregations in fixed proportion to it (min < median < average < p95 < p99 < max and
-sum = average x count). A bucket without page views has value null for every aggregation but count.
+sum = average x count). A bucket without page views has no timing value: its point leaves ``value`` out
+(the description types it a number, not nullable), or sends null under ``null_for_absent_fields``.
 
 Buckets start at ``start`` rounded down to the granularity (epoch-aligned, so hours and days fall on UTC
 boundaries; ``7d`` buckets start at the UTC midnight of ``start``) and run until ``end``. Histograms round
-``start`` down and ``end`` up to 15 minutes. The optional ``filter`` must be a string; the reference gives
-no grammar for it, so the emulator accepts it and does not narrow the data by it.
+``start`` down and ``end`` up to 15 minutes. The optional ``filter`` (``pageIdentifier = abc123`` in the
+description) is accepted and does not narrow the data.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Any
 from rum_assets.emulator.raygun_v3.activity import SLOT_MS, Activity
 from rum_assets.emulator.raygun_v3.problems import Invalid
 from rum_assets.emulator.raygun_v3.timeutil import DAY_MS, day_number, day_start_ms, floor_ms, from_ms, iso_ms, parse_instant
-from rum_assets.emulator.server import Request
 
 GRANULARITIES = {"15m": 15 * 60_000, "1h": 3_600_000, "4h": 4 * 3_600_000, "12h": 12 * 3_600_000, "1d": DAY_MS, "7d": 7 * DAY_MS}
 AGGREGATIONS = ("count", "average", "median", "sum", "min", "max", "p95", "p99")
@@ -53,51 +53,36 @@ class Query:
     metrics: list[str]
 
 
-def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid.one("body", "The request body is not JSON.") from None
+def parse_query(body: Any, *, series: bool) -> Query:
+    """A body the description already let through, checked for what it cannot say (``Invalid``, 422).
+
+    The description's schema has made sure of the types, the enums, the required fields and that
+    ``start`` and ``end`` are date-times; what is left: a body at all, ``end`` after ``start``, a
+    ``granularity`` the emulator buckets by (the schema allows any ``^\\d+[mhd]$``) and a bounded
+    number of buckets.
+    """
     if not isinstance(body, dict):
-        raise Invalid.one("body", "The request body must be a JSON object.")
-    return body
-
-
-def parse_query(request: Request, metrics_allowed: tuple[str, ...], aggregations: tuple[str, ...], *, series: bool) -> Query:
-    body = _body(request)
+        raise Invalid.one("body", "A non-empty request body is required.")
     errors: dict[str, list[str]] = {}
-    moments: dict[str, int] = {}
+    moments = {}
     for name in ("start", "end"):
-        value = body.get(name)
-        if not isinstance(value, str) or not value.strip():
-            errors[name] = [f"{name} is required (an ISO 8601 date-time)."]
-            continue
         try:
-            moments[name] = floor_ms(parse_instant(value))
+            moments[name] = floor_ms(parse_instant(body[name]))
         except ValueError:
-            errors[name] = [f"'{value}' is not an ISO 8601 date-time."]
-    if len(moments) == 2 and moments["end"] <= moments["start"]:
+            errors[name] = [f"'{body[name]}' is a date-time the emulator cannot read."]
+    start, end = moments.get("start", 0), moments.get("end", 0)
+    if len(moments) == 2 and end <= start:
         errors["end"] = ["end must be after start."]
-    granularity = body.get("granularity", "1d" if not series else None)
+    granularity = body.get("granularity", "1d")
     if series and granularity not in GRANULARITIES:
-        errors["granularity"] = [f"granularity must be one of {', '.join(GRANULARITIES)}."]
-    aggregation = body.get("aggregation", "count" if not series else None)
-    if series and aggregation not in aggregations:
-        errors["aggregation"] = [f"aggregation must be one of {', '.join(aggregations)}."]
-    metrics = body.get("metrics")
-    if not isinstance(metrics, list) or not metrics or not all(isinstance(m, str) for m in metrics):
-        errors["metrics"] = [f"metrics must be a non-empty list of {', '.join(metrics_allowed)}."]
-    else:
-        unknown = [m for m in metrics if m not in metrics_allowed]
-        if unknown:
-            errors["metrics"] = [f"unknown metric {m}; allowed: {', '.join(metrics_allowed)}." for m in unknown]
-    if "filter" in body and body["filter"] is not None and not isinstance(body["filter"], str):
-        errors["filter"] = ["filter must be a string."]
-    if not errors and series and _bucket_count(moments["start"], moments["end"], str(granularity)) > MAX_BUCKETS:
+        errors["granularity"] = [f"granularity {granularity} is not supported; use one of {', '.join(GRANULARITIES)}."]
+    if not errors and series and _bucket_count(start, end, granularity) > MAX_BUCKETS:
         errors["granularity"] = [f"start..end at {granularity} makes more than {MAX_BUCKETS} buckets; use a coarser granularity."]
+    if not body["metrics"]:
+        errors["metrics"] = ["metrics must name at least one metric."]
     if errors:
-        raise Invalid(errors)
-    return Query(moments["start"], moments["end"], str(granularity), str(aggregation), list(metrics))
+        raise Invalid(errors, unprocessable=True)
+    return Query(start, end, granularity, body.get("aggregation", "count"), list(body["metrics"]))
 
 
 def _first_bucket(start_ms: int, granularity: str) -> int:
@@ -145,29 +130,20 @@ class Metrics:
         size = GRANULARITIES[query.granularity]
         return list(range(_first_bucket(query.start_ms, query.granularity), query.end_ms, size))
 
-    def page_series(self, query: Query, now_ms: int, first_day_ms: int) -> list[dict[str, Any]]:
+    def page_series(self, query: Query, now_ms: int, first_day_ms: int, *, nulls: bool = False) -> list[dict[str, Any]]:
+        """``nulls``: a point without a value says ``"value": null`` instead of leaving it out."""
         size = GRANULARITIES[query.granularity]
         first_day = day_number(from_ms(first_day_ms).date())
         buckets = [(start, self.activity.total(start, start + size, now_ms, first_day)[0]) for start in self._buckets(query)]
-        return [
-            {
-                "aggregation": query.aggregation,
-                "metric": metric,
-                "series": [
-                    {
-                        "time": iso_ms(start),
-                        "value": _value(
-                            metric,
-                            query.aggregation,
-                            0.0 if metric == "pageViews" else _median(self.seed, self.app, start, query.granularity, metric),
-                            views,
-                        ),
-                    }
-                    for start, views in buckets
-                ],
-            }
-            for metric in query.metrics
-        ]
+        result = []
+        for metric in query.metrics:
+            series = []
+            for start, views in buckets:
+                median = 0.0 if metric == "pageViews" else _median(self.seed, self.app, start, query.granularity, metric)
+                value = _value(metric, query.aggregation, median, views)
+                series.append({"time": iso_ms(start), "value": value} if value is not None or nulls else {"time": iso_ms(start)})
+            result.append({"aggregation": query.aggregation, "metric": metric, "series": series})
+        return result
 
     def error_series(self, query: Query, now_ms: int, first_day_ms: int) -> list[dict[str, Any]]:
         size = GRANULARITIES[query.granularity]

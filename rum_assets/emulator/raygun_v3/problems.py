@@ -1,7 +1,10 @@
-"""Problem-details error bodies (RFC 9457) as the Raygun v3 API sends them.
+"""Problem-details error bodies as the description gives them, and the two refusals endpoints raise.
 
-Every error is ``{type, title, detail, status, traceId}`` with ``Content-Type: application/problem+json``;
-a 422 adds ``errors: {field: [messages]}``. A 429 has no body (the reference says so), so it is not built here.
+Every error is ``{type, title, detail, status, traceId}`` (the description's ``problem-details``); a
+refused request adds ``errors: {field: [messages]}`` (its ``validation-problem-details``). The
+description types both ``application/json``; ASP.NET, which the ``traceId`` suggests, sends
+``application/problem+json``, so the media type is the caller's choice. A 429 has no body (the
+description gives it none), so it is not built here.
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ from collections.abc import Iterable
 from rum_assets.emulator.server import Response
 
 TITLES = {
-    400: "Bad Request",
+    400: "One or more validation errors occurred.",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
-    422: "Unprocessable Entity",
+    422: "One or more validation errors occurred.",
     500: "Internal Server Error",
 }
 _TYPES = {400: "15.5.1", 401: "15.5.2", 403: "15.5.4", 404: "15.5.5", 405: "15.5.6", 422: "15.5.21", 500: "15.6.1"}
+PROBLEM_JSON = "application/problem+json"
+JSON = "application/json"
 
 
 def trace_id() -> str:
@@ -29,7 +34,13 @@ def trace_id() -> str:
     return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-00"
 
 
-def problem(status: int, detail: str, errors: dict[str, list[str]] | None = None, headers: Iterable[tuple[str, str]] = ()) -> Response:
+def problem(
+    status: int,
+    detail: str,
+    errors: dict[str, list[str]] | None = None,
+    headers: Iterable[tuple[str, str]] = (),
+    media_type: str = JSON,
+) -> Response:
     body: dict[str, object] = {
         "type": f"https://tools.ietf.org/html/rfc9110#section-{_TYPES.get(status, '15.5.1')}",
         "title": TITLES.get(status, "Error"),
@@ -40,24 +51,26 @@ def problem(status: int, detail: str, errors: dict[str, list[str]] | None = None
     if errors is not None:
         body["errors"] = errors
     payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
-    return Response(status, payload, [("Content-Type", "application/problem+json; charset=utf-8"), *headers])
+    return Response(status, payload, [("Content-Type", f"{media_type}; charset=utf-8"), *headers])
 
 
 class Invalid(Exception):
-    """A request the API understands but refuses (422): ``errors`` maps each field to its messages."""
+    """A refused request: ``errors`` maps each parameter or body field to its messages.
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
+    ``unprocessable``: the request is inside the description but the emulator cannot answer it (an
+    ``end`` before ``start``): 422, which the description lists for the metrics endpoints. Otherwise
+    the request is outside the description, answered with the configured validation status.
+    """
+
+    def __init__(self, errors: dict[str, list[str]], *, unprocessable: bool = False) -> None:
         super().__init__("; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items()))
         self.errors = errors
+        self.unprocessable = unprocessable
 
     @classmethod
-    def one(cls, field: str, message: str) -> Invalid:
-        return cls({field: [message]})
-
-    def response(self) -> Response:
-        return problem(422, "One or more validation errors occurred.", self.errors)
+    def one(cls, field: str, message: str, *, unprocessable: bool = False) -> Invalid:
+        return cls({field: [message]}, unprocessable=unprocessable)
 
 
 class NotFound(Exception):
-    def response(self) -> Response:
-        return problem(404, str(self))
+    """An application or session that does not exist (404); the message is the problem's detail."""

@@ -11,7 +11,9 @@ order is the order of ``(day, i)``, and ordering by ``(startedAt, identifier)`` 
 ``(day, i)``. A detail lookup decodes the identifier in O(1).
 
 What depends on "now" (``isActive``, ``updatedAt``, ``endedAt``, the page views and errors so far) is
-computed from the caller's clock. Page views and errors carry times only a session's own arithmetic
+computed from the caller's clock. Every ``applicationUrl`` is where Raygun shows the session, page view or
+error (the description: "URL to view the session in Raygun"), not the page the visitor was on: a page
+view names its page by ``pageIdentifier``. Page views and errors carry times only a session's own arithmetic
 decides, so the metrics endpoints can count them per 15 minutes without building records.
 """
 
@@ -30,6 +32,7 @@ from typing import Any
 
 from rum_assets.emulator.raygun_v3.catalog import Catalog
 from rum_assets.emulator.raygun_v3.config import MAX_SESSIONS_PER_DAY, ApplicationSpec
+from rum_assets.emulator.raygun_v3.releases import APP_HOST
 from rum_assets.emulator.raygun_v3.timeutil import DAY_MS, day_of, day_start_ms, iso_ms
 
 MAX_LENGTH_MS = 4 * 3_600_000
@@ -222,6 +225,10 @@ class SessionSource:
         base = "https://api.example.com" if self.mobile else "https://shop.example.com"
         return [base + path for bit, path in enumerate(XHR_PATHS) if (d[11] >> (8 + bit)) & 1]
 
+    def session_url(self, identifier: str) -> str:
+        """Where Raygun shows the session: the description's ``applicationUrl`` ("URL to view the session in Raygun")."""
+        return f"{APP_HOST}/rum/{self.app.identifier}/sessions/{identifier}"
+
     def summary(self, day: int, i: int, now_ms: int, omit_nulls: bool = False, core: Core | None = None) -> dict[str, Any]:
         s = core or self.core(day, i)
         d = s.draws
@@ -246,9 +253,9 @@ class SessionSource:
             ip = f"{_IP_FIRST_OCTETS[d[6] % len(_IP_FIRST_OCTETS)]}.{(d[6] >> 8) & 255}.{(d[6] >> 16) & 255}.{1 + (d[6] >> 24) % 254}"
         customers = self.catalog.customers
         customer = customers[int((d[10] / _U32) ** 2 * len(customers))]
-        landing = self.catalog.pages[self.page_of_view(d, 0)].label
+        identifier = encode_identifier(self.app_index, day, i)
         record: dict[str, Any] = {
-            "identifier": encode_identifier(self.app_index, day, i),
+            "identifier": identifier,
             "applicationIdentifier": self.app.identifier,
             "customerIdentifier": customer.identifier,
             "isActive": active,
@@ -264,8 +271,8 @@ class SessionSource:
             "browserVersion": browser_version,
             "viewportWidth": width,
             "viewportHeight": height,
-            "deploymentVersion": f"1.{day // 14 % 100}.{day % 14 // 3}" if (d[8] >> 25) % 100 >= 5 else None,
-            "applicationUrl": landing,
+            "deploymentVersion": self.catalog.releases.current(s.start).version if (d[8] >> 25) % 100 >= 5 else None,
+            "applicationUrl": self.session_url(identifier),
         }
         if omit_nulls:
             record = {key: value for key, value in record.items() if value is not None}
@@ -281,7 +288,7 @@ class SessionSource:
                 {
                     "pageIdentifier": pages[self.page_of_view(s.draws, v)].identifier,
                     "viewedAt": iso_ms(at),
-                    "applicationUrl": pages[self.page_of_view(s.draws, v)].label,
+                    "applicationUrl": f"{self.session_url(record['identifier'])}/page-views/{v}",
                 }
                 for v, at in enumerate(view_times[:cap])
                 if at <= now_ms
@@ -291,12 +298,13 @@ class SessionSource:
             for j, at in enumerate(error_times[:cap]):
                 if at > now_ms:
                     break
-                v = bisect_right(view_times, at) - 1
+                group = groups[mix(s.draws[14], j + 7) % len(groups)].identifier
+                instance = f"{record['identifier']}{j:03x}"
                 found.append(
                     {
-                        "errorGroupIdentifier": groups[mix(s.draws[14], j + 7) % len(groups)].identifier,
+                        "errorGroupIdentifier": group,
                         "occurredAt": iso_ms(at),
-                        "applicationUrl": pages[self.page_of_view(s.draws, v)].label,
+                        "applicationUrl": f"{APP_HOST}/crashreporting/{self.app.identifier}/errors/{group}/instances/{instance}",
                     }
                 )
             record["errors"] = found

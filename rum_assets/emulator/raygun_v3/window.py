@@ -8,8 +8,10 @@ the head at midnight. The visible sessions in ``(startedAt, identifier)`` order 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import accumulate
 from typing import Any
 
 from rum_assets.emulator.raygun_v3.sessions import SessionSource, encode_identifier
@@ -77,18 +79,24 @@ class SessionWindow:
             for day, i, n in self._ascending(0, self.total)
         ]
 
-    def with_xhr(self, uri: str, offset: int, count: int, omit_nulls: bool) -> list[dict[str, Any]]:
-        """The page of sessions that called ``uri``, in ``startedAt`` order (a scan of the retained days)."""
-        rows: list[dict[str, Any]] = []
-        skipped = 0
-        for day, visible, n in self.days:
-            for i in range(visible):
-                if uri not in self.source.xhr_uris(self.source.draws(day, i)):
-                    continue
-                if skipped < offset:
-                    skipped += 1
-                    continue
-                rows.append(self.source.summary(day, i, self.now_ms, omit_nulls, self.source.core(day, i, n)))
-                if len(rows) >= count:
-                    return rows
+    def at(self, positions: list[int], omit_nulls: bool) -> list[dict[str, Any]]:
+        """The sessions at these ascending-order positions, in the order given (each ``0 <= position < total``)."""
+        starts = list(accumulate((visible for _, visible, _ in self.days), initial=0))
+        rows = []
+        for position in positions:
+            index = bisect_right(starts, position) - 1
+            day, _, n = self.days[index]
+            i = position - starts[index]
+            rows.append(self.source.summary(day, i, self.now_ms, omit_nulls, self.source.core(day, i, n)))
         return rows
+
+    def with_xhr(self, uri: str) -> list[int]:
+        """Ascending-order positions of the sessions that called ``uri`` (a scan of the retained days)."""
+        positions: list[int] = []
+        position = 0
+        for day, visible, _ in self.days:
+            for i in range(visible):
+                if uri in self.source.xhr_uris(self.source.draws(day, i)):
+                    positions.append(position + i)
+            position += visible
+        return positions

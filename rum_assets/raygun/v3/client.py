@@ -7,8 +7,10 @@ Usable from a plain shell::
         found = DayFinder(raygun, apps[0].identifier).find(date(2026, 11, 20))
 
 Every call (retries included) is reserved in the optional shared ledger first and paced by the
-client-side limiter (10/s, 600/min); see :mod:`rum_assets.raygun.v3.transport`. Lists page with
-``count``/``offset`` at most 500 at a time and stop at a short page, within ``max_pages``.
+client-side limiter (10/s, 600/min); see :mod:`rum_assets.raygun.v3.transport`. Each call is an
+operation of Raygun's published description (:mod:`rum_assets.raygun.v3.operations`: path and scope).
+Lists page with ``count``/``offset`` at most 500 at a time, always with an ``orderby`` the description
+allows, and stop at a short page, within ``max_pages``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, RootModel
@@ -39,6 +40,8 @@ from rum_assets.raygun.v3.models import (
     ApplicationList,
     Customer,
     CustomerList,
+    Deployment,
+    DeploymentList,
     ErrorGroup,
     ErrorGroupList,
     Granularity,
@@ -50,6 +53,18 @@ from rum_assets.raygun.v3.models import (
     TimeSeries,
     TimeSeriesList,
 )
+from rum_assets.raygun.v3.operations import (
+    ERROR_TIME_SERIES,
+    GET_SESSION,
+    LIST_APPLICATIONS,
+    LIST_CUSTOMERS,
+    LIST_DEPLOYMENTS,
+    LIST_ERROR_GROUPS,
+    LIST_PAGES,
+    LIST_SESSIONS,
+    PAGE_TIME_SERIES,
+    Operation,
+)
 from rum_assets.raygun.v3.problems import VENDOR, error_for
 from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter
 from rum_assets.raygun.v3.transport import Transport
@@ -59,17 +74,13 @@ DAILY_CALL_LIMIT = 10_000
 MAX_PAGES = 10_000
 """A hard bound on one list: 5,000,000 rows at the maximum page size."""
 DEFAULT_BASE_URL = "https://api.raygun.com/v3"
-DEFAULT_ERROR_GROUPS_PATH = "/applications/{app}/error-groups"
-"""The reference does not name the error-group list; override it with ``error_groups_path``."""
 
-SCOPES = {
-    "applications": "applications:read",
-    "sessions": "rum.sessions:read",
-    "pages": "rum.pages:read",
-    "customers": "customers:read",
-    "metrics/pages": "metrics:pages",
-    "metrics/errors": "metrics:errors",
-}
+APPLICATIONS_ORDER = ("apikey",)
+PAGES_ORDER = ("uri", "name")
+CUSTOMERS_ORDER = ("lastSeenAt desc", "firstSeenAt desc")
+ERROR_GROUPS_ORDER = ("createdAt", "message")
+DEPLOYMENTS_ORDER = ("deployedAt", "version")
+"""The ``orderby`` each list sends, from the values its description allows; why each, in its method."""
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 
@@ -106,8 +117,6 @@ class RaygunV3Client:
         limiter: SlidingWindowLimiter | None = None,
         page_size: int = MAX_PAGE_SIZE,
         max_pages: int = MAX_PAGES,
-        error_groups_path: str = DEFAULT_ERROR_GROUPS_PATH,
-        error_groups_scope: str | None = None,
         max_connections: int = 16,
         logger: logging.Logger | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -116,15 +125,11 @@ class RaygunV3Client:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
         if not token:
-            raise AuthenticationError(VENDOR, "GET /applications", "no personal access token configured (RAYGUN_PAT)")
-        if "{app}" not in error_groups_path:
-            raise ValueError(f"error_groups_path must contain '{{app}}', not {error_groups_path!r}")
+            raise AuthenticationError(VENDOR, LIST_APPLICATIONS.endpoint(), "no personal access token configured (RAYGUN_PAT)")
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.page_size = page_size
         self.max_pages = max_pages
-        self.error_groups_path = error_groups_path
-        self.error_groups_scope = error_groups_scope
         self.log = logger or logging.getLogger("rum_assets.raygun.v3")
         self.clock = clock
         self._http = httpx.Client(
@@ -171,51 +176,60 @@ class RaygunV3Client:
 
     def _call(
         self,
-        method: str,
-        path: str,
+        operation: Operation,
+        values: tuple[str, ...],
         model: type[ItemT],
         *,
-        scope: str | None,
         day: date | None,
         params: dict[str, Any] | None = None,
         body: Any = None,
         what: str | None = None,
     ) -> ItemT:
-        context = CallContext(VENDOR, f"{method} {path}", day, self._secrets)
+        path = operation.path(*values)
+        context = CallContext(VENDOR, f"{operation.method} {path}", day, self._secrets)
         kwargs: dict[str, Any] = {"params": params} if params else {}
         if body is not None:
             kwargs["json"] = body
-        response = self.transport.request(method, self.base_url + path, context, **kwargs)
+        response = self.transport.request(operation.method, self.base_url + path, context, **kwargs)
         if response.status_code != 200:
-            raise error_for(response, context.endpoint, day=day, known_scope=scope, secrets=self._secrets, what=what)
+            raise error_for(response, context.endpoint, day=day, scope=operation.scope, secrets=self._secrets, what=what)
         return parse_response(model, response, context)
 
     def _list_page(
         self,
-        path: str,
+        operation: Operation,
+        values: tuple[str, ...],
         model: type[RootModel[list[ItemT]]],
         *,
-        scope: str | None,
+        orderby: tuple[str, ...],
         day: date | None,
         count: int,
         offset: int,
-        orderby: str | None = None,
     ) -> list[ItemT]:
         if not 1 <= count <= MAX_PAGE_SIZE:
             raise ValueError(f"count must be between 1 and {MAX_PAGE_SIZE}, not {count}")
-        params: dict[str, Any] = {"count": count, "offset": offset}
-        if orderby:
-            params["orderby"] = orderby
-        return self._call("GET", path, model, scope=scope, day=day, params=params).root  # type: ignore[return-value]
+        params: dict[str, Any] = {"count": count, "offset": offset, **operation.orderby(orderby)}
+        return self._call(operation, values, model, day=day, params=params).root  # type: ignore[return-value]
 
     def _iter_list(
-        self, path: str, model: type[RootModel[list[ItemT]]], *, scope: str | None, day: date | None = None, orderby: str | None = None
+        self,
+        operation: Operation,
+        values: tuple[str, ...],
+        model: type[RootModel[list[ItemT]]],
+        *,
+        orderby: tuple[str, ...],
+        day: date | None = None,
     ) -> Iterator[list[ItemT]]:
-        """Pages of a list, each without identifiers already seen, until a short page."""
+        """Pages of a list in ``orderby`` order, each without identifiers already seen, until a short page.
+
+        The description promises no order without ``orderby``, so every list names one; offset paging
+        is stable only under an order the data does not move in while we page, hence each list's choice
+        below. Rows an insertion ahead of the offset pushes onto the next page come twice and are dropped.
+        """
         seen: set[str] = set()
         offset = 0
         for _ in range(self.max_pages):
-            page = self._list_page(path, model, scope=scope, day=day, count=self.page_size, offset=offset, orderby=orderby)
+            page = self._list_page(operation, values, model, orderby=orderby, day=day, count=self.page_size, offset=offset)
             fresh = [item for item in page if getattr(item, "identifier", None) not in seen]
             seen.update(getattr(item, "identifier", "") for item in fresh)
             if fresh:
@@ -223,42 +237,42 @@ class RaygunV3Client:
             if len(page) < self.page_size:
                 return
             offset += len(page)
-        self.log.warning("Raygun v3 %s: stopped after %d pages (max_pages) although the last page was full", path, self.max_pages)
+        self.log.warning(
+            "Raygun v3 %s: stopped after %d pages (max_pages) although the last page was full", operation.path(*values), self.max_pages
+        )
 
     # -- applications --------------------------------------------------------------------------
 
     def list_applications(self) -> list[Application]:
-        """Every application the token can read (their ``apiKey`` is dropped on parsing)."""
-        return [app for page in self._iter_list("/applications", ApplicationList, scope=SCOPES["applications"]) for app in page]
+        """Every application the token can read (their ``apiKey`` is dropped on parsing).
+
+        Ordered by ``apikey``: of the two orders the description allows (``name``, ``apikey``) it is
+        the one that is unique, and it changes only when someone regenerates a key; names repeat and
+        are renamed.
+        """
+        pages = self._iter_list(LIST_APPLICATIONS, (), ApplicationList, orderby=APPLICATIONS_ORDER)
+        return [app for page in pages for app in page]
 
     # -- sessions ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _app_path(app: str, tail: str = "") -> str:
-        return f"/applications/{quote(app, safe='')}{tail}"
-
     def list_sessions(self, app: str, *, count: int, offset: int = 0, orderby: str = "startedAt", day: date | None = None) -> list[Session]:
-        """One page of the session list (one call). Always order by an immutable field."""
-        return self._list_page(
-            self._app_path(app, "/sessions"), SessionList, scope=SCOPES["sessions"], day=day, count=count, offset=offset, orderby=orderby
-        )
+        """One page of the session list (one call). Always order by an immutable field: ``startedAt``."""
+        return self._list_page(LIST_SESSIONS, (app,), SessionList, orderby=(orderby,), day=day, count=count, offset=offset)
 
     def iter_sessions(self, app: str, *, orderby: str = "startedAt") -> Iterator[list[Session]]:
-        return self._iter_list(self._app_path(app, "/sessions"), SessionList, scope=SCOPES["sessions"], orderby=orderby)
+        return self._iter_list(LIST_SESSIONS, (app,), SessionList, orderby=(orderby,))
 
     def get_session(self, app: str, session_id: str, *, day: date | None = None) -> SessionDetail:
-        path = self._app_path(app, f"/sessions/{quote(session_id, safe='')}")
         detail = self._call(
-            "GET",
-            path,
-            SessionDetail,
-            scope=SCOPES["sessions"],
-            day=day,
-            params={"include": "pageViews,errors"},
-            what=f"session {session_id}",
+            GET_SESSION, (app, session_id), SessionDetail, day=day, params={"include": "pageViews,errors"}, what=f"session {session_id}"
         )
         if detail.identifier != session_id:
-            raise PayloadError(VENDOR, f"GET {path}", f"field 'identifier' is {detail.identifier!r}, expected {session_id!r}", day=day)
+            raise PayloadError(
+                VENDOR,
+                GET_SESSION.endpoint(app, session_id),
+                f"field 'identifier' is {detail.identifier!r}, expected {session_id!r}",
+                day=day,
+            )
         return detail
 
     def fetch_session_details(
@@ -267,18 +281,25 @@ class RaygunV3Client:
         """Details of ``ids`` fetched concurrently, yielded in the order given; see :mod:`details`."""
         return fetch_concurrently(lambda session_id: self.get_session(app, session_id, day=day), ids, max_in_flight=max_in_flight)
 
-    # -- pages, customers, error groups --------------------------------------------------------
+    # -- pages, customers, error groups, deployments -------------------------------------------
 
     def iter_pages(self, app: str) -> Iterator[list[Page]]:
-        return self._iter_list(self._app_path(app, "/pages"), PageList, scope=SCOPES["pages"], orderby="identifier")
+        """Pages by ``uri`` then ``name``: a web page's URI and a mobile view's name are what the page is,
+        so they never change, and each is unique among its kind (the other is absent). ``lastSeenAt``,
+        the third order allowed, moves with every view."""
+        return self._iter_list(LIST_PAGES, (app,), PageList, orderby=PAGES_ORDER)
 
     def iter_customers(self, app: str, *, seen_since: datetime | None = None) -> Iterator[list[Customer]]:
-        """Customers newest-seen first, stopping at the first one last seen before ``seen_since``.
+        """Customers newest-seen first (``lastSeenAt desc``, ties by ``firstSeenAt desc``), stopping at the
+        first one last seen before ``seen_since``.
 
-        ``lastSeenAt`` changes while we page, but in descending order a customer seen again only
-        moves to the top: the rows after shift down and show up twice (dropped), none is skipped.
+        The description allows only ``isAnonymous``, ``firstSeenAt`` and ``lastSeenAt``. Incremental
+        loading needs ``lastSeenAt``, which changes while we page, but only upwards: in descending order a
+        customer seen again only moves to the top, so the rows after it shift down and show up twice
+        (dropped), none is skipped. One seen again behind our offset is read on the next run, whose
+        watermark it is then past. ``firstSeenAt`` never changes and breaks ties.
         """
-        for page in self._iter_list(self._app_path(app, "/customers"), CustomerList, scope=SCOPES["customers"], orderby="lastSeenAt desc"):
+        for page in self._iter_list(LIST_CUSTOMERS, (app,), CustomerList, orderby=CUSTOMERS_ORDER):
             if seen_since is None:
                 yield page
                 continue
@@ -289,8 +310,16 @@ class RaygunV3Client:
                 return
 
     def iter_error_groups(self, app: str) -> Iterator[list[ErrorGroup]]:
-        path = self.error_groups_path.format(app=quote(app, safe=""))
-        return self._iter_list(path, ErrorGroupList, scope=self.error_groups_scope)
+        """Error groups oldest first by ``createdAt``, ties by ``message``: neither changes once a group
+        exists, and a new group comes last, behind every page already read. ``status`` and
+        ``lastOccurredAt``, the other orders allowed, change as errors occur and are resolved."""
+        return self._iter_list(LIST_ERROR_GROUPS, (app,), ErrorGroupList, orderby=ERROR_GROUPS_ORDER)
+
+    def iter_deployments(self, app: str, *, day: date | None = None) -> Iterator[list[Deployment]]:
+        """Deployments oldest first by ``deployedAt``, ties by ``version``: a new deployment comes last,
+        behind every page already read, and a release's version does not repeat. ``ownerName``,
+        ``emailAddress`` and ``comment``, the other orders allowed, repeat and can be edited."""
+        return self._iter_list(LIST_DEPLOYMENTS, (app,), DeploymentList, orderby=DEPLOYMENTS_ORDER, day=day)
 
     # -- metrics -------------------------------------------------------------------------------
 
@@ -305,7 +334,6 @@ class RaygunV3Client:
     ) -> list[TimeSeries]:
         """Every page metric for one UTC day, one call per aggregation (the body takes one)."""
         start, end = day_range(day)
-        path = f"/metrics/{quote(app, safe='')}/pages/time-series"
         series: list[TimeSeries] = []
         for aggregation in aggregations:
             body = {
@@ -315,11 +343,10 @@ class RaygunV3Client:
                 "aggregation": aggregation,
                 "metrics": list(metrics),
             }
-            series.extend(self._call("POST", path, TimeSeriesList, scope=SCOPES["metrics/pages"], day=day, body=body).root)
+            series.extend(self._call(PAGE_TIME_SERIES, (app,), TimeSeriesList, day=day, body=body).root)
         return series
 
     def error_metrics(self, app: str, day: date, *, granularity: Granularity = "1d") -> list[TimeSeries]:
         start, end = day_range(day)
-        path = f"/metrics/{quote(app, safe='')}/errors/time-series"
         body = {"start": _iso(start), "end": _iso(end), "granularity": granularity, "aggregation": "count", "metrics": ["errorInstances"]}
-        return self._call("POST", path, TimeSeriesList, scope=SCOPES["metrics/errors"], day=day, body=body).root
+        return self._call(ERROR_TIME_SERIES, (app,), TimeSeriesList, day=day, body=body).root

@@ -29,6 +29,7 @@ from datetime import date, datetime
 from rum_assets.errors import VendorHTTPError
 from rum_assets.raygun.v3.client import MAX_PAGE_SIZE, MAX_PAGES, RaygunV3Client, day_range
 from rum_assets.raygun.v3.models import Session
+from rum_assets.raygun.v3.operations import LIST_SESSIONS
 from rum_assets.raygun.v3.problems import VENDOR
 
 SessionLister = Callable[[int, int, bool], list[Session]]
@@ -74,7 +75,7 @@ class DayFinder:
         page_size: int = MAX_PAGE_SIZE,
         max_calls: int = MAX_PAGES + 2 * MAX_GALLOP_STEPS,
         max_reanchors: int = MAX_REANCHORS,
-        endpoint: str = "GET /applications/{app}/sessions",
+        endpoint: str = f"{LIST_SESSIONS.method} {LIST_SESSIONS.template}",
     ) -> None:
         if not 2 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 2 and {MAX_PAGE_SIZE}, not {page_size}")
@@ -237,6 +238,6 @@ def find_day(client: RaygunV3Client, app: str, day: date, **kwargs: int) -> DayR
         return client.list_sessions(app, count=count, offset=offset, orderby="startedAt desc" if newest_first else "startedAt", day=day)
 
     before = client.calls_made
-    result = DayFinder(lister, endpoint=f"GET /applications/{app}/sessions", **kwargs).find(day)
+    result = DayFinder(lister, endpoint=LIST_SESSIONS.endpoint(app), **kwargs).find(day)
     result.stats.attempts = client.calls_made - before
     return result

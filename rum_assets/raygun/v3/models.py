@@ -1,9 +1,12 @@
-"""Pydantic models of the Raygun v3 API payloads.
+"""Pydantic models of the Raygun v3 API payloads, field for field as Raygun's published description
+gives its schemas.
 
 Tolerant where the vendor may grow its payloads: unknown fields are kept (``extra="allow"``) so a
-new field is visible in ``model_extra`` instead of silently lost. Strict where the pipeline depends
-on the contract: identifiers and the timestamps we partition or order by are required, so a payload
-without them fails loudly with the field's name.
+new field is visible in ``model_extra`` (and :func:`undescribed`) instead of silently lost. Strict where
+the pipeline depends on the contract: identifiers and the timestamps we partition or order by are
+required, so a payload without them fails loudly with the field's name. The exception is a deployment's
+``deployedAt``, which the description does not require: one without it is kept and set aside by the load
+(``raygun._rejected_rows``) rather than failing its whole application.
 """
 
 from __future__ import annotations
@@ -101,10 +104,56 @@ class Customer(V3Model):
     last_seen_at: datetime
 
 
+class ResolvedIn(V3Model):
+    """The version an error group was resolved in."""
+
+    version: str | None = None
+    discard_from_previous_versions: bool | None = None
+
+
 class ErrorGroup(V3Model):
-    """The reference does not document the error-group payload: only the identifier is required."""
+    """The description's ``error-group``. It requires message, status and both timestamps too, but
+    only the identifier is needed to land a row, so the others are optional here; ``status`` is text
+    (the description's enum is active, resolved, ignored, permanentlyIgnored), so a new status lands."""
 
     identifier: str
+    application_identifier: str | None = None
+    message: str | None = None
+    status: str | None = None
+    last_occurred_at: datetime | None = None
+    created_at: datetime | None = None
+    resolved_in: ResolvedIn | None = None
+    discard_new_occurrences: bool | None = None
+    application_url: str | None = None
+
+
+class Deployment(V3Model):
+    """The description's ``deployment``: identifier, application and version required, the rest optional
+    (``deployedAt`` too; ``scmType`` is text, its enum is gitHub, bitbucket, gitLab, azureDevOps)."""
+
+    identifier: str
+    application_identifier: str | None = None
+    version: str | None = None
+    email_address: str | None = None
+    owner_name: str | None = None
+    comment: str | None = None
+    scm_identifier: str | None = None
+    scm_type: str | None = None
+    deployed_at: datetime | None = None
+    application_url: str | None = None
+
+
+def undescribed(model: BaseModel) -> dict[str, Any]:
+    """The fields of ``model`` the description does not give, as sent, with those of its nested models
+    under the nested field's wire name (``{"resolvedIn": {...}}``); empty when there are none."""
+    found: dict[str, Any] = dict(model.model_extra or {})
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            inner = undescribed(value)
+            if inner:
+                found[info.alias or name] = inner
+    return found
 
 
 class SeriesPoint(V3Model):
@@ -162,6 +211,10 @@ class CustomerList(RootModel[list[Customer]]):
 
 
 class ErrorGroupList(RootModel[list[ErrorGroup]]):
+    pass
+
+
+class DeploymentList(RootModel[list[Deployment]]):
     pass
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import httpx
@@ -14,13 +13,13 @@ from rum_assets.raygun.v3.models import Problem
 
 VENDOR = "Raygun v3"
 REQUEST_ID_HEADER = "X-Raygun-RequestId"
-SCOPE_PATTERN = re.compile(r"\b((?:rum\.)?[a-z]+(?:\.[a-z]+)?:[a-z]+)\b")
 
 
 class MissingScopeError(AuthenticationError):
-    """The token is valid but lacks the scope an endpoint needs (HTTP 403)."""
+    """The token is valid but lacks the scope an endpoint needs (HTTP 403). ``scope`` is the one the
+    operation's description names (see :mod:`rum_assets.raygun.v3.operations`)."""
 
-    def __init__(self, endpoint: str, problem: str, *, scope: str | None, **kwargs: object) -> None:
+    def __init__(self, endpoint: str, problem: str, *, scope: str, **kwargs: object) -> None:
         self.scope = scope
         super().__init__(VENDOR, endpoint, problem, **kwargs)  # type: ignore[arg-type]
 
@@ -57,26 +56,17 @@ def describe(response: httpx.Response) -> str:
     return text
 
 
-def scope_named_in(response: httpx.Response) -> str | None:
-    problem = parse_problem(response)
-    for text in (problem.detail, problem.title) if problem else ():
-        if text:
-            match = SCOPE_PATTERN.search(text)
-            if match:
-                return match.group(1)
-    return None
-
-
 def error_for(
     response: httpx.Response,
     endpoint: str,
     *,
     day: date | None,
-    known_scope: str | None,
+    scope: str,
     secrets: tuple[str, ...],
     what: str | None = None,
 ) -> VendorError:
-    """The error to raise for a non-2xx answer that retries did not resolve."""
+    """The error to raise for a non-2xx answer that retries did not resolve; ``scope`` is the one the
+    operation needs."""
     status = response.status_code
     problem = describe(response)
     if status == 401:
@@ -89,11 +79,10 @@ def error_for(
             secrets=secrets,
         )
     if status == 403:
-        scope = scope_named_in(response) or known_scope
-        needed = f"the scope '{scope}'" if scope else "a scope this endpoint needs (the reference does not name it)"
+        # The real API's 403 does not name the scope; the operation's description does.
         return MissingScopeError(
             endpoint,
-            f"the token lacks {needed}: create a token with it ({problem})",
+            f"the token lacks {scope}: add it in Raygun's personal access token settings ({problem})",
             scope=scope,
             day=day,
             status=status,

@@ -9,6 +9,7 @@ import pytest
 
 from rum_assets.emulator.faults import FaultRule
 from rum_assets.emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN
+from rum_assets.emulator.raygun_v3.recording import recorded
 from rum_assets.errors import AuthenticationError, NotFoundError, PayloadError, VendorHTTPError
 from rum_assets.raygun.v3.client import token_scope
 from rum_assets.raygun.v3.problems import MissingScopeError
@@ -89,7 +90,26 @@ def test_missing_scope_is_named(start_v3, clock: FakeClock, tmp_path: Path) -> N
             client.list_sessions(WEB_APP, count=10, day=YESTERDAY)
     assert caught.value.scope == "rum.sessions:read"
     assert caught.value.status == 403
-    assert "the token lacks the scope 'rum.sessions:read'" in str(caught.value)
+    assert "the token lacks rum.sessions:read: add it in Raygun's personal access token settings" in str(caught.value)
+    assert token not in str(caught.value)
+
+
+def test_missing_scope_is_named_from_the_description_when_the_403_does_not(start_v3, clock: FakeClock, tmp_path: Path) -> None:
+    token = "token-without-errors"
+    server, _, _ = start_v3(tokens={token: ALL_SCOPES - {"cr.errors:read"}})
+    with (
+        recorded() as exchanges,
+        fake_time_client(server, clock, tmp_path, token=token) as client,
+        pytest.raises(MissingScopeError) as caught,
+    ):
+        list(client.iter_error_groups(WEB_APP))
+    [answer] = exchanges
+    assert answer.status == 403 and b"cr.errors" not in answer.body  # the emulator, like Raygun, does not name it
+    assert caught.value.scope == "cr.errors:read"
+    assert str(caught.value).startswith(
+        f"Raygun v3 GET /applications/{WEB_APP}/error-groups (HTTP 403): the token lacks cr.errors:read: "
+        "add it in Raygun's personal access token settings ("
+    )
     assert token not in str(caught.value)
 
 

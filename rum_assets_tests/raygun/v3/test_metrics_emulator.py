@@ -37,6 +37,7 @@ def test_metrics_scope_is_named(start_v3, clock: FakeClock, tmp_path: Path) -> N
     with fake_time_client(server, clock, tmp_path, token=token) as client:
         assert client.page_metrics(WEB_APP, DAY, aggregations=("count",))
         with pytest.raises(
-            MissingScopeError, match=r"Raygun v3 POST /metrics/wb7k2q/errors/time-series for day 2026-11-18 .*'metrics:errors'"
+            MissingScopeError,
+            match=r"Raygun v3 POST /metrics/wb7k2q/errors/time-series for day 2026-11-18 \(HTTP 403\): the token lacks metrics:errors: add it in Raygun's personal access token settings",
         ):
             client.error_metrics(WEB_APP, DAY)
