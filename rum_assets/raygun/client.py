@@ -178,6 +178,8 @@ class RaygunClient:
                 **self._sleep_kwargs,
                 **kwargs,
             )
+        except CallBudgetExhaustedError:
+            raise  # our own ledger refused: no call was made, and what is left may still be spent by others
         except RateLimitedError:
             if self.ledger is not None:
                 self.ledger.mark_spent()

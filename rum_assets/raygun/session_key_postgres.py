@@ -11,25 +11,23 @@ from datetime import datetime
 import psycopg
 
 from rum_assets.raygun.session_key_store import StoredKeyRow
+from rum_assets.raygun.shared_state import PostgresTables, postgres_connection
 
 TABLE = "rum_assets_raygun_session_keys"
 _DDL_LOCK = 7_154_880_322
 """Advisory lock id that serialises creating the table (concurrent ``CREATE TABLE IF NOT EXISTS`` can fail)."""
 
 
-class PostgresSessionKeyStore:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        with self._connect() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [_DDL_LOCK])
-            conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-                " credentials_id TEXT PRIMARY KEY, sealed TEXT, version INTEGER NOT NULL,"
-                " expires_at TIMESTAMPTZ, lease_owner TEXT, lease_until TIMESTAMPTZ)"
-            )
+class PostgresSessionKeyStore(PostgresTables):
+    DDL_LOCK = _DDL_LOCK
+    DDL = (
+        f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+        " credentials_id TEXT PRIMARY KEY, sealed TEXT, version INTEGER NOT NULL,"
+        " expires_at TIMESTAMPTZ, lease_owner TEXT, lease_until TIMESTAMPTZ)",
+    )
 
     def _connect(self) -> psycopg.Connection:
-        return psycopg.connect(self.url, autocommit=True, connect_timeout=30, application_name="rum_assets session key")
+        return postgres_connection(self.url, "session key")
 
     def read(self, credentials_id: str) -> StoredKeyRow | None:
         with self._connect() as conn:

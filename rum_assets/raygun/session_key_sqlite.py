@@ -7,12 +7,10 @@ lease and publishing atomic across the machine's processes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 from rum_assets.raygun.session_key_store import StoredKeyRow
+from rum_assets.raygun.shared_state import SqliteTables, sqlite_connection
 
 _COLUMNS = "sealed, version, expires_at, lease_owner, lease_until"
 
@@ -21,24 +19,12 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-class SqliteSessionKeyStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS raygun_session_keys ("
-                " credentials_id TEXT PRIMARY KEY, sealed TEXT, version INTEGER NOT NULL,"
-                " expires_at TEXT, lease_owner TEXT, lease_until TEXT)"
-            )
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        try:
-            yield conn
-        finally:
-            conn.close()
+class SqliteSessionKeyStore(SqliteTables):
+    DDL = (
+        "CREATE TABLE IF NOT EXISTS raygun_session_keys ("
+        " credentials_id TEXT PRIMARY KEY, sealed TEXT, version INTEGER NOT NULL,"
+        " expires_at TEXT, lease_owner TEXT, lease_until TEXT)",
+    )
 
     @staticmethod
     def _row(conn: sqlite3.Connection, credentials_id: str) -> StoredKeyRow | None:
@@ -48,11 +34,11 @@ class SqliteSessionKeyStore:
         return StoredKeyRow(row[0], int(row[1]), _moment(row[2]), row[3], _moment(row[4]))
 
     def read(self, credentials_id: str) -> StoredKeyRow | None:
-        with self._connection() as conn:
+        with sqlite_connection(self.path) as conn:
             return self._row(conn, credentials_id)
 
     def take_lease(self, credentials_id: str, owner: str, until: datetime, now: datetime, expected_version: int) -> bool:
-        with self._connection() as conn:
+        with sqlite_connection(self.path) as conn:
             conn.execute("BEGIN IMMEDIATE")
             row = self._row(conn, credentials_id)
             leased_by_other = (
@@ -70,7 +56,7 @@ class SqliteSessionKeyStore:
         return True
 
     def publish(self, credentials_id: str, owner: str, sealed: str, expires_at: datetime) -> int:
-        with self._connection() as conn:
+        with sqlite_connection(self.path) as conn:
             conn.execute("BEGIN IMMEDIATE")
             row = self._row(conn, credentials_id)
             version = (row.version if row else 0) + 1
@@ -84,7 +70,7 @@ class SqliteSessionKeyStore:
         return version
 
     def drop_lease(self, credentials_id: str, owner: str) -> None:
-        with self._connection() as conn:
+        with sqlite_connection(self.path) as conn:
             conn.execute(
                 "UPDATE raygun_session_keys SET lease_owner = NULL, lease_until = NULL WHERE credentials_id = ? AND lease_owner = ?",
                 (credentials_id, owner),
