@@ -192,7 +192,8 @@ class SessionDetailsConfig(dg.Config):
     **DAILY_ASSET,
     description=(
         "Full detail of the day's sessions, one API call per session, so only as many as the daily call "
-        "budget leaves: ended sessions first, never-fetched first; per source (v1, and each v3 application "
+        "budget leaves (v1: after the session lists still to come today, on any node): ended sessions first, "
+        "never-fetched first; per source (v1, and each v3 application "
         "whose sessions are held). v1 adds satisfaction and the IP lookup, v3 page and error identifiers. "
         "Writes `raygun.session_details`, `raygun.page_views` and `raygun.session_errors`; a re-run adds to "
         "what is held and does not fetch final details again."
