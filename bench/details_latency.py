@@ -83,7 +83,6 @@ def details_latency(size: int, workdir: Path) -> list[dict[str, Any]]:
                     pii,
                     refetch=True,
                     limit=None,
-                    reserved_calls=0,
                     run_id=f"bench-{width}",
                     log=log,
                     max_in_flight=width,

@@ -49,7 +49,9 @@ RAYGUN_DETAILS_IN_FLIGHT = EnvVariable(
     "RAYGUN_DETAILS_IN_FLIGHT", "session details fetched concurrently, per source (1-32; each call still reserved in the ledger first)", "8"
 )
 RAYGUN_DAILY_CALL_LIMIT = EnvVariable("RAYGUN_DAILY_CALL_LIMIT", "calls per application per UTC day your plan allows (0 = unlimited)", "50")
-RAYGUN_RESERVED_LIST_CALLS = EnvVariable("RAYGUN_RESERVED_LIST_CALLS", "calls the details asset leaves for session lists", "5")
+RAYGUN_RESERVED_LIST_CALLS = EnvVariable(
+    "RAYGUN_RESERVED_LIST_CALLS", "v3: calls the details asset leaves for session lists (v1 leaves what the lists still to come need)", "5"
+)
 RAYGUN_DETAIL_COVERAGE_FLOOR = EnvVariable(
     "RAYGUN_DETAIL_COVERAGE_FLOOR", "share of a day's sessions with details below which the coverage check warns (0-1)", "0"
 )

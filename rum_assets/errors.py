@@ -52,6 +52,11 @@ class AuthenticationError(VendorError):
     """Credentials were refused (bad API key, client secret, user name or password)."""
 
 
+class SessionKeysRefusedError(AuthenticationError):
+    """Authenticate accepted the credentials, but the data calls kept refusing the session keys it issued
+    (revoked early, more than the client's bound allows): more keys would only spend the day's budget."""
+
+
 class PayloadError(VendorError):
     """A response broke the documented contract (missing field, wrong type, not JSON)."""
 

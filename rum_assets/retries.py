@@ -20,7 +20,7 @@ import dagster as dg
 import duckdb
 
 from rum_assets.env_vars import DUCKDB_MEMORY_LIMIT
-from rum_assets.errors import AuthenticationError, CallBudgetExhaustedError, NotFoundError, PayloadError
+from rum_assets.errors import AuthenticationError, CallBudgetExhaustedError, NotFoundError, PayloadError, SessionKeysRefusedError
 from rum_assets.warehouse import StagingError
 
 VENDOR_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=20, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
@@ -28,6 +28,8 @@ VENDOR_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=20, backoff=dg.Backoff
 that steps waiting on the same outage do not return at the same instant): about 4 minutes in all."""
 
 NON_RETRYABLE: dict[type[Exception], str] = {
+    # Before AuthenticationError, its base: the first kind that matches gives the reason.
+    SessionKeysRefusedError: "the vendor kept refusing fresh session keys; more would only spend the day's calls",
     AuthenticationError: "the credentials were refused; fix them and run again",
     PayloadError: "the vendor's answer broke its documented contract; a retry would get the same answer",
     NotFoundError: "the vendor does not know it (or, for an export, has not published it yet; the export sensor asks again)",

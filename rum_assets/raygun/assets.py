@@ -19,7 +19,9 @@ from rum_assets.quality import (
     standard_check_specs,
 )
 from rum_assets.raygun import names
-from rum_assets.raygun.detail_loads import load_v1_details, load_v3_details, v3_apps_with_sessions
+from rum_assets.raygun.client import RaygunClient
+from rum_assets.raygun.detail_loads import DetailFigures, load_v1_details, load_v3_details, v3_apps_with_sessions
+from rum_assets.raygun.list_reservations import PLAN_TAG
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.session_loads import SessionFigures, load_v1_sessions, load_v3_sessions
 from rum_assets.raygun.sources import DayRun, prepare_tables, run_sources
@@ -95,10 +97,23 @@ def raygun_sessions(context: dg.AssetExecutionContext, raygun: RaygunResource, w
     pii, run_id = raygun.pii_policy(), context.run.run_id
     prepare_tables(warehouse, raygun, context.log)
     previous_schema = previous_column_schema(context)
+    plan_owner = context.run.tags.get(PLAN_TAG)
+
+    def list_v1(client: RaygunClient, application_id: str) -> SessionFigures:
+        """The day's v1 list; then that list is no longer to come (see rum_assets.raygun.list_reservations)."""
+        reservations = raygun.list_reservations()
+        try:
+            figures = load_v1_sessions(client, application_id, day, warehouse, pii, run_id, context.log)
+            reservations.landed(day, figures.vendor_total)
+            return figures
+        finally:
+            if plan_owner:
+                reservations.release(plan_owner, day)
+
     run = run_sources(
         raygun,
         context.log,
-        v1=lambda client, application_id: load_v1_sessions(client, application_id, day, warehouse, pii, run_id, context.log),
+        v1=list_v1,
         v3=lambda client, app: load_v3_sessions(client, app, day, warehouse, pii, run_id, context.log),
     )
     run.raise_failures("sessions", day, **{names.API_CALLS_USED: sum(run.calls.values())})
@@ -177,7 +192,8 @@ class SessionDetailsConfig(dg.Config):
     **DAILY_ASSET,
     description=(
         "Full detail of the day's sessions, one API call per session, so only as many as the daily call "
-        "budget leaves: ended sessions first, never-fetched first; per source (v1, and each v3 application "
+        "budget leaves (v1: after the session lists still to come today, on any node): ended sessions first, "
+        "never-fetched first; per source (v1, and each v3 application "
         "whose sessions are held). v1 adds satisfaction and the IP lookup, v3 page and error identifiers. "
         "Writes `raygun.session_details`, `raygun.page_views` and `raygun.session_errors`; a re-run adds to "
         "what is held and does not fetch final details again."
@@ -213,16 +229,23 @@ def raygun_session_details(
         "pii": pii,
         "refetch": config.refetch,
         "limit": config.max_details,
-        "reserved_calls": raygun.reserved_list_calls,
         "run_id": run_id,
         "log": context.log,
     }
+
+    def details_v1(client: RaygunClient, application_id: str) -> DetailFigures:
+        with raygun.one_details_batch(day, context.log):
+            return load_v1_details(client, application_id, max_in_flight=raygun.v1_details_in_flight, **common)
+
     run = run_sources(
         raygun,
         context.log,
-        v1=lambda client, application_id: load_v1_details(client, application_id, max_in_flight=raygun.v1_details_in_flight, **common),
-        v3=lambda client, app: load_v3_details(client, app, max_in_flight=raygun.v3_details_in_flight, **common),
+        v1=details_v1,
+        v3=lambda client, app: load_v3_details(
+            client, app, max_in_flight=raygun.v3_details_in_flight, reserved_calls=raygun.reserved_list_calls, **common
+        ),
         v3_apps=v3_apps_with_sessions(warehouse, day, configured_application_ids(raygun)),
+        v1_keeps_for_lists=True,
     )
     landed = list(run.figures.values())
     fetched = sum(f.fetched for f in landed)
@@ -273,9 +296,16 @@ def raygun_session_details(
             names.DETAIL_COVERAGE: dg.MetadataValue.float(round(coverage, 4)),
             names.UNKNOWN_SESSIONS: sum(f.unknown for f in landed),
             names.STOPPED_BY_BUDGET: any(f.stopped_by_budget for f in landed),
+            names.CALLS_KEPT_FOR_LISTS: sum(f.kept_for_lists for f in landed),
             names.ROWS_BY_SOURCE: dg.MetadataValue.json(
                 {
-                    k: {"fetched": f.fetched, "pending": f.pending, "unknown": f.unknown, "allowed": f.allowed}
+                    k: {
+                        "fetched": f.fetched,
+                        "pending": f.pending,
+                        "unknown": f.unknown,
+                        "allowed": f.allowed,
+                        "kept_for_lists": f.kept_for_lists,
+                    }
                     for k, f in run.figures.items()
                 }
             ),

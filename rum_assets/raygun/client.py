@@ -6,12 +6,15 @@ Usable from a plain shell::
         for page in raygun.iter_session_pages(date(2026, 11, 20)):
             ...
 
-The session key is reused for its 15 minutes, renewed shortly before it expires, and renewed once
-more if the API answers 401 anyway. The client may be shared by threads (concurrent session
+The session key is reused for its 15 minutes and renewed shortly before it expires; a 401 on a data
+call means the server ended it early: it is renewed and the call sent again, within bounds
+(:mod:`rum_assets.raygun.session_keys`). The client may be shared by threads (concurrent session
 details): one thread renews an expired or refused key while the others wait for it, so a batch
-re-authenticates once, not once per thread. Every call (retries and authentication included) is
+re-authenticates once, not once per thread; with a :class:`SharedSessionKeys` the key is shared with
+every process on the same credentials too. Every call (retries and authentication included) is
 reserved in the optional :class:`CallBudgetLedger` first, so the daily limit is never passed by our
-own spending.
+own spending; ``calls_to_leave`` makes the client leave that many of the day's calls unspent (the
+session details leave the calls of the session lists still to come).
 A 429 without ``Retry-After`` means the day's calls are spent: no retry (each would cost a call), the
 ledger is marked spent and the error says when the budget resets (the next UTC midnight).
 """
@@ -32,10 +35,12 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from rum_assets.budget import CallBudgetLedger, next_utc_midnight
-from rum_assets.errors import AuthenticationError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
+from rum_assets.errors import AuthenticationError, CallBudgetExhaustedError, NotFoundError, PayloadError, RateLimitedError, VendorHTTPError
 from rum_assets.http import CallContext, RetryPolicy, response_problem, send
 from rum_assets.payloads import parse_response
 from rum_assets.raygun.models import AuthenticateResponse, SessionDetail, SessionEnvelope, SessionsPage, SessionsPageHead
+from rum_assets.raygun.session_key_store import SharedSessionKeys
+from rum_assets.raygun.session_keys import MAX_ATTEMPTS_PER_CALL, HeldKey, SessionKeyHolder
 from rum_assets.read_ahead import read_ahead
 
 VENDOR = "Raygun"
@@ -91,6 +96,8 @@ class RaygunClient:
         logger: logging.Logger | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] | None = None,
+        shared_keys: SharedSessionKeys | None = None,
+        calls_to_leave: Callable[[], int] | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
@@ -112,12 +119,10 @@ class RaygunClient:
         self.clock = clock
         self._sleep_kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
         self._http = httpx.Client(headers={"Accept": "application/json", "User-Agent": "rum_assets"})
-        self._session_key: str | None = None
-        self._session_key_expires: datetime | None = None
         self._auth_method: str | None = None
-        self._auth_lock = threading.Lock()
-        self._refusal: AuthenticationError | None = None
-        """Why the credentials were refused: threads that waited for that attempt fail alike, unsent."""
+        self.calls_to_leave = calls_to_leave
+        """Calls of the day this client must leave unspent, asked before each call (None: none)."""
+        self.keys = SessionKeyHolder(self._authenticate, renew_margin=renew_margin, clock=clock, log=self.log, shared=shared_keys)
         self._count_lock = threading.Lock()
         self.calls_made = 0
         self.authentications = 0
@@ -127,8 +132,7 @@ class RaygunClient:
     def close(self) -> None:
         """Close the connections and hand back the calls reserved in the ledger but never made."""
         self._http.close()
-        with self._auth_lock:
-            self._session_key = None
+        self.keys.forget()
         if self.ledger is not None:
             self.ledger.release()
 
@@ -143,14 +147,16 @@ class RaygunClient:
         """What no log line or error may show: the credentials (the consumer application's id
         included), their Basic encoding, and the current session key."""
         basic = base64.b64encode(f"{self._client_id}:{self._client_secret}".encode()).decode("ascii")
-        return tuple(s for s in (self._api_key, self._client_id, self._client_secret, basic, self._session_key) if s)
+        return tuple(s for s in (self._api_key, self._client_id, self._client_secret, basic, self.keys.current_key) if s)
 
     def _context(self, endpoint: str, day: date | None) -> CallContext:
         return CallContext(VENDOR, endpoint, day, _LiveSecrets(self))
 
     def _count_call(self, endpoint: str) -> Callable[[], None]:
         def before_attempt() -> None:
-            if self.ledger is not None:
+            if self.ledger is not None and self.calls_to_leave is not None:
+                reserve_leaving(self.ledger, endpoint, self.calls_to_leave())
+            elif self.ledger is not None:
                 self.ledger.reserve(endpoint)
             with self._count_lock:
                 self.calls_made += 1
@@ -172,6 +178,8 @@ class RaygunClient:
                 **self._sleep_kwargs,
                 **kwargs,
             )
+        except CallBudgetExhaustedError:
+            raise  # our own ledger refused: no call was made, and what is left may still be spent by others
         except RateLimitedError:
             if self.ledger is not None:
                 self.ledger.mark_spent()
@@ -185,10 +193,13 @@ class RaygunClient:
         Raygun's reference lists authenticate as GET while its example uses POST: POST first, GET
         once if POST is answered 404 or 405, and whichever worked is used for the client's life.
         """
-        with self._auth_lock:
-            self._authenticate()
+        self.keys.renew()
 
-    def _authenticate(self) -> None:
+    def needs_authentication(self) -> bool:
+        """Whether the next call must authenticate first (no fresh key here nor shared by another process)."""
+        return self.keys.needs_authentication()
+
+    def _authenticate(self) -> tuple[str, datetime]:
         methods = [self._auth_method] if self._auth_method else ["POST", "GET"]
         for method in methods:
             context = self._context(f"{method} {AUTHENTICATE_PATH}", None)
@@ -203,7 +214,7 @@ class RaygunClient:
                 break
             self.log.info("Raygun: authenticate answered HTTP %d to %s; trying GET", response.status_code, method)
         if response.status_code in (401, 403):
-            self._refusal = AuthenticationError(
+            raise AuthenticationError(
                 VENDOR,
                 context.endpoint,
                 "the API key or the client id/secret was refused: check RAYGUN_API_KEY, RAYGUN_CLIENT_ID "
@@ -211,7 +222,6 @@ class RaygunClient:
                 status=response.status_code,
                 secrets=self._secrets,
             )
-            raise self._refusal
         if response.status_code in (404, 405):
             tried = " and ".join(methods)
             raise VendorHTTPError(
@@ -223,51 +233,28 @@ class RaygunClient:
             )
         if response.status_code not in (200, 201, 202):
             raise VendorHTTPError(VENDOR, context.endpoint, response_problem(response), status=response.status_code, secrets=self._secrets)
-        self._session_key = parse_body(AuthenticateResponse, response, context).session_key
-        self._session_key_expires = self.clock() + self.session_key_ttl
+        key = parse_body(AuthenticateResponse, response, context).session_key
+        expires = self.clock() + self.session_key_ttl
         self._auth_method = method
-        self._refusal = None
-        self.authentications += 1
-        self.log.info(
-            "Raygun: authenticated with %s (session key valid until %s)", method, self._session_key_expires.isoformat(timespec="seconds")
-        )
-
-    def _key_is_fresh(self) -> bool:
-        expires = self._session_key_expires
-        return self._session_key is not None and expires is not None and self.clock() < expires - self.renew_margin
-
-    def _valid_session_key(self, refused: str | None = None) -> str:
-        """The current session key, renewed first if it is about to expire or is ``refused``.
-
-        Checked again under the lock: when several threads find the key stale (or see it refused)
-        together, the first renews it and the others use the key it brought.
-        """
-        key = self._session_key
-        if key is None or key == refused or not self._key_is_fresh():
-            with self._auth_lock:
-                if self._refusal is not None:
-                    raise self._refusal
-                if self._session_key is None or self._session_key == refused or not self._key_is_fresh():
-                    self._authenticate()
-                key = self._session_key
-        assert key is not None
-        return key
+        with self._count_lock:
+            self.authentications += 1
+        self.log.info("Raygun: authenticated with %s (session key valid until %s)", method, expires.isoformat(timespec="seconds"))
+        return key, expires
 
     def _get_json_response(self, url: str, context: CallContext) -> httpx.Response:
-        """GET with a session key, renewing it once if the API says it is no longer valid."""
-        refused: str | None = None
-        for renewal in (False, True):
-            key = self._valid_session_key(refused)
-            response = self._send("GET", url, context, headers={"X-SessionKey": key})
+        """GET with a session key; a 401 means the server ended the key early: renew it and send again
+        (the bounds are :class:`SessionKeyHolder`'s)."""
+        dead_keys = 0
+        for _ in range(MAX_ATTEMPTS_PER_CALL):
+            held: HeldKey = self.keys.get()
+            response = self._send("GET", url, context, headers={"X-SessionKey": held.key})
             if response.status_code != 401:
+                self.keys.answered_with(held)
                 return response
-            if renewal:
-                break
-            self.log.info("Raygun: session key refused on %s; authenticating again", context.endpoint)
-            refused = key
-        raise AuthenticationError(
-            VENDOR, context.endpoint, "a fresh session key was refused (401 twice)", day=context.day, status=401, secrets=self._secrets
-        )
+            dead_keys += held.answered == 0
+            self.log.info("Raygun: session key refused on %s; using a new one", context.endpoint)
+            self.keys.refused(held, context, dead_keys)
+        raise self.keys.too_many_attempts(context)
 
     # -- sessions ------------------------------------------------------------------------------
 
@@ -366,6 +353,29 @@ class RaygunClient:
             status=response.status_code,
             secrets=self._secrets,
         )
+
+
+def reserve_leaving(ledger: CallBudgetLedger, endpoint: str, keep: int) -> None:
+    """Reserve one call unless it would leave fewer than ``keep`` of the day's calls unspent.
+
+    Atomic across processes like any reservation: the store adds the call only while the day's count
+    stays within the limit less ``keep``.
+    """
+    if ledger.daily_limit <= 0 or keep <= 0:
+        ledger.reserve(endpoint)
+        return
+    day = ledger.today()
+    ceiling = ledger.daily_limit - keep
+    ledger.store_reservations += 1
+    if ceiling <= 0 or ledger.store.try_reserve(ledger.scope, day, 1, ceiling) is None:
+        raise CallBudgetExhaustedError(
+            VENDOR,
+            endpoint,
+            f"the calls left today are kept for the session lists still to come ({keep} of the daily {ledger.daily_limit}; "
+            f"{ledger.store.used(ledger.scope, day)} used, UTC)",
+            resets_at=next_utc_midnight(ledger.clock()),
+        )
+    ledger.reserved_by_me += 1
 
 
 class _LiveSecrets:

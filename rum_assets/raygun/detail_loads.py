@@ -59,6 +59,8 @@ class DetailFigures:
     """(message, retryable) per detail that could not be read."""
     stopped_by_budget: bool = False
     staged: StagedRows | None = None
+    kept_for_lists: int = 0
+    """Calls left unspent, when the batch started, for the session lists still to come (v1)."""
 
     @property
     def pending(self) -> int:
@@ -130,21 +132,31 @@ def load_v1_details(
     *,
     refetch: bool,
     limit: int | None,
-    reserved_calls: int,
     run_id: str,
     log: logging.Logger,
     max_in_flight: int = 8,
 ) -> DetailFigures:
     """``max_in_flight`` requests at once share the client (its session key is renewed once for all).
 
-    Refused credentials stop the batch and fail the source, as every further id would fail alike.
+    The batch is sized to what the budget leaves after the client's ``calls_to_leave`` (the session
+    lists still to come) and an authentication if no fresh key is at hand; the client enforces the
+    same bound call by call. Refused credentials stop the batch and fail the source, as every further
+    id would fail alike.
     """
     wanted = candidates(warehouse, day, V1, application_id, refetch, limit)
+    kept = client.calls_to_leave() if client.calls_to_leave else 0
     remaining = client.ledger.remaining() if client.ledger else None
-    # One call may go to authenticating.
-    allowed = allowed_calls(None if remaining is None else remaining - 1, len(wanted), reserved_calls)
+    if remaining is not None and client.needs_authentication():
+        remaining -= 1
+    allowed = allowed_calls(remaining, len(wanted), kept)
     if allowed < len(wanted):
-        log.info("Raygun v1 %s: %d sessions need details; the call budget allows %d today", day, len(wanted), allowed)
+        log.info(
+            "Raygun v1 %s: %d sessions need details; the call budget allows %d today (%d calls kept for session lists still to come)",
+            day,
+            len(wanted),
+            allowed,
+            kept,
+        )
 
     def outcomes() -> Iterator[tuple[str, Rows | None, VendorError | None]]:
         fetched = fetch_concurrently(
@@ -160,7 +172,7 @@ def load_v1_details(
             else:
                 yield outcome.session_id, detail_rows(outcome.detail, day, datetime.now(UTC), pii, application_id), None
 
-    return _write(DetailFigures(V1, application_id, len(wanted), allowed), outcomes(), warehouse, day, run_id, log)
+    return _write(DetailFigures(V1, application_id, len(wanted), allowed, kept_for_lists=kept), outcomes(), warehouse, day, run_id, log)
 
 
 def load_v3_details(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime
+from contextlib import AbstractContextManager, contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +17,9 @@ from rum_assets.budget import CallBudgetLedger
 from rum_assets.http import RetryPolicy
 from rum_assets.pii import PiiPolicy
 from rum_assets.raygun.client import VENDOR, RaygunClient
+from rum_assets.raygun.detail_batches import one_batch_per_day
+from rum_assets.raygun.list_reservations import ListReservations
+from rum_assets.raygun.session_key_store import SharedSessionKeys
 
 DEFAULT_BASE_URL = "https://api.raygun.com"
 DEFAULT_V3_BASE_URL = "https://api.raygun.com/v3"
@@ -58,7 +61,10 @@ class RaygunResource(dg.ConfigurableResource):
     reserved_list_calls: int = Field(
         default=5,
         ge=0,
-        description="Calls session_details leaves unspent each day so that session lists can still be fetched.",
+        description=(
+            "v3: calls session_details leaves unspent each day so that session lists can still be fetched. "
+            "v1 leaves what the session lists still to come today need instead (rum_assets.raygun.list_reservations)."
+        ),
     )
     detail_coverage_floor: float = Field(
         default=0.0, ge=0, le=1, description="Share of a day's sessions with details below which the coverage check warns."
@@ -80,16 +86,35 @@ class RaygunResource(dg.ConfigurableResource):
     )
     pii_salt: str = Field(default="rum_assets", description="Salt for hashed PII. Set RUM_ASSETS_PII_SALT in production.")
 
+    def _shared_store(self) -> Path | str:
+        """Where the call ledger and the v1 state shared beside it live (every process, every node)."""
+        return self.ledger_url or Path(self.state_dir) / "call_budget.sqlite3"
+
+    def _v1_scope(self) -> str:
+        """The v1 credential scope: a hash of the base URL and API key."""
+        return "raygun:" + hashlib.sha256(f"{self.base_url}|{self.api_key}".encode()).hexdigest()[:16]
+
     def ledger(self, clock: Callable[[], datetime] | None = None) -> CallBudgetLedger:
-        """The call ledger of this application (keyed by a hash of the base URL and API key)."""
-        fingerprint = hashlib.sha256(f"{self.base_url}|{self.api_key}".encode()).hexdigest()[:16]
+        """The v1 call ledger of this application (keyed by :meth:`_v1_scope`)."""
         return CallBudgetLedger(
-            self.ledger_url or Path(self.state_dir) / "call_budget.sqlite3",
-            scope=f"raygun:{fingerprint}",
+            self._shared_store(),
+            scope=self._v1_scope(),
             daily_limit=self.daily_call_limit,
             vendor=VENDOR,
             **({"clock": clock} if clock is not None else {}),
         )
+
+    def list_reservations(self, clock: Callable[[], datetime] | None = None) -> ListReservations:
+        """The v1 session lists still to come today, shared like the ledger (see its module)."""
+        return ListReservations(self._shared_store(), self._v1_scope(), page_size=self.page_size, **({"clock": clock} if clock else {}))
+
+    def one_details_batch(self, day: date, log: logging.Logger) -> AbstractContextManager[None]:
+        """Hold the day's v1 details lease: one batch per day at a time across processes (see its module)."""
+        return one_batch_per_day(self._shared_store(), self._v1_scope(), day, log)
+
+    def shared_session_keys(self) -> SharedSessionKeys:
+        """The v1 session key every process on these credentials shares, beside the ledger."""
+        return SharedSessionKeys(self._shared_store(), self.base_url, self.api_key, self.client_id, self.client_secret)
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(
@@ -103,7 +128,8 @@ class RaygunResource(dg.ConfigurableResource):
         return PiiPolicy(self.pii_mode, self.pii_salt)
 
     @contextmanager
-    def get_client(self, logger: logging.Logger | None = None) -> Iterator[RaygunClient]:
+    def get_client(self, logger: logging.Logger | None = None, *, keep_for_lists: bool = False) -> Iterator[RaygunClient]:
+        """A v1 client for one step; ``keep_for_lists``: it leaves the calls of the session lists still to come."""
         client = RaygunClient(
             self.base_url,
             self.api_key,
@@ -113,6 +139,8 @@ class RaygunResource(dg.ConfigurableResource):
             policy=self.retry_policy(),
             page_size=self.page_size,
             logger=logger,
+            shared_keys=self.shared_session_keys(),
+            calls_to_leave=self.list_reservations().calls_to_keep if keep_for_lists else None,
         )
         try:
             yield client

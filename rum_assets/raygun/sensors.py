@@ -18,8 +18,9 @@ import dagster as dg
 
 from rum_assets.partitions import daily_partitions
 from rum_assets.raygun import names
+from rum_assets.raygun.list_reservations import PLAN_TAG
 from rum_assets.raygun.resource import RaygunResource
-from rum_assets.raygun.v3_access import budget_ledger
+from rum_assets.raygun.v3_access import budget_ledger, v1_configured
 from rum_assets.schedules import sensor_status
 
 SESSIONS_KEY = names.SESSIONS
@@ -78,8 +79,9 @@ def build_budget_backfill_sensor(
             "Fills Raygun days that were never loaded, oldest first, only as far as today's call budget "
             "allows (it reads the same ledger the runs reserve calls in: v1's when v1 is configured, else the "
             "v3 token's), then fetches pending session "
-            "details with what is left. After the budget resets at UTC midnight it carries on. Its cursor "
-            "remembers what it requested on which budget day, so a restart does not request twice."
+            "details with what is left. Each v1 list it requests is held as pending in the shared store, so "
+            "that details on any node leave its calls. After the budget resets at UTC midnight it carries on. "
+            "Its cursor remembers what it requested on which budget day, so a restart does not request twice."
         ),
     )
     def raygun_budget_backfill(context: dg.SensorEvaluationContext, raygun: RaygunResource) -> dg.SensorResult:
@@ -102,12 +104,14 @@ def build_budget_backfill_sensor(
         missing = [day for day in _complete_days(partitions, now) if day not in materialized and f"sessions:{day}" not in requested]
 
         runs: list[dg.RunRequest] = []
+        reservations = raygun.list_reservations(clock) if v1_configured(raygun) else None
         for day in missing:
             if len(runs) >= settings.max_runs_per_tick or (spare is not None and spare < settings.calls_per_sessions_day):
                 break
-            runs.append(
-                dg.RunRequest(run_key=f"raygun-backfill-sessions-{day}-{budget_day}", partition_key=day, asset_selection=[SESSIONS_KEY])
-            )
+            run_key = f"raygun-backfill-sessions-{day}-{budget_day}"
+            if reservations is not None:
+                reservations.plan([date.fromisoformat(day)], owner=run_key)
+            runs.append(dg.RunRequest(run_key=run_key, partition_key=day, asset_selection=[SESSIONS_KEY], tags={PLAN_TAG: run_key}))
             requested.append(f"sessions:{day}")
             planned += settings.calls_per_sessions_day
             spare = None if spare is None else spare - settings.calls_per_sessions_day

@@ -99,10 +99,12 @@ def run_sources(
     v1: Callable[[RaygunClient, str], FiguresT],
     v3: Callable[[RaygunV3Client, str], FiguresT],
     v3_apps: Callable[[RaygunV3Client], list[str]] | None = None,
+    v1_keeps_for_lists: bool = False,
 ) -> DayRun[FiguresT]:
     """``v1(client, application_id)`` when v1 is configured, then ``v3(client, app)`` per v3 application.
 
-    ``v3_apps`` chooses the v3 applications (default: :func:`v3_applications`).
+    ``v3_apps`` chooses the v3 applications (default: :func:`v3_applications`); ``v1_keeps_for_lists``:
+    the v1 client leaves the calls of the session lists still to come today.
     """
     try:
         require_some_api(raygun)
@@ -111,7 +113,7 @@ def run_sources(
     run: DayRun[FiguresT] = DayRun()
     if v1_configured(raygun):
         label = source_label(V1, raygun.v1_application_id)
-        with raygun.get_client(log) as client:
+        with raygun.get_client(log, keep_for_lists=v1_keeps_for_lists) as client:
             try:
                 run.figures[label] = v1(client, raygun.v1_application_id)
             except VendorError as exc:

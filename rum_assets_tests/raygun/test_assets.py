@@ -81,18 +81,21 @@ def test_sessions_and_details_land_and_rerun_replaces_the_day(emulator: Emulator
 
 
 def test_details_stay_within_the_daily_budget_and_resume_later(emulator: EmulatorServer, tmp_path: Path) -> None:
-    resources = _resources(emulator, tmp_path, daily_call_limit=20, reserved_list_calls=5)
+    resources = _resources(emulator, tmp_path, daily_call_limit=20)
     result = _materialize(resources)
     details = _metadata(result, names.SESSION_DETAILS)
-    assert details[names.DETAILS_FETCHED] == 12  # 20 - 2 (auth + page) - 5 reserved - 1 auth
-    assert details[names.DETAILS_PENDING] == 48
-    assert details[names.API_BUDGET_LEFT] == 5
-    assert _query(tmp_path, "SELECT count(*) FROM raygun.session_details")[0][0] == 12
+    # 20 - 2 (auth + page) - 2 kept for the schedule's list of yesterday (a page and an authentication);
+    # the details use the session key the list's step authenticated
+    assert details[names.DETAILS_FETCHED] == 16
+    assert details[names.CALLS_KEPT_FOR_LISTS] == 2
+    assert details[names.DETAILS_PENDING] == 44
+    assert details[names.API_BUDGET_LEFT] == 2
+    assert _query(tmp_path, "SELECT count(*) FROM raygun.session_details")[0][0] == 16
     # The next UTC day's budget (another state dir stands in for it) continues where this one stopped.
-    later = _resources(emulator, tmp_path, daily_call_limit=30, reserved_list_calls=5, state_dir=str(tmp_path / "state-next-day"))
+    later = _resources(emulator, tmp_path, daily_call_limit=30, state_dir=str(tmp_path / "state-next-day"))
     again = _materialize(later, assets=[raygun_sessions, raygun_session_details], selection=[raygun_session_details])
-    assert _metadata(again, names.SESSION_DETAILS)[names.DETAILS_FETCHED] == 24
-    assert _query(tmp_path, "SELECT count(*), count(DISTINCT session_id) FROM raygun.session_details")[0] == (36, 36)
+    assert _metadata(again, names.SESSION_DETAILS)[names.DETAILS_FETCHED] == 27  # 30 - 2 kept - 1 auth (no key shared there)
+    assert _query(tmp_path, "SELECT count(*), count(DISTINCT session_id) FROM raygun.session_details")[0] == (43, 43)
 
 
 @pytest.mark.parametrize("mode", ["keep", "hash", "drop"])

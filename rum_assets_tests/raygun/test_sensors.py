@@ -10,6 +10,7 @@ import dagster as dg
 import pytest
 
 from rum_assets.raygun import names
+from rum_assets.raygun.list_reservations import PLAN_TAG
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.sensors import BudgetBackfillSettings, build_budget_backfill_sensor, build_late_sessions_sensor
 from rum_assets.raygun.v3_access import v3_ledger
@@ -54,6 +55,11 @@ def test_budget_backfill_fills_oldest_days_within_the_budget_and_resumes_after_m
 
     first = _tick(sensor, instance, None, raygun=raygun)
     assert _requested(first) == [(d, ("raygun/sessions",)) for d in ("2026-09-01", "2026-09-02", "2026-09-03")]
+    # each requested list is pending in the shared store, tied to its run by a tag, so details anywhere leave its calls
+    assert [r.tags[PLAN_TAG] for r in first.run_requests or []] == [r.run_key for r in first.run_requests or []]
+    pending = raygun.list_reservations(clock).pending()
+    assert [d.isoformat() for d in pending.days] == ["2026-09-01", "2026-09-02", "2026-09-03", "2026-09-04"]  # 09-04: the schedule's
+    assert pending.calls == 4 * 2  # a page and an authentication each
 
     again = _tick(sensor, instance, first.cursor, raygun=raygun)  # the planned calls count as spent
     assert _requested(again) == []

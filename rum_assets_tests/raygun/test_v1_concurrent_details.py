@@ -99,7 +99,7 @@ def warehouse_with_sessions(server: EmulatorServer, path: Path, clock: Callable[
     return warehouse
 
 
-def load_details(client: RaygunClient, warehouse: WarehouseResource, in_flight: int, reserved: int = 0) -> DetailFigures:
+def load_details(client: RaygunClient, warehouse: WarehouseResource, in_flight: int) -> DetailFigures:
     return load_v1_details(
         client,
         APP,
@@ -108,7 +108,6 @@ def load_details(client: RaygunClient, warehouse: WarehouseResource, in_flight: 
         PII,
         refetch=False,
         limit=None,
-        reserved_calls=reserved,
         run_id="run-details",
         log=LOG,
         max_in_flight=in_flight,
@@ -161,8 +160,8 @@ def test_exactly_the_budgeted_calls_reach_the_emulator(serve, clock: FakeClock, 
     warehouse = warehouse_with_sessions(server, tmp_path / "w.duckdb", clock)
     auth_before = server.requests_by_path[AUTHENTICATE_PATH]
     ledger = CallBudgetLedger(tmp_path / "ledger.sqlite3", "raygun:test", 15, vendor="Raygun", clock=clock)
-    with make_client(server.base_url, clock=clock, ledger=ledger) as client:
-        figures = load_details(client, warehouse, in_flight=8, reserved=3)
+    with make_client(server.base_url, clock=clock, ledger=ledger, calls_to_leave=lambda: 3) as client:
+        figures = load_details(client, warehouse, in_flight=8)
     # 15 a day, 3 kept for session lists, 1 to authenticate: 11 details
     assert figures.allowed == 11 and figures.fetched == 11 and figures.pending == 29
     assert faults.detail_requests == 11

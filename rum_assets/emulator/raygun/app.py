@@ -96,8 +96,10 @@ class RaygunApp:
             app.api_key: SessionGenerator(self.config.seed, app.api_key, index, self.config.sessions_per_day)
             for index, app in enumerate(self.config.applications)
         }
-        self._keys = SessionKeys(self._now, lambda: self.config.session_key_ttl_seconds)
+        self._keys = SessionKeys(self._now, lambda: self.config.session_key_ttl_seconds, lambda: self.config.session_key_max_uses)
         self._limiter = CallLimiter(self._now, lambda: self.config.daily_call_limit)
+        self.rate_limited = 0
+        """429s answered because the day's calls were spent (for tests: our own budget must prevent them)."""
 
     def routes(self) -> Iterable[Route]:
         return [
@@ -111,6 +113,15 @@ class RaygunApp:
         """Calls counted against ``api_key``'s limit on UTC ``day`` (for tests)."""
         return self._limiter.used(api_key, day)
 
+    def revoke_session_keys(self) -> int:
+        """End every live session key now, before its 15 minutes (a test's "at any moment"); returns how many."""
+        return self._keys.revoke_all()
+
+    @property
+    def refused_revoked_keys(self) -> int:
+        """Data calls answered 401 because their key had been revoked early."""
+        return self._keys.refused_revoked
+
     def generator(self, api_key: str) -> SessionGenerator:
         """The session generator of one application (for tests and benchmarks)."""
         return self._generators[api_key]
@@ -123,6 +134,7 @@ class RaygunApp:
         wait = self._limiter.spend(api_key)
         if wait is None:
             return None
+        self.rate_limited += 1
         message = f"Rate limit of {self.config.daily_call_limit} calls per day reached"
         if not self.config.limit_retry_after:
             return _json_error(429, message + ".")
@@ -130,9 +142,9 @@ class RaygunApp:
 
     def _guard(self, request: Request) -> tuple[str, Response | None]:
         """The caller's application, or the 401/429 to answer instead."""
-        api_key = self._keys.owner(request.header("x-sessionkey"))
+        api_key = self._keys.use(request.header("x-sessionkey"))
         if api_key is None:
-            return "", _json_error(401, "X-SessionKey missing, unknown or expired; call authenticate for a new one.")
+            return "", _json_error(401, "X-SessionKey missing, unknown, expired or revoked; call authenticate for a new one.")
         return api_key, self._limited(api_key)
 
     # -- endpoints ---------------------------------------------------------------------------

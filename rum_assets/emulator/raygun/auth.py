@@ -8,6 +8,7 @@ import math
 import secrets
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from rum_assets.emulator.raygun.config import RaygunCredentials
@@ -35,13 +36,20 @@ def check_credentials(
 
 
 class SessionKeys:
-    """Opaque session keys, each valid for ``ttl`` after it was issued (by the emulator's clock)."""
+    """Opaque session keys, each valid for ``ttl`` after it was issued (by the emulator's clock).
 
-    def __init__(self, clock: Callable[[], datetime], ttl_seconds: Callable[[], float]) -> None:
+    The server may end a key before that: after ``max_uses`` accepted calls (0: no such limit) or at
+    any moment (:meth:`revoke_all`). A revoked key is refused like an expired one.
+    """
+
+    def __init__(self, clock: Callable[[], datetime], ttl_seconds: Callable[[], float], max_uses: Callable[[], int] = lambda: 0) -> None:
         self._clock = clock
         self._ttl_seconds = ttl_seconds
-        self._keys: dict[str, tuple[str, datetime]] = {}
+        self._max_uses = max_uses
+        self._keys: dict[str, _IssuedKey] = {}
         self._lock = threading.Lock()
+        self.refused_revoked = 0
+        """Calls refused because their key was revoked before its time (for tests)."""
 
     def issue(self, api_key: str) -> str:
         now = self._clock()
@@ -49,19 +57,43 @@ class SessionKeys:
         with self._lock:
             # Forget expired keys now and then so a long-running emulator does not grow.
             if len(self._keys) > 1000:
-                self._keys = {k: v for k, v in self._keys.items() if v[1] > now}
-            self._keys[key] = (api_key, now + timedelta(seconds=self._ttl_seconds()))
+                self._keys = {k: v for k, v in self._keys.items() if v.expires > now and not v.revoked}
+            self._keys[key] = _IssuedKey(api_key, now + timedelta(seconds=self._ttl_seconds()))
         return key
 
-    def owner(self, key: str | None) -> str | None:
-        """The API key of the application a live session key belongs to; None if unknown or expired."""
+    def use(self, key: str | None) -> str | None:
+        """The API key of the application a live session key belongs to, counting one use of the key;
+        None if unknown, expired or revoked."""
         if not key:
             return None
+        max_uses = self._max_uses()
         with self._lock:
             entry = self._keys.get(key.strip())
-        if entry is None or entry[1] <= self._clock():
-            return None
-        return entry[0]
+            if entry is None or entry.expires <= self._clock():
+                return None
+            if entry.revoked or (max_uses and entry.uses >= max_uses):
+                entry.revoked = True
+                self.refused_revoked += 1
+                return None
+            entry.uses += 1
+            return entry.api_key
+
+    def revoke_all(self) -> int:
+        """End every live key now (authenticate still issues new ones); returns how many were live."""
+        now = self._clock()
+        with self._lock:
+            live = [entry for entry in self._keys.values() if entry.expires > now and not entry.revoked]
+            for entry in live:
+                entry.revoked = True
+        return len(live)
+
+
+@dataclass
+class _IssuedKey:
+    api_key: str
+    expires: datetime
+    uses: int = 0
+    revoked: bool = False
 
 
 class CallLimiter:

@@ -38,6 +38,10 @@ class RaygunEmulatorConfig:
     """Sessions that start on each UTC day, per application; generated on demand, so 1,000,000 costs no memory."""
     session_key_ttl_seconds: float = 900
     """Raygun's session keys last 15 minutes."""
+    session_key_max_uses: int = 0
+    """Revoke a session key after this many accepted calls (0: never). Raygun promises 15 minutes, but a
+    server may end a key sooner; a revoked key is answered 401 while authenticate keeps succeeding.
+    ``RaygunApp.revoke_session_keys`` revokes every live key at any moment."""
     daily_call_limit: int = 50
     """Calls per application per UTC day of ``clock`` (0 = unlimited); then 429 with Retry-After to midnight."""
     limit_retry_after: bool = True
@@ -74,6 +78,8 @@ class RaygunEmulatorConfig:
             raise ValueError(f"sessions_per_day must be between 0 and {MAX_SESSIONS_PER_DAY} (the id scheme's room per day)")
         if self.session_key_ttl_seconds <= 0:
             raise ValueError("session_key_ttl_seconds must be positive")
+        if self.session_key_max_uses < 0:
+            raise ValueError("session_key_max_uses must be 0 (no limit) or positive")
         if self.daily_call_limit < 0:
             raise ValueError("daily_call_limit must be 0 (unlimited) or positive")
         if not {m.upper() for m in self.authenticate_methods} <= {"GET", "POST"} or not self.authenticate_methods:
