@@ -39,6 +39,8 @@ class EmulatorSettings:
     frozen clock needs ``v3_rate_limits=False``."""
     v3_rate_limits: bool = True
     """Raygun v3's 10/s, 600/min and 10,000/day per token; off for tests that freeze the clock."""
+    v3_deployment_cadence_days: int = 14
+    """Days between two deployments of each Raygun v3 application: 1 gives every day a deployment."""
 
     def random_faults(self) -> RandomFaults:
         return RandomFaults(
@@ -59,7 +61,11 @@ def build_apps(settings: EmulatorSettings) -> list[object]:
     limits = {} if settings.v3_rate_limits else {"per_second_limit": 0, "per_minute_limit": 0, "per_day_limit": 0}
     return [
         RaygunApp(RaygunEmulatorConfig(sessions_per_day=settings.sessions_per_day, daily_call_limit=settings.raygun_call_limit, **clock)),
-        RaygunV3App(RaygunV3EmulatorConfig(sessions_per_day=settings.sessions_per_day, **clock, **limits)),  # base URL <emulator>/v3
+        RaygunV3App(
+            RaygunV3EmulatorConfig(
+                sessions_per_day=settings.sessions_per_day, deployment_cadence_days=settings.v3_deployment_cadence_days, **clock, **limits
+            )
+        ),  # base URL <emulator>/v3
         ReveneraApp(ReveneraEmulatorConfig(clients_per_product=settings.clients_per_product, **clock)),
     ]
 

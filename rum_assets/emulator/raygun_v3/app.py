@@ -70,7 +70,9 @@ class RaygunV3App:
         self.config = config or RaygunV3EmulatorConfig()
         c = self.config
         self._applications = {app.identifier: app for app in c.applications}
-        self.catalogs = {app.identifier: Catalog(c.seed, app, c.customers_per_application) for app in c.applications}
+        self.catalogs = {
+            app.identifier: Catalog(c.seed, app, c.customers_per_application, c.deployment_cadence_days) for app in c.applications
+        }
         self.sources = {
             app.identifier: SessionSource(
                 c.seed, app, index, self._per_day(app.identifier), c.heavy_session_rate, self.catalogs[app.identifier]

@@ -151,9 +151,9 @@ class ErrorGroup:
 class Catalog:
     """Pages, customers, error groups and releases of one application (the first three empty when it has sent no such data)."""
 
-    def __init__(self, seed: str, app: ApplicationSpec, customers: int) -> None:
+    def __init__(self, seed: str, app: ApplicationSpec, customers: int, deployment_cadence_days: int) -> None:
         self.app = app
-        self.releases = Releases(seed, app)
+        self.releases = Releases(seed, app, deployment_cadence_days)
         rum = app.has_sent_rum_data
         labels = (MOBILE_SCREENS if app.rum_data_type == "mobile" else [SITE + path for path in WEB_PATHS]) if rum else []
         self.pages = []

@@ -76,6 +76,8 @@ class RaygunV3EmulatorConfig:
     """Sessions exist from the UTC day ``today - retention_days`` up to now; older days have expired."""
     customers_per_application: int = 400
     heavy_session_rate: float = 0.002
+    deployment_cadence_days: int = 14
+    """Each application deploys once every this many UTC days (at a moment of that day drawn per release)."""
     """Share of sessions with more than 500 page views and errors (the detail endpoint caps each list at 500)."""
     per_second_limit: int = 10
     per_minute_limit: int = 600
@@ -120,6 +122,8 @@ class RaygunV3EmulatorConfig:
             raise ValueError("retention_days must be 0 or more")
         if self.customers_per_application < 1:
             raise ValueError("customers_per_application must be at least 1")
+        if self.deployment_cadence_days < 1:
+            raise ValueError("deployment_cadence_days must be at least 1")
         if not 0 <= self.heavy_session_rate <= 1:
             raise ValueError("heavy_session_rate must be between 0 and 1")
         if min(self.per_second_limit, self.per_minute_limit, self.per_day_limit) < 0:

@@ -1,6 +1,6 @@
 """The deployments of one application, and the version each of its sessions carries.
 
-Release ``k`` of an application starts on UTC day ``k * CADENCE_DAYS - phase`` (the phase is per
+Release ``k`` of an application starts on UTC day ``k * cadence_days - phase`` (the phase is per
 application) and is deployed during that day, at a deterministic moment. A session carries the version of
 the last deployment at or before its ``startedAt``, so every ``deploymentVersion`` a session shows is the
 ``version`` of a listed deployment, and sessions change version at ``deployedAt``, not at midnight.
@@ -20,7 +20,6 @@ from rum_assets.emulator.raygun_v3.config import ApplicationSpec
 from rum_assets.emulator.raygun_v3.draws import digest, identifier, u32
 from rum_assets.emulator.raygun_v3.timeutil import DAY_MS, EPOCH_MS, day_start_ms, iso_ms
 
-CADENCE_DAYS = 14
 SCM_TYPES = ("gitHub", "gitLab", "azureDevOps", "bitbucket")
 COMMENTS = (
     "Checkout fixes and faster product pages",
@@ -65,19 +64,20 @@ class Deployment:
 
 
 class Releases:
-    def __init__(self, seed: str, app: ApplicationSpec) -> None:
+    def __init__(self, seed: str, app: ApplicationSpec, cadence_days: int) -> None:
         self.seed = seed
         self.app = app
+        self.cadence_days = cadence_days
         raw = digest(seed, app.identifier, "releases")
-        self._phase = u32(raw, 0) % CADENCE_DAYS
+        self._phase = u32(raw, 0) % cadence_days
         self._scm_type = SCM_TYPES[u32(raw, 1) % len(SCM_TYPES)]
         self.deployment = lru_cache(maxsize=1024)(self._deployment)
 
     def _first_day(self, index: int) -> int:
-        return index * CADENCE_DAYS - self._phase
+        return index * self.cadence_days - self._phase
 
     def _index_of_day(self, day: int) -> int:
-        return (day + self._phase) // CADENCE_DAYS
+        return (day + self._phase) // self.cadence_days
 
     def _deployment(self, index: int) -> Deployment:
         raw = digest(self.seed, self.app.identifier, "deployment", index)
