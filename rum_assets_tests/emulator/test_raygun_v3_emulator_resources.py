@@ -159,7 +159,6 @@ def test_deployments_span_retention_in_deployedat_order_and_match_the_sessions_v
     assert any(set(DEPLOYMENT_OPTIONAL) - set(d) for d in deployments + crash_only)
 
 
-
 def test_a_deployment_cadence_of_one_day_deploys_every_application_every_day() -> None:
     with served(small(retention_days=10, sessions_per_day=5, deployment_cadence_days=1)) as (_, client):
         deployments = walk(client, f"/applications/{WEB}/deployments", 500, orderby="deployedAt")
