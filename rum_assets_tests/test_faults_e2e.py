@@ -15,11 +15,8 @@ from rum_assets_tests.fault_runs import build_resources, materialize_days, recen
 pytestmark = pytest.mark.slow
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-SETTINGS = EmulatorSettings(
-    sessions_per_day=15, raygun_call_limit=0, clients_per_product=25, clock=lambda: NOW, v3_rate_limits=False, v3_deployment_cadence_days=1
-)
-"""Both runs see the same vendor data: a fixed "now" (sessions of today, customers' last visits), and a
-deployment every day, so the three days have deployments whatever the calendar."""
+SETTINGS = EmulatorSettings(sessions_per_day=15, raygun_call_limit=0, clients_per_product=25, clock=lambda: NOW, v3_rate_limits=False)
+"""Both runs see the same vendor data: a fixed "now" (sessions of today, customers' last visits)."""
 FAULTS = RandomFaults(rate=0.2, seed=20261201, delay_seconds=0.2)
 
 

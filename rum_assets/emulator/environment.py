@@ -39,8 +39,9 @@ class EmulatorSettings:
     frozen clock needs ``v3_rate_limits=False``."""
     v3_rate_limits: bool = True
     """Raygun v3's 10/s, 600/min and 10,000/day per token; off for tests that freeze the clock."""
-    v3_deployment_cadence_days: int = 14
-    """Days between two deployments of each Raygun v3 application: 1 gives every day a deployment."""
+    v3_deployment_cadence_days: int = 1
+    """Days between two deployments of each Raygun v3 application. The demo's three days each get one (a
+    shop deploying daily), so its deployments table is never empty; the v3 emulator's own default is 14."""
 
     def random_faults(self) -> RandomFaults:
         return RandomFaults(
