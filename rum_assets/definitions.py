@@ -11,21 +11,21 @@ import os
 
 import dagster as dg
 
-from rum_assets import env_vars, settings
-from rum_assets.freshness import freshness_checks_and_sensor
-from rum_assets.partitions import configured_daily_partitions, with_partitions
+from rum_assets.config import env_vars, settings
+from rum_assets.orchestration.freshness import freshness_checks_and_sensor
+from rum_assets.orchestration.partitions import configured_daily_partitions, with_partitions
+from rum_assets.orchestration.run_health import build_dead_run_sensor, worker_recording_in_process_executor
+from rum_assets.orchestration.schedules import daily_job_and_schedule
 from rum_assets.raygun import names as raygun_names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.sensors import build_budget_backfill_sensor, build_late_sessions_sensor
-from rum_assets.raygun.v3_assets import V3_CATALOG_ASSETS, V3_DAILY_ASSETS
+from rum_assets.raygun.v3.assets import V3_CATALOG_ASSETS, V3_DAILY_ASSETS
 from rum_assets.revenera import names as revenera_names
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.sensors import build_export_sensor
-from rum_assets.run_health import build_dead_run_sensor, worker_recording_in_process_executor
-from rum_assets.schedules import daily_job_and_schedule
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.resource import WarehouseResource
 
 
 def raygun_resource() -> RaygunResource:
@@ -111,7 +111,7 @@ def _build_definitions() -> dg.Definitions:
     return dg.Definitions(
         # A run's steps are few and sequential (sessions, then details); a process per step would spend
         # seconds loading the code location for each. Pools still limit steps across runs. The executor
-        # also records the run's worker process and clears runs whose worker died (rum_assets.run_health).
+        # also records the run's worker process and clears runs whose worker died (rum_assets.orchestration.run_health).
         executor=worker_recording_in_process_executor,
         assets=[*raygun_assets, *(V3_CATALOG_ASSETS if with_v3 else ()), *REVENERA_METADATA_ASSETS, *revenera_daily],
         asset_checks=[*freshness_checks],

@@ -10,10 +10,10 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
-from rum_assets.http import RetryPolicy
 from rum_assets.revenera.client import CLIENT_NAME, CLIENT_VERSION, ReveneraClient
 from rum_assets.revenera.exports import EXPORT_KINDS
 from rum_assets.revenera.paths import PATH_OVERRIDES_ENV, parse_path_overrides
+from rum_assets.transport.http import RetryPolicy
 
 DEFAULT_BASE_URL = "https://analytics-api.revenera.com"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from rum_assets import env_vars
+from rum_assets.config import env_vars
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = PROJECT_ROOT / "deploy"

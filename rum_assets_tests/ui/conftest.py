@@ -25,11 +25,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from rum_assets import env_vars
-from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
-from rum_assets.emulator.server import EmulatorServer
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.config import env_vars
+from rum_assets.config.emulator_env import emulator_env
+from rum_assets.warehouse.resource import WarehouseResource
 from rum_assets_tests.postgres.server import start_postgres_or_skip
+from rum_emulator.environment import EmulatorSettings, start_emulator
+from rum_emulator.server import EmulatorServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "artifacts"
