@@ -91,7 +91,7 @@ def _with_peaks(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
 def _instrument() -> None:
     from rum_assets.raygun import assets, resource, session_loads
     from rum_assets.raygun.v1 import client
-    from rum_assets.warehouse.tables import tables as warehouse
+    from rum_assets.warehouse import tables as warehouse
 
     client.RaygunClient._get_json_response = _timed("fetch (HTTP, incl. emulator)", client.RaygunClient._get_json_response)  # type: ignore[method-assign]
     parse_name = "parse_body" if hasattr(client, "parse_body") else "parse_response"

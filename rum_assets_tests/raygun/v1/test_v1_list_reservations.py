@@ -3,6 +3,8 @@ and v1 details that leave their calls, materialized against the emulator over re
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -86,18 +88,32 @@ def test_details_leave_the_calls_of_the_lists_still_to_come(emulator: EmulatorSe
     assert resources["raygun"].list_reservations().pending().days == ()
 
 
+WAITING = "another process is fetching this day's details"
+
+
 def test_a_details_batch_of_the_same_day_elsewhere_is_waited_for(emulator: EmulatorServer, tmp_path: Path) -> None:
-    """Another process holds the day's details lease (here for a second): the step waits, then fetches."""
+    """Another process holds the day's details lease until it sees the step wait: the step waits, then fetches."""
     resources = _resources(emulator, tmp_path)
     _materialize(resources, assets=[raygun_sessions])
     raygun = resources["raygun"]
     now = datetime.now(UTC)
     store = open_batch_store(tmp_path / "state" / "call_budget.sqlite3")
-    assert store.take(raygun.ledger().scope, DAY, "another-node", now + timedelta(seconds=1), now)
+    assert store.take(raygun.ledger().scope, DAY, "another-node", now + timedelta(seconds=60), now)
     instance = dg.DagsterInstance.ephemeral()
+
+    def release_once_the_step_waits() -> None:
+        for _ in range(600):
+            if any(WAITING in e.user_message for run in instance.get_runs() for e in instance.all_logs(run.run_id)):
+                break
+            time.sleep(0.1)
+        store.release(raygun.ledger().scope, DAY, "another-node")
+
+    other_node = threading.Thread(target=release_once_the_step_waits)
+    other_node.start()
     result = _materialize(
         resources, assets=[raygun_sessions, raygun_session_details], selection=[raygun_session_details], instance=instance
     )
+    other_node.join()
     assert _metadata(result, names.SESSION_DETAILS)[names.DETAILS_FETCHED] == 60
-    assert any("another process is fetching this day's details" in e.user_message for e in instance.all_logs(result.run_id))
+    assert any(WAITING in e.user_message for e in instance.all_logs(result.run_id))
     assert store.take(raygun.ledger().scope, DAY, "next", now + timedelta(seconds=5), now)  # released after the batch
