@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from rum_assets import env_vars
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = PROJECT_ROOT / "deploy"
 COMPOSE_FILE = DEPLOY / "docker-compose.yml"
@@ -19,6 +21,17 @@ WORKSPACE_COMPOSE = DEPLOY / "workspace-compose.yaml"
 LOCAL_INSTANCE = PROJECT_ROOT / "dagster.yaml"
 CLUSTER_INSTANCE = PROJECT_ROOT / "dagster-postgres.yaml"
 README = PROJECT_ROOT / "README.md"
+INSTANCE_VARIABLES = frozenset(
+    variable.name
+    for variable in (
+        env_vars.DAGSTER_PG_HOST,
+        env_vars.DAGSTER_PG_PORT,
+        env_vars.DAGSTER_PG_DB,
+        env_vars.DAGSTER_PG_USERNAME,
+        env_vars.DAGSTER_PG_PASSWORD,
+    )
+)
+"""What dagster-postgres.yaml reads: the only variables the webserver and the daemon need."""
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

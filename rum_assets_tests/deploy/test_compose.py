@@ -17,16 +17,9 @@ import pytest
 from rum_assets import env_vars
 
 from .commands import header_commands, readme_commands
-from .files import COMPOSE_FILE, README, compose, interpolate, load_yaml
+from .files import COMPOSE_FILE, INSTANCE_VARIABLES, README, compose, interpolate, load_yaml
 
 DAGSTER_SERVICES = ("code", "webserver", "daemon")
-INSTANCE_VARIABLES = {
-    env_vars.DAGSTER_PG_HOST.name,
-    env_vars.DAGSTER_PG_PORT.name,
-    env_vars.DAGSTER_PG_DB.name,
-    env_vars.DAGSTER_PG_USERNAME.name,
-    env_vars.DAGSTER_PG_PASSWORD.name,
-}
 
 
 def compose_spec_schema() -> dict[str, Any]:
