@@ -19,7 +19,7 @@ try:
 
     EMULATOR_INSTALLED = True
 except ModuleNotFoundError as missing:  # the wheel ships without the emulator: a deployment has no use for it
-    if missing.name != "rum_emulator":
+    if (missing.name or "").split(".")[0] != "rum_emulator":
         raise
     EMULATOR_INSTALLED = False
 from rum_assets.runtime.notices import accept_chosen_notices
@@ -208,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     accept_chosen_notices()
     started = time.monotonic()
     code = int(args.func(args))
-    if args.command == "demo":
+    if args.command == "demo" and code == 0:
         print(f"Done in {time.monotonic() - started:.1f} s ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC).")
     return code
 

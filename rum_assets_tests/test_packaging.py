@@ -38,3 +38,11 @@ def test_the_project_wheel_ships_without_the_emulator(tmp_path: Path) -> None:
     metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
     requires = [line for line in zipfile.ZipFile(wheel).read(metadata).decode().splitlines() if line.startswith("Requires-Dist:")]
     assert not [line for line in requires if "emulator" in line or "openapi" in line], requires
+
+
+def test_the_console_commands_say_how_to_get_the_emulator_where_it_is_not_installed() -> None:
+    script = "import sys; sys.modules['rum_emulator'] = None; from rum_assets.cli import main; raise SystemExit(main(['demo']))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert result.returncode == 2
+    assert "needs the emulator" in result.stderr and "pip install ./emulator" in result.stderr
+    assert "Done in" not in result.stdout
