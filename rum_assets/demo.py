@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from rum_assets.config import settings
 from rum_assets.config.emulator_env import emulator_env
 from rum_assets.definitions import defs
+from rum_assets.demo_progress import showing_progress
+from rum_assets.demo_summary import CATALOG, CallFigures, record_calls, summary_lines
 from rum_assets.orchestration.run_health import WorkerIdentity, clear_dead_runs
 from rum_assets.raygun import names as raygun_names
 from rum_assets.revenera import names as revenera_names
@@ -21,10 +21,12 @@ from rum_emulator.environment import EmulatorSettings, start_emulator
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 """The demo prints its own progress and summary; Dagster's step-by-step log goes to the run history."""
+CALLS_USED = {"raygun": raygun_names.API_CALLS_USED, "revenera": revenera_names.API_CALLS_USED}
+BUDGETS_LEFT = {"raygun v1": raygun_names.API_BUDGET_LEFT, "raygun v3": raygun_names.V3_BUDGET_LEFT}
 
 
-def _materialize_all(days: list[date]) -> dict[str, dict[str, int]]:
-    """Materialize every asset: unpartitioned ones once, daily ones for each day. Returns calls per day."""
+def _materialize_all(days: list[date]) -> CallFigures:
+    """Materialize every asset: unpartitioned ones once, daily ones for each day. Returns the calls made."""
     definitions = defs()  # loaded now, so it reads the environment that points at the emulator
     instance = dg.DagsterInstance.get()
     # A run killed earlier keeps its pool slots, and the demo's steps would wait on them forever.
@@ -36,12 +38,19 @@ def _materialize_all(days: list[date]) -> dict[str, dict[str, int]]:
     resources = dict(definitions.resources or {})
     unpartitioned = [a for a in assets if isinstance(a, dg.AssetsDefinition) and a.partitions_def is None]
     daily = [a for a in assets if isinstance(a, dg.AssetsDefinition) and a.partitions_def is not None]
-    calls: dict[str, dict[str, int]] = defaultdict(dict)
+    calls = CallFigures()
     if unpartitioned:
         print(f"Materializing {len(unpartitioned)} unpartitioned assets ...", flush=True)
-        dg.materialize(
-            unpartitioned + daily, selection=unpartitioned, resources=resources, instance=instance, run_config=QUIET, tags=worker
-        )
+        with showing_progress(instance, "catalog", len(unpartitioned)) as tags:
+            result = dg.materialize(
+                unpartitioned + daily,
+                selection=unpartitioned,
+                resources=resources,
+                instance=instance,
+                run_config=QUIET,
+                tags={**worker, **tags},
+            )
+        _record(calls, CATALOG, result)
     exports = set(revenera_names.EXPORT_ASSETS.values())
     today = datetime.now(UTC).date()
     for day in days:
@@ -51,60 +60,24 @@ def _materialize_all(days: list[date]) -> dict[str, dict[str, int]]:
         selection = daily if final else [a for a in daily if a.key not in exports]
         note = "" if final else " (export files not final yet: the revenera_export_files sensor loads them later)"
         print(f"Materializing {day} ...{note}", flush=True)
-        result = dg.materialize(
-            daily, selection=selection, partition_key=day.isoformat(), resources=resources, instance=instance, run_config=QUIET, tags=worker
-        )
-        for event in result.get_asset_materialization_events():
-            materialization = event.step_materialization_data.materialization
-            for vendor, key in (("raygun", raygun_names.API_CALLS_USED), ("revenera", revenera_names.API_CALLS_USED)):
-                if key in materialization.metadata:
-                    value = int(materialization.metadata[key].value)  # type: ignore[arg-type]
-                    calls[day.isoformat()][vendor] = calls[day.isoformat()].get(vendor, 0) + value
+        with showing_progress(instance, day.isoformat(), len(selection)) as tags:
+            result = dg.materialize(
+                daily,
+                selection=selection,
+                partition_key=day.isoformat(),
+                resources=resources,
+                instance=instance,
+                run_config=QUIET,
+                tags={**worker, **tags},
+            )
+        _record(calls, day.isoformat(), result)
     return calls
 
 
-def _row_counts(database: str, days: list[date]) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
-    with duckdb.connect(database, read_only=True) as conn:
-        tables = conn.execute(
-            "SELECT table_schema || '.' || table_name, "
-            "bool_or(column_name = 'partition_date'), bool_or(column_name = 'source_api') FROM information_schema.columns "
-            "WHERE table_schema IN ('raygun', 'revenera') GROUP BY 1 ORDER BY 1"
-        ).fetchall()
-        for name, partitioned, by_source in tables:
-            if partitioned and by_source:  # Raygun tables hold v1 and v3 rows: one line per API
-                rows = conn.execute(
-                    f"SELECT source_api, partition_date, count(*) FROM {name} WHERE partition_date BETWEEN ? AND ? GROUP BY ALL ORDER BY 1",
-                    [min(days), max(days)],
-                ).fetchall()
-                for source_api, d, n in rows:
-                    counts.setdefault(f"{name} ({source_api})", {})[d.isoformat()] = n
-            elif partitioned:
-                rows = conn.execute(
-                    f"SELECT partition_date, count(*) FROM {name} WHERE partition_date BETWEEN ? AND ? GROUP BY 1",
-                    [min(days), max(days)],
-                ).fetchall()
-                counts[name] = {d.isoformat(): n for d, n in rows}
-            else:
-                counts[name] = {"(all)": conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]}  # type: ignore[index]
-    return counts
-
-
-def _print_summary(database: str, days: list[date], calls: dict[str, dict[str, int]]) -> None:
-    counts = _row_counts(database, days)
-    labels = [d.isoformat() for d in days]
-    width = max((len(name) for name in counts), default=10) + 2
-    print()
-    print("Rows per table per day".ljust(width) + "".join(label.rjust(12) for label in labels))
-    for name, per_day in counts.items():
-        if "(all)" in per_day:
-            print(name.ljust(width) + f"{per_day['(all)']:>12} (not partitioned)")
-        else:
-            print(name.ljust(width) + "".join(f"{per_day.get(label, 0):>12}" for label in labels))
-    print()
-    print("API calls used".ljust(width) + "".join(label.rjust(12) for label in labels))
-    for vendor in ("raygun", "revenera"):
-        print(vendor.ljust(width) + "".join(f"{calls.get(label, {}).get(vendor, 0):>12}" for label in labels))
+def _record(calls: CallFigures, day: str, result: dg.ExecuteInProcessResult) -> None:
+    for event in result.get_asset_materialization_events():
+        metadata = event.step_materialization_data.materialization.metadata
+        record_calls(calls, day, metadata, CALLS_USED, BUDGETS_LEFT)
 
 
 def run_demo(days: list[date], emulator_settings: EmulatorSettings) -> int:
@@ -115,12 +88,7 @@ def run_demo(days: list[date], emulator_settings: EmulatorSettings) -> int:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         print(f"Emulator (Raygun v1 + v3, Revenera) at {server.base_url}; warehouse {database}; Dagster home {os.environ['DAGSTER_HOME']}")
         calls = _materialize_all(days)
-        _print_summary(database, days, calls)
     finally:
         server.stop()
-    print()
-    print(
-        f"Look at the data:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{database}', read_only=True).sql('SELECT source_api, application_id, count(*) FROM raygun.sessions GROUP BY ALL'))\""
-    )
-    print("Open the UI on it:  make ui   (then http://127.0.0.1:3000; runs launched there use the emulator)")
+    print("\n".join(summary_lines(database, days, calls)))
     return 0

@@ -22,6 +22,9 @@ DEMO_REVENERA_PRODUCT_IDS = ("2376158762", "2395188568")
 @dataclass(frozen=True)
 class EmulatorSettings:
     sessions_per_day: int = 150
+    v3_sessions_per_day: int | None = None
+    """Raygun v3 sessions per day and application (None: ``sessions_per_day``). v3 allows 10 calls a second
+    per token and a detail is one call, so this sets how long a v3 day takes: 20 is ~5 s of calls a day."""
     raygun_call_limit: int = 600
     """The demo plays an enterprise plan; the vendor's default (and the resource's) is 50."""
     clients_per_product: int = 2000
@@ -63,7 +66,10 @@ def build_apps(settings: EmulatorSettings) -> list[object]:
         RaygunApp(RaygunEmulatorConfig(sessions_per_day=settings.sessions_per_day, daily_call_limit=settings.raygun_call_limit, **clock)),
         RaygunV3App(
             RaygunV3EmulatorConfig(
-                sessions_per_day=settings.sessions_per_day, deployment_cadence_days=settings.v3_deployment_cadence_days, **clock, **limits
+                sessions_per_day=settings.sessions_per_day if settings.v3_sessions_per_day is None else settings.v3_sessions_per_day,
+                deployment_cadence_days=settings.v3_deployment_cadence_days,
+                **clock,
+                **limits,
             )
         ),  # base URL <emulator>/v3
         ReveneraApp(ReveneraEmulatorConfig(clients_per_product=settings.clients_per_product, **clock)),

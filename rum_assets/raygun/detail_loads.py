@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from rum_assets.orchestration.progress import Progress
 from rum_assets.orchestration.retries import is_retryable
 from rum_assets.raygun.concurrent_details import fetch_concurrently
 from rum_assets.raygun.tables import PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS, SESSIONS, V1, V3, detail_rows, scope, v3_detail_rows
@@ -89,8 +90,10 @@ def _write(
     day: date,
     run_id: str,
     log: logging.Logger,
+    calls_left: Callable[[], int | None] | None,
 ) -> DetailFigures:
     label = f"{figures.source_api}/{figures.application_id}"
+    progress = Progress(log, f"Raygun {label} {day}", "details fetched", figures.allowed, calls_left=calls_left)
     with ExitStack() as stack:
         details, page_views, errors = (
             stack.enter_context(staged_rows(table, run_id)) for table in (SESSION_DETAILS, PAGE_VIEWS, SESSION_ERRORS)
@@ -106,11 +109,11 @@ def _write(
                     page_views.add_all(rows[1])
                     errors.add_all(rows[2])
                     figures.fetched += 1
-                    if figures.fetched % 100 == 0:
-                        log.info("Raygun %s %s: %d of %d details fetched", label, day, figures.fetched, figures.allowed)
+                progress.advance()
         except RateLimitedError as exc:
             log.warning("Raygun %s %s: stopping detail fetches: %s", label, day, exc)
             figures.stopped_by_budget = True
+        progress.finish()
         with warehouse.connection() as conn:
             replace_partition(
                 conn,
@@ -172,7 +175,8 @@ def load_v1_details(
             else:
                 yield outcome.session_id, detail_rows(outcome.detail, day, datetime.now(UTC), pii, application_id), None
 
-    return _write(DetailFigures(V1, application_id, len(wanted), allowed, kept_for_lists=kept), outcomes(), warehouse, day, run_id, log)
+    figures = DetailFigures(V1, application_id, len(wanted), allowed, kept_for_lists=kept)
+    return _write(figures, outcomes(), warehouse, day, run_id, log, client.ledger.remaining if client.ledger else None)
 
 
 def load_v3_details(
@@ -202,7 +206,8 @@ def load_v3_details(
             else:
                 yield outcome.session_id, v3_detail_rows(outcome.detail, app, day, datetime.now(UTC), pii), None
 
-    return _write(DetailFigures(V3, app, len(wanted), allowed), outcomes(), warehouse, day, run_id, log)
+    figures = DetailFigures(V3, app, len(wanted), allowed)
+    return _write(figures, outcomes(), warehouse, day, run_id, log, client.ledger.remaining if client.ledger else None)
 
 
 def sources_with_sessions(warehouse: WarehouseResource, day: date) -> list[tuple[str, str]]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import UTC, date
 
+from rum_assets.orchestration.progress import Progress
 from rum_assets.raygun.tables import SESSIONS, V1, V3, scope, session_row, v3_session_row
 from rum_assets.raygun.v1.client import RaygunClient
 from rum_assets.raygun.v3.client import RaygunV3Client
@@ -16,7 +16,6 @@ from rum_assets.warehouse.pii import PiiPolicy
 from rum_assets.warehouse.resource import WarehouseResource
 from rum_assets.warehouse.tables import StagedRows, replace_partition, staged_rows
 
-PROGRESS_EVERY_S = 10.0
 """A day's paging logs its progress this often (every log line is an event in the run's log)."""
 
 
@@ -45,18 +44,19 @@ def load_v1_sessions(
     before = client.calls_made
     with fewer_collections(), staged_rows(SESSIONS, run_id) as staged:
         api_total = listed = outside_day = 0
-        next_progress = time.monotonic() + PROGRESS_EVERY_S
+        progress = Progress(log, f"Raygun v1 {day}", "sessions listed", calls_left=client.ledger.remaining if client.ledger else None)
         for page in client.iter_session_pages(day):
-            api_total = page.total_sessions if listed == 0 else api_total
+            if listed == 0:
+                api_total = page.total_sessions
+                progress.set_total(api_total)
             for session in page.sessions:
                 listed += 1
                 if session.session_start.astimezone(UTC).date() != day:
                     outside_day += 1
                     continue
                 staged.add(session_row(session, day, pii, application_id))
-            if time.monotonic() >= next_progress:
-                next_progress = time.monotonic() + PROGRESS_EVERY_S
-                log.info("Raygun v1 %s: %d of %d sessions listed", day, listed, api_total)
+            progress.advance(len(page.sessions))
+        progress.finish()
         log.info("Raygun v1 %s: %d of %d sessions listed in %d calls", day, listed, api_total, client.calls_made - before)
         with warehouse.connection() as conn:
             written = replace_partition(conn, staged, day, scope(V1, application_id))[SESSIONS.qualified_name]

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from rum_assets.orchestration.progress import Progress
 from rum_assets.revenera.exports import ExportFileError, check_zip
 from rum_assets.revenera.models import (
     ClientPage,
@@ -368,11 +369,14 @@ class ReveneraClient:
             "properties": properties,
             "retDailyData": {"startDate": day.isoformat(), "stopDate": day.isoformat(), "properties": daily_properties},
         }
-        for page_number in range(1, MAX_CLIENT_PAGES + 1):
+        progress = Progress(self.log, f"Revenera {product_id} {day}", "client pages read")
+        for _ in range(MAX_CLIENT_PAGES):
             response = self._call("client_property_list", product_id, day, body)
             page = parse_response(ClientPage, response, self._context("client_property_list", day, product_id))
             yield page
+            progress.advance()
             if page.reached_end:
+                progress.finish()
                 return
             if not page.next_client_id or page.next_client_id == body["startAtClientId"]:
                 raise PayloadError(
@@ -382,8 +386,6 @@ class ReveneraClient:
                     day=day,
                 )
             body["startAtClientId"] = page.next_client_id
-            if page_number % 10 == 0:
-                self.log.info("Revenera %s %s: %d client pages read", product_id, day, page_number)
         raise VendorHTTPError(
             VENDOR,
             self._context("client_property_list", day, product_id).endpoint,
