@@ -38,6 +38,10 @@ class Column:
     sql_type: str
     description: str
     nullable: bool = True
+    default: str | None = None
+    """The value of rows that do not name one: rows already in a table when the column is added to it,
+    and, for a scope column, writes that leave it out of their scope (e.g. the default account). None:
+    no default (rows already there get NULL, and a write must name it)."""
 
 
 LINEAGE_COLUMNS: tuple[Column, ...] = (
@@ -156,7 +160,35 @@ def ensure_table(conn: Connection, table: Table) -> None:
     }
     for column in table.all_columns:
         if column.name not in existing:
-            conn.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN {column.name} {column.sql_type}")
+            add_column(conn, table, column)
+
+
+def add_column(conn: duckdb.DuckDBPyConnection, table: Table, column: Column) -> None:
+    """Add a column to an existing table; with ``default`` its rows get that value and a NOT NULL
+    column becomes NOT NULL (DuckDB cannot add NOT NULL after an UPDATE in one transaction, so a default
+    fills the rows and is dropped again)."""
+    if column.default is None:
+        conn.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN {column.name} {column.sql_type}")
+        return
+    literal = column.default.replace("'", "''")
+    conn.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN {column.name} {column.sql_type} DEFAULT '{literal}'")
+    conn.execute(f"ALTER TABLE {table.qualified_name} ALTER {column.name} DROP DEFAULT")
+    if not column.nullable:
+        conn.execute(f"ALTER TABLE {table.qualified_name} ALTER {column.name} SET NOT NULL")
+
+
+def full_scope(table: Table, scope: Mapping[str, Any]) -> dict[str, Any]:
+    """``scope`` with the default of each scope column it leaves out that has one."""
+    defaults = {c.name: c.default for c in table.columns if c.name in table.scope_columns and c.default is not None}
+    return {**defaults, **scope}
+
+
+def scope_fill(table: Table, scope: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+    """The scope columns of a write, and their values: a row that leaves one of them NULL gets the
+    scope's value (so rows need not repeat what the whole write shares, e.g. the account)."""
+    scope = full_scope(table, scope)
+    names = [name for name in table.scope_columns if name in scope]
+    return names, [scope[name] for name in names]
 
 
 def json_default(value: Any) -> Any:
@@ -285,6 +317,7 @@ def _reject_null_keys(conn: duckdb.DuckDBPyConnection, batch: StagedRows, partit
 def scope_filter(table: Table, partition: date | None, scope: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
     """The WHERE clause selecting one partition (if the table has them) of one scope (None: every scope)."""
     scope_columns = table.scope_columns if scope is not None else ()
+    scope = full_scope(table, scope) if scope is not None else None
     missing = set(scope_columns) - set(scope or {})
     if missing:
         raise ValueError(f"{table.qualified_name}: a write must name its scope {sorted(missing)}")
@@ -339,9 +372,12 @@ def replace_partition(
                 keys = ", ".join((*table.scope_columns, *table.key_columns))
                 order = f" ORDER BY {table.keep_on_duplicate}" if table.keep_on_duplicate else ""
                 not_null = " AND ".join(f"{k} IS NOT NULL" for k in table.key_columns)
+                filled, fill_values = scope_fill(table, scope)
+                replaced = f" REPLACE ({', '.join(f'coalesce({n}, ?) AS {n}' for n in filled)})" if filled else ""
                 result = conn.execute(
-                    f"INSERT INTO {table.qualified_name} BY NAME SELECT * FROM ({batch.read_sql()}) WHERE {not_null} "
-                    f"QUALIFY row_number() OVER (PARTITION BY {keys}{order}) = 1"
+                    f"INSERT INTO {table.qualified_name} BY NAME SELECT *{replaced} FROM ({batch.read_sql()}) WHERE {not_null} "
+                    f"QUALIFY row_number() OVER (PARTITION BY {keys}{order}) = 1",
+                    fill_values,
                 ).fetchone()
                 inserted[table.qualified_name] = int(result[0]) if result else 0
             batch.repeated_key_rows = batch.count - batch.null_key_rows - inserted[table.qualified_name]

@@ -103,7 +103,7 @@ def raygun_sessions(context: dg.AssetExecutionContext, raygun: RaygunResource, w
         """The day's v1 list; then that list is no longer to come (see rum_assets.raygun.list_reservations)."""
         reservations = raygun.list_reservations()
         try:
-            figures = load_v1_sessions(client, application_id, day, warehouse, pii, run_id, context.log)
+            figures = load_v1_sessions(client, application_id, day, warehouse, pii, run_id, context.log, raygun.account)
             reservations.landed(day, figures.vendor_total)
             return figures
         finally:
@@ -114,7 +114,7 @@ def raygun_sessions(context: dg.AssetExecutionContext, raygun: RaygunResource, w
         raygun,
         context.log,
         v1=list_v1,
-        v3=lambda client, app: load_v3_sessions(client, app, day, warehouse, pii, run_id, context.log),
+        v3=lambda client, app: load_v3_sessions(client, app, day, warehouse, pii, run_id, context.log, raygun.account),
     )
     run.raise_failures("sessions", day, **{names.API_CALLS_USED: sum(run.calls.values())})
     landed = list(run.figures.values())
@@ -231,6 +231,7 @@ def raygun_session_details(
         "limit": config.max_details,
         "run_id": run_id,
         "log": context.log,
+        "account": raygun.account,
     }
 
     def details_v1(client: RaygunClient, application_id: str) -> DetailFigures:
@@ -244,7 +245,7 @@ def raygun_session_details(
         v3=lambda client, app: load_v3_details(
             client, app, max_in_flight=raygun.v3_details_in_flight, reserved_calls=raygun.reserved_list_calls, **common
         ),
-        v3_apps=v3_apps_with_sessions(warehouse, day, configured_application_ids(raygun)),
+        v3_apps=v3_apps_with_sessions(warehouse, day, configured_application_ids(raygun), raygun.account),
         v1_keeps_for_lists=True,
     )
     landed = list(run.figures.values())

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from rum_assets.accounts import DEFAULT_ACCOUNT
 from rum_assets.errors import AuthenticationError, NotFoundError, RateLimitedError, VendorError
 from rum_assets.pii import PiiPolicy
 from rum_assets.raygun.client import RaygunClient
@@ -32,8 +33,8 @@ SELECT s.session_id
 FROM {SESSIONS.qualified_name} s
 LEFT JOIN {SESSION_DETAILS.qualified_name} d
   ON d.session_id = s.session_id AND d.partition_date = s.partition_date
- AND d.source_api = s.source_api AND d.application_id = s.application_id
-WHERE s.partition_date = ? AND s.source_api = ? AND s.application_id = ?
+ AND d.account = s.account AND d.source_api = s.source_api AND d.application_id = s.application_id
+WHERE s.partition_date = ? AND s.account = ? AND s.source_api = ? AND s.application_id = ?
   AND (? OR d.session_id IS NULL OR (d.status IS DISTINCT FROM 'ended' AND s.status IS DISTINCT FROM 'active'))
 ORDER BY (s.status = 'active') NULLS LAST, (d.session_id IS NOT NULL), s.session_start, s.session_id
 """
@@ -61,6 +62,7 @@ class DetailFigures:
     staged: StagedRows | None = None
     kept_for_lists: int = 0
     """Calls left unspent, when the batch started, for the session lists still to come (v1)."""
+    account: str = DEFAULT_ACCOUNT
 
     @property
     def pending(self) -> int:
@@ -68,10 +70,16 @@ class DetailFigures:
 
 
 def candidates(
-    warehouse: WarehouseResource, day: date, source_api: str, application_id: str, refetch: bool, limit: int | None
+    warehouse: WarehouseResource,
+    day: date,
+    source_api: str,
+    application_id: str,
+    refetch: bool,
+    limit: int | None,
+    account: str = DEFAULT_ACCOUNT,
 ) -> list[str]:
     with warehouse.connection() as conn:
-        ids = [row[0] for row in conn.execute(CANDIDATES_SQL, [day, source_api, application_id, refetch]).fetchall()]
+        ids = [row[0] for row in conn.execute(CANDIDATES_SQL, [day, account, source_api, application_id, refetch]).fetchall()]
     return ids if limit is None else ids[:limit]
 
 
@@ -116,7 +124,7 @@ def _write(
                 conn,
                 [details, page_views, errors],
                 day,
-                scope(figures.source_api, figures.application_id),
+                scope(figures.source_api, figures.application_id, figures.account),
                 only_keys_in=("session_id", details),
             )
         figures.staged = details
@@ -135,6 +143,7 @@ def load_v1_details(
     run_id: str,
     log: logging.Logger,
     max_in_flight: int = 8,
+    account: str = DEFAULT_ACCOUNT,
 ) -> DetailFigures:
     """``max_in_flight`` requests at once share the client (its session key is renewed once for all).
 
@@ -143,7 +152,7 @@ def load_v1_details(
     same bound call by call. Refused credentials stop the batch and fail the source, as every further
     id would fail alike.
     """
-    wanted = candidates(warehouse, day, V1, application_id, refetch, limit)
+    wanted = candidates(warehouse, day, V1, application_id, refetch, limit, account)
     kept = client.calls_to_leave() if client.calls_to_leave else 0
     remaining = client.ledger.remaining() if client.ledger else None
     if remaining is not None and client.needs_authentication():
@@ -172,7 +181,14 @@ def load_v1_details(
             else:
                 yield outcome.session_id, detail_rows(outcome.detail, day, datetime.now(UTC), pii, application_id), None
 
-    return _write(DetailFigures(V1, application_id, len(wanted), allowed, kept_for_lists=kept), outcomes(), warehouse, day, run_id, log)
+    return _write(
+        DetailFigures(V1, application_id, len(wanted), allowed, kept_for_lists=kept, account=account),
+        outcomes(),
+        warehouse,
+        day,
+        run_id,
+        log,
+    )
 
 
 def load_v3_details(
@@ -188,8 +204,9 @@ def load_v3_details(
     max_in_flight: int,
     run_id: str,
     log: logging.Logger,
+    account: str = DEFAULT_ACCOUNT,
 ) -> DetailFigures:
-    wanted = candidates(warehouse, day, V3, app, refetch, limit)
+    wanted = candidates(warehouse, day, V3, app, refetch, limit, account)
     remaining = client.ledger.remaining() if client.ledger else None
     allowed = allowed_calls(remaining, len(wanted), reserved_calls)
     if allowed < len(wanted):
@@ -202,24 +219,28 @@ def load_v3_details(
             else:
                 yield outcome.session_id, v3_detail_rows(outcome.detail, app, day, datetime.now(UTC), pii), None
 
-    return _write(DetailFigures(V3, app, len(wanted), allowed), outcomes(), warehouse, day, run_id, log)
+    return _write(DetailFigures(V3, app, len(wanted), allowed, account=account), outcomes(), warehouse, day, run_id, log)
 
 
-def sources_with_sessions(warehouse: WarehouseResource, day: date) -> list[tuple[str, str]]:
-    """(source_api, application_id) of the day's stored sessions."""
+def sources_with_sessions(warehouse: WarehouseResource, day: date, account: str = DEFAULT_ACCOUNT) -> list[tuple[str, str]]:
+    """(source_api, application_id) of the account's stored sessions of the day."""
     with warehouse.connection() as conn:
         rows = conn.execute(
-            f"SELECT DISTINCT source_api, application_id FROM {SESSIONS.qualified_name} WHERE partition_date = ? ORDER BY 1, 2", [day]
+            f"SELECT DISTINCT source_api, application_id FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND account = ? "
+            "ORDER BY 1, 2",
+            [day, account],
         ).fetchall()
     return [(str(a), str(b)) for a, b in rows]
 
 
-def v3_apps_with_sessions(warehouse: WarehouseResource, day: date, chosen: Iterable[str]) -> Callable[[RaygunV3Client], list[str]]:
+def v3_apps_with_sessions(
+    warehouse: WarehouseResource, day: date, chosen: Iterable[str], account: str = DEFAULT_ACCOUNT
+) -> Callable[[RaygunV3Client], list[str]]:
     """The v3 applications whose sessions of the day are stored, limited to ``chosen`` when given."""
     wanted = list(chosen)
 
     def apps(_: RaygunV3Client) -> list[str]:
-        held = [app for source, app in sources_with_sessions(warehouse, day) if source == V3]
+        held = [app for source, app in sources_with_sessions(warehouse, day, account) if source == V3]
         return [app for app in held if not wanted or app in wanted]
 
     return apps

@@ -13,6 +13,7 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
+from rum_assets.accounts import DEFAULT_ACCOUNT
 from rum_assets.budget import CallBudgetLedger
 from rum_assets.http import RetryPolicy
 from rum_assets.pii import PiiPolicy
@@ -35,6 +36,7 @@ class RaygunResource(dg.ConfigurableResource):
     both, may be set; empty fields mean that API is not configured.
     """
 
+    account: str = Field(default=DEFAULT_ACCOUNT, description="The account name stored on every row this resource loads.")
     api_key: str = Field(default="", description="v1: Raygun application API key (X-ApiKey). Secret; empty = v1 not configured.")
     client_id: str = Field(default="", description="v1: client id of the consumer application (Basic auth user name). Secret.")
     client_secret: str = Field(default="", description="v1: client secret of the consumer application (Basic auth password). Secret.")

@@ -130,7 +130,7 @@ def _replace_catalog(
         with staged_rows(table, context.run.run_id) as staged:
             fill(client, app, staged)
             with warehouse.connection() as conn:
-                written = replace_partition(conn, staged, None, {"application_id": app})[table.qualified_name]
+                written = replace_partition(conn, staged, None, {"account": raygun.account, "application_id": app})[table.qualified_name]
         return {"rows": written}
 
     return write_applications(context, raygun, table, write)
@@ -203,14 +203,14 @@ def raygun_customers(context: dg.AssetExecutionContext, raygun: RaygunResource, 
 
     def write(client: RaygunV3Client, app: str) -> Mapping[str, Any]:
         with warehouse.connection() as conn:
-            watermark = customers_watermark(conn, app)
+            watermark = customers_watermark(conn, app, raygun.account)
         with staged_rows(CUSTOMERS, context.run.run_id) as staged:
             for page in client.iter_customers(app, seen_since=watermark):
                 staged.add_all(customer_row(customer, app, pii) for customer in page)
             with warehouse.connection() as conn:
-                written = replace_partition(conn, staged, None, {"application_id": app}, only_keys_in=("identifier", staged))[
-                    CUSTOMERS.qualified_name
-                ]
+                written = replace_partition(
+                    conn, staged, None, {"account": raygun.account, "application_id": app}, only_keys_in=("identifier", staged)
+                )[CUSTOMERS.qualified_name]
         context.log.info("Raygun v3 application %s: %d customers seen since %s", app, staged.count, watermark or "the beginning")
         return {"rows": written, "fetched": staged.count, "watermark": watermark.isoformat() if watermark else None}
 
@@ -255,7 +255,7 @@ def _load_day(
         with staged_rows(table, context.run.run_id) as staged:
             fill(client, app, day, staged)
             with warehouse.connection() as conn:
-                written = replace_partition(conn, staged, day, {"application_id": app})[table.qualified_name]
+                written = replace_partition(conn, staged, day, {"account": raygun.account, "application_id": app})[table.qualified_name]
         loaded.append(staged)  # its key counts outlive its file, for the key checks
         return {"rows": written}
 

@@ -127,7 +127,9 @@ def load_day(
         with staged_rows(table, context.run.run_id) as staged:
             extra = fill(client, product_id, day, staged)
             with warehouse.connection() as conn:
-                written = replace_partition(conn, staged, day, {"product_id": product_id})[table.qualified_name]
+                written = replace_partition(conn, staged, day, {"account": revenera.account, "product_id": product_id})[
+                    table.qualified_name
+                ]
         loaded.append(staged)  # its key counts outlive its file, for the key checks
         return {"rows": written, **extra}
 
@@ -150,7 +152,9 @@ def replace_metadata_table(
             with staged_rows(table, context.run.run_id) as staged:
                 staged.add_all(rows_of(client, product_id))
                 with warehouse.connection() as conn:
-                    counts[product_id] = replace_partition(conn, staged, None, {"product_id": product_id})[table.qualified_name]
+                    counts[product_id] = replace_partition(conn, staged, None, {"account": revenera.account, "product_id": product_id})[
+                        table.qualified_name
+                    ]
         calls = client.calls_made
     with warehouse.connection() as conn:
         preview = preview_markdown(conn, table, None)

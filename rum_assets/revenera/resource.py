@@ -10,6 +10,7 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
+from rum_assets.accounts import DEFAULT_ACCOUNT
 from rum_assets.http import RetryPolicy
 from rum_assets.revenera.client import CLIENT_NAME, CLIENT_VERSION, ReveneraClient
 from rum_assets.revenera.exports import EXPORT_KINDS
@@ -26,6 +27,7 @@ class ReveneraResource(dg.ConfigurableResource):
     ``REVENERA_PRODUCT_IDS``.
     """
 
+    account: str = Field(default=DEFAULT_ACCOUNT, description="The account name stored on every row this resource loads.")
     username: str = Field(description="Usage Intelligence dashboard user (e-mail).")
     password: str = Field(description="Usage Intelligence dashboard password. Secret.")
     product_ids: str = Field(description="Comma-separated product ids to load.")
