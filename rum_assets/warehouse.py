@@ -314,10 +314,16 @@ def _reject_null_keys(conn: duckdb.DuckDBPyConnection, batch: StagedRows, partit
         )
 
 
-def scope_filter(table: Table, partition: date | None, scope: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
-    """The WHERE clause selecting one partition (if the table has them) of one scope (None: every scope)."""
-    scope_columns = table.scope_columns if scope is not None else ()
-    scope = full_scope(table, scope) if scope is not None else None
+def scope_filter(table: Table, partition: date | None, scope: Mapping[str, Any] | None, *, complete: bool = True) -> tuple[str, list[Any]]:
+    """The WHERE clause selecting one partition (if the table has them) of one scope (None: every scope).
+
+    A write's scope is ``complete``: it names every scope column but those with a default. A read's
+    need not be: ``complete=False`` selects the rows matching the columns it names (e.g. one account's).
+    """
+    if not complete and scope is not None:
+        scope = {name: value for name, value in scope.items() if name in table.scope_columns}
+    scope_columns = (table.scope_columns if complete else tuple(scope or ())) if scope is not None else ()
+    scope = full_scope(table, scope) if scope is not None and complete else scope
     missing = set(scope_columns) - set(scope or {})
     if missing:
         raise ValueError(f"{table.qualified_name}: a write must name its scope {sorted(missing)}")
@@ -390,10 +396,10 @@ def replace_partition(
 
 
 def count_partition(conn: Connection, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int:
-    """Rows of one partition: of one scope, or with ``scope=None`` of every scope."""
+    """Rows of one partition: of those matching ``scope`` (e.g. one account), or with ``scope=None`` of every scope."""
     if _is_handle(conn):
         return conn.count_partition(table, partition, scope)
-    where, params = scope_filter(table, partition, scope)
+    where, params = scope_filter(table, partition, scope, complete=False)
     row = conn.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
 
@@ -407,8 +413,8 @@ def preview_markdown(
     columns: Iterable[str] | None = None,
     limit: int = 10,
 ) -> str:
-    """The first rows of a partition (of one scope, or every scope) as markdown, for the UI."""
-    where, params = scope_filter(table, partition, scope)
+    """The first rows of a partition (of the rows matching ``scope``, or every scope) as markdown, for the UI."""
+    where, params = scope_filter(table, partition, scope, complete=False)
     selected = ", ".join(columns or [c.name for c in table.columns])
     order = ", ".join((*table.scope_columns, *table.key_columns))
     sql = f"SELECT {selected} FROM {table.qualified_name} WHERE {where} ORDER BY {order} LIMIT {int(limit)}"

@@ -383,7 +383,7 @@ class PostgresWarehouse:
     # -- reads ---------------------------------------------------------------------------------
 
     def count_partition(self, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int:
-        where, params = scope_filter(table, partition, scope)
+        where, params = scope_filter(table, partition, scope, complete=False)
         row = self.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where}", params).fetchone()
         return int(row[0]) if row else 0
 

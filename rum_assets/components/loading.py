@@ -33,6 +33,8 @@ def _loader_notices_silenced() -> Iterator[None]:
         warnings.filterwarnings(
             "ignore", message=r"Class `(CodeReferencesMetadataValue|LocalFileCodeReference)` is currently in beta", category=dg.BetaWarning
         )
+        # ... and reads each defs.yaml with pydantic's parse_obj_as, which pydantic 2 marks deprecated.
+        warnings.filterwarnings("ignore", message=r"`parse_obj_as` is deprecated", category=DeprecationWarning)
         yield
 
 

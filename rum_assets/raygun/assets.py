@@ -118,17 +118,20 @@ def raygun_sessions(context: dg.AssetExecutionContext, raygun: RaygunResource, w
     )
     run.raise_failures("sessions", day, **{names.API_CALLS_USED: sum(run.calls.values())})
     landed = list(run.figures.values())
+    mine = {"account": raygun.account}
     with warehouse.connection() as conn:
-        written = count_partition(conn, SESSIONS, day)
+        written = count_partition(conn, SESSIONS, day, mine)
         active = conn.execute(
-            f"SELECT count(*) FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND status = 'active'", [day]
+            f"SELECT count(*) FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND account = ? AND status = 'active'",
+            [day, raygun.account],
         ).fetchone()[0]  # type: ignore[index]
         schema = actual_table_schema(conn, SESSIONS)
-        checks = standard_check_results(conn, SESSIONS, day, schema, previous_schema, staged=[f.staged for f in landed])
+        checks = standard_check_results(conn, SESSIONS, day, schema, previous_schema, mine, staged=[f.staged for f in landed])
         preview = preview_markdown(
             conn,
             SESSIONS,
             day,
+            mine,
             columns=["source_api", "application_id", "session_id", "session_start", "status", "browser_name", "os_name", "country"],
         )
     expected = sum(f.expected_rows for f in landed)
@@ -260,15 +263,19 @@ def raygun_session_details(
         )
     if run.failures:
         run.raise_failures("session details", day, **{names.DETAILS_FETCHED: fetched, names.DETAILS_FAILED: len(broken)})
+    mine = {"account": raygun.account}
     with warehouse.connection() as conn:
-        held = count_partition(conn, SESSION_DETAILS, day)
-        listed_sessions = count_partition(conn, SESSIONS, day)
+        held = count_partition(conn, SESSION_DETAILS, day, mine)
+        listed_sessions = count_partition(conn, SESSIONS, day, mine)
         schema = actual_table_schema(conn, SESSION_DETAILS)
-        checks = standard_check_results(conn, SESSION_DETAILS, day, schema, previous_schema, staged=[f.staged for f in landed if f.staged])
+        checks = standard_check_results(
+            conn, SESSION_DETAILS, day, schema, previous_schema, mine, staged=[f.staged for f in landed if f.staged]
+        )
         preview = preview_markdown(
             conn,
             SESSION_DETAILS,
             day,
+            mine,
             columns=["source_api", "application_id", "session_id", "status", "satisfaction_rating", "page_view_count", "error_count"],
         )
     coverage = held / listed_sessions if listed_sessions else 1.0

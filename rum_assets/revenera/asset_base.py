@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 
 from rum_assets import conventions
+from rum_assets.accounts import DEFAULT_ACCOUNT
 from rum_assets.errors import VendorError
 from rum_assets.partitions import partition_day
 from rum_assets.quality import actual_table_schema, previous_column_schema, standard_check_results, standard_check_specs
@@ -94,13 +95,16 @@ def summarise_day(
     preview_columns: list[str],
     previous_schema: dg.TableSchema | None,
     staged: Sequence[StagedRows] = (),
+    account: str = DEFAULT_ACCOUNT,
 ) -> tuple[dict[str, Any], list[dg.AssetCheckResult]]:
+    """The day's metadata and checks, over the account's rows."""
     day = partition_day(context)
+    mine = {"account": account}
     with warehouse.connection() as conn:
         schema = actual_table_schema(conn, table)
-        checks = standard_check_results(conn, table, day, schema, previous_schema, staged=staged)
-        total = count_partition(conn, table, day)
-        preview = preview_markdown(conn, table, day, columns=preview_columns)
+        checks = standard_check_results(conn, table, day, schema, previous_schema, mine, staged=staged)
+        total = count_partition(conn, table, day, mine)
+        preview = preview_markdown(conn, table, day, mine, columns=preview_columns)
     metadata: dict[str, Any] = {
         "dagster/row_count": total,
         "dagster/column_schema": schema,
@@ -134,7 +138,7 @@ def load_day(
         return {"rows": written, **extra}
 
     figures, calls = write_products(context, revenera, table, write)
-    metadata, checks = summarise_day(context, warehouse, table, figures, calls, preview_columns, previous_schema, loaded)
+    metadata, checks = summarise_day(context, warehouse, table, figures, calls, preview_columns, previous_schema, loaded, revenera.account)
     return metadata, checks, figures
 
 
@@ -157,7 +161,7 @@ def replace_metadata_table(
                     ]
         calls = client.calls_made
     with warehouse.connection() as conn:
-        preview = preview_markdown(conn, table, None)
+        preview = preview_markdown(conn, table, None, {"account": revenera.account})
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": sum(counts.values()),

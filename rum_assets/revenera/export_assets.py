@@ -154,7 +154,9 @@ def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefin
         figures, calls = write_products(context, revenera, table, write, run_products(context.run.tags, revenera.products()))
         with warehouse.connection() as conn:
             full = table_with_existing_columns(conn, table)
-        metadata, checks = summarise_day(context, warehouse, full, figures, calls, [c.name for c in table.columns[2:8]], previous_schema)
+        metadata, checks = summarise_day(
+            context, warehouse, full, figures, calls, [c.name for c in table.columns[2:8]], previous_schema, account=revenera.account
+        )
         new_columns = [{"product_id": pid, **c} for pid, f in figures.items() for c in f["new_columns"]]
         metadata[names.FILES] = dg.MetadataValue.json({pid: f["file"] for pid, f in figures.items()})
         metadata[names.FILE_SIZES] = dg.MetadataValue.json({pid: f["size"] for pid, f in figures.items()})

@@ -112,11 +112,16 @@ def two_accounts(raygun_v3, revenera, tmp_path: Path, monkeypatch: pytest.Monkey
     return load_defs()
 
 
-def run_job(definitions: dg.Definitions, name: str) -> None:
+def run_job(definitions: dg.Definitions, name: str) -> dict[str, int]:
+    """Run an account's daily job for DAY; the row count each asset reported, by asset key."""
     result = definitions.resolve_job_def(name).execute_in_process(
         partition_key=DAY.isoformat(), instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
     )
     assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return {
+        event.asset_key.to_user_string(): event.step_materialization_data.materialization.metadata["dagster/row_count"].value
+        for event in result.get_asset_materialization_events()
+    }
 
 
 def materialize(definitions: dg.Definitions, keys: list[dg.AssetKey]) -> dg.ExecuteInProcessResult:
@@ -145,8 +150,11 @@ def test_two_accounts_of_each_vendor_land_in_the_same_tables_with_their_own_budg
     two_accounts: dg.Definitions, raygun_v3, tmp_path: Path
 ) -> None:
     _, raygun_app = raygun_v3
+    row_counts: dict[str, int] = {}
     for job in ("raygun_north_daily", "raygun_south_daily", "revenera_east_daily", "revenera_west_daily"):
-        run_job(two_accounts, job)
+        row_counts |= run_job(two_accounts, job)
+    # each account's materialization counts its own rows of the shared table
+    assert row_counts["raygun/north/sessions"] == row_counts["raygun/south/sessions"] == 30
 
     sessions = query(tmp_path, "SELECT account, application_id, count(*) FROM raygun.sessions GROUP BY ALL ORDER BY ALL")
     assert sessions == [("north", APPLICATIONS["north"], 30), ("south", APPLICATIONS["south"], 30)]
