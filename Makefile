@@ -16,10 +16,10 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-.venv/.synced: $(UV) pyproject.toml uv.lock Makefile
+.venv/.synced: $(UV) pyproject.toml emulator/pyproject.toml uv.lock Makefile
 	$(UV) sync --frozen --quiet --compile-bytecode
-	# Our own package is installed editable, so uv compiles none of it: ~0.1 s saved in every process.
-	.venv/bin/python -m compileall -q rum_assets >/dev/null
+	# Our own packages are installed editable, so uv compiles none of them: ~0.1 s saved in every process.
+	.venv/bin/python -m compileall -q rum_assets emulator/rum_emulator >/dev/null
 	touch $@
 
 ## Land the last 3 complete UTC days of every asset from the built-in emulator into data/rum_assets.duckdb.

@@ -35,8 +35,8 @@ def _fixed_now() -> datetime:
 
 
 def _serve(sessions: int, pipe: Connection) -> None:
-    from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
-    from rum_assets.emulator.server import EmulatorServer
+    from rum_emulator.raygun import RaygunApp, RaygunEmulatorConfig
+    from rum_emulator.server import EmulatorServer
 
     config = RaygunEmulatorConfig(sessions_per_day=sessions, daily_call_limit=0, clock=_fixed_now)
     with EmulatorServer([RaygunApp(config)]) as server:
@@ -46,14 +46,14 @@ def _serve(sessions: int, pipe: Connection) -> None:
 
 
 def details_latency(size: int, workdir: Path) -> list[dict[str, Any]]:
-    from rum_assets.http import RetryPolicy
-    from rum_assets.pii import PiiPolicy
-    from rum_assets.raygun.client import RaygunClient
     from rum_assets.raygun.detail_loads import load_v1_details
     from rum_assets.raygun.resource import RaygunResource
     from rum_assets.raygun.session_loads import load_v1_sessions
     from rum_assets.raygun.sources import prepare_tables
-    from rum_assets.warehouse_resource import WarehouseResource
+    from rum_assets.raygun.v1.client import RaygunClient
+    from rum_assets.transport.http import RetryPolicy
+    from rum_assets.warehouse.pii import PiiPolicy
+    from rum_assets.warehouse.resource import WarehouseResource
 
     log = logging.getLogger("bench.details_latency")
     pii = PiiPolicy("hash", "bench")

@@ -25,9 +25,9 @@ def _land(workdir: Path, days: list[date]) -> float:
     """Seconds to materialize every unpartitioned asset and every daily asset for each day."""
     import dagster as dg
 
+    from rum_assets.config.settings import duckdb_connection_config
     from rum_assets.definitions import defs, raygun_resource, revenera_resource
-    from rum_assets.settings import duckdb_connection_config
-    from rum_assets.warehouse_resource import WarehouseResource
+    from rum_assets.warehouse.resource import WarehouseResource
 
     workdir.mkdir(parents=True, exist_ok=True)
     os.environ["RUM_ASSETS_STATE_DIR"] = str(workdir / "state")
@@ -49,8 +49,9 @@ def _land(workdir: Path, days: list[date]) -> float:
 
 def faults(size: int, workdir: Path) -> dict[str, Any]:
     """``size`` Raygun sessions per day (and as many Revenera clients per product)."""
-    from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
-    from rum_assets.emulator.faults import RandomFaults
+    from rum_assets.config.emulator_env import emulator_env
+    from rum_emulator.environment import EmulatorSettings, start_emulator
+    from rum_emulator.faults import RandomFaults
 
     settings = EmulatorSettings(sessions_per_day=size, raygun_call_limit=0, clients_per_product=size)
     newest = date.today() - timedelta(days=2)

@@ -15,8 +15,9 @@ from bench import common
 
 
 def environment(base_url: str) -> dict[str, str]:
-    from rum_assets import env_vars
-    from rum_assets.emulator import environment as emulator
+    from rum_assets.config import env_vars
+    from rum_assets.config.emulator_env import emulator_env
+    from rum_emulator import environment as emulator
 
     pairs = [
         (common.API_KEY, emulator.DEMO_RAYGUN_API_KEY),
@@ -25,7 +26,7 @@ def environment(base_url: str) -> dict[str, str]:
     ]
     if any(ours != theirs for ours, theirs in pairs):
         raise SystemExit("bench/common.py's credentials differ from the emulator's demo credentials")
-    env = emulator.emulator_env(base_url, emulator.EmulatorSettings(raygun_call_limit=0))
+    env = emulator_env(base_url, emulator.EmulatorSettings(raygun_call_limit=0))
     # The same pages as the floor and dlt fetch: the v1 API only (with a PAT, v3 applications load too).
     env.pop(env_vars.RAYGUN_PAT.name, None)
     env.pop(env_vars.RAYGUN_V3_BASE_URL.name, None)

@@ -28,7 +28,7 @@ TOKEN = "demo-raygun-pat"
 
 
 def _spin(location: str, seconds: float, ready: Any, results: Any) -> None:
-    from rum_assets.pacing import open_permit_store
+    from rum_assets.budget.pacing import open_permit_store
     from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter, Window
 
     limiter = SlidingWindowLimiter([Window(1_000_000, 1.0)], store=open_permit_store(location), scope="bench", in_flight_expiry_seconds=60)
@@ -43,7 +43,7 @@ def _spin(location: str, seconds: float, ready: Any, results: Any) -> None:
 
 def _fetch(base_url: str, state_dir: str, ledger_url: str, details: int, ready: Any, results: Any) -> None:
     from rum_assets.raygun.resource import RaygunResource
-    from rum_assets.raygun.v3_access import open_v3_client
+    from rum_assets.raygun.v3.access import open_v3_client
 
     resource = RaygunResource(pat=TOKEN, v3_base_url=f"{base_url}/v3", state_dir=state_dir, ledger_url=ledger_url)
     with open_v3_client(resource) as client:
@@ -80,8 +80,8 @@ def store_cost(stores: dict[str, str], seconds: float) -> None:
 
 
 def paced_calls(stores: dict[str, str], details: int, latency: float, workdir: Path) -> None:
-    from rum_assets.emulator.raygun_v3 import RaygunV3App, RaygunV3EmulatorConfig
-    from rum_assets.emulator.server import EmulatorServer
+    from rum_emulator.raygun_v3 import RaygunV3App, RaygunV3EmulatorConfig
+    from rum_emulator.server import EmulatorServer
 
     print(f"\nPaced calls: {details} session details in all, 4 in flight per process, {latency * 1000:.0f} ms latency, 10 calls/s allowed")
     print(f"{'store':>12}{'processes':>11}{'calls':>7}{'seconds':>9}{'calls/s':>9}{'retries':>9}{'failed':>8}")

@@ -89,8 +89,9 @@ def _with_peaks(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _instrument() -> None:
-    from rum_assets import warehouse
-    from rum_assets.raygun import assets, client, resource, session_loads
+    from rum_assets.raygun import assets, resource, session_loads
+    from rum_assets.raygun.v1 import client
+    from rum_assets.warehouse import tables as warehouse
 
     client.RaygunClient._get_json_response = _timed("fetch (HTTP, incl. emulator)", client.RaygunClient._get_json_response)  # type: ignore[method-assign]
     parse_name = "parse_body" if hasattr(client, "parse_body") else "parse_response"

@@ -18,11 +18,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from rum_assets.emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
 from rum_assets.raygun.v3.client import RaygunV3Client, token_ledger
 from rum_assets.raygun.v3.day_finder import find_day
 from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter, Window
+from rum_emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 APP = "wb7k2q"
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)

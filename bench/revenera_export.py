@@ -72,10 +72,10 @@ def write_export(rows: int, workdir: Path) -> tuple[Path, Path]:
 def revenera_export_load(size: int, workdir: Path) -> dict[str, Any]:
     import duckdb
 
+    from rum_assets.config.settings import duckdb_connection_config
     from rum_assets.revenera.csv_load import counted_rows, extract_csv, plan_columns, read_header, reader_threads, select_sql
     from rum_assets.revenera.tables import RAW_EVENTS
-    from rum_assets.settings import duckdb_connection_config
-    from rum_assets.warehouse import replace_partition_from_query
+    from rum_assets.warehouse.tables import replace_partition_from_query
 
     archive, plain = write_export(size, workdir)
     plain.unlink()
@@ -101,7 +101,7 @@ def revenera_export_load(size: int, workdir: Path) -> dict[str, Any]:
 def revenera_export_floor(size: int, workdir: Path) -> dict[str, Any]:
     import duckdb
 
-    from rum_assets.settings import duckdb_connection_config
+    from rum_assets.config.settings import duckdb_connection_config
 
     _, plain = write_export(size, workdir)
     began = time.perf_counter()

@@ -25,7 +25,7 @@ DAY = date(2026, 11, 1)
 
 def _stage_and_write(size: int, warehouse: Any) -> dict[str, Any]:
     from rum_assets.raygun.tables import SESSIONS, V1, scope
-    from rum_assets.warehouse import replace_partition, staged_rows
+    from rum_assets.warehouse.tables import replace_partition, staged_rows
 
     start = datetime(2026, 11, 1, tzinfo=UTC)
     began = time.perf_counter()
@@ -51,15 +51,15 @@ def _stage_and_write(size: int, warehouse: Any) -> dict[str, Any]:
 
 
 def duckdb_day(size: int, workdir: Path) -> dict[str, Any]:
-    from rum_assets.settings import duckdb_connection_config
-    from rum_assets.warehouse_resource import WarehouseResource
+    from rum_assets.config.settings import duckdb_connection_config
+    from rum_assets.warehouse.resource import WarehouseResource
 
     return _stage_and_write(size, WarehouseResource(database=str(workdir / "bench.duckdb"), connection_config=duckdb_connection_config()))
 
 
 @contextmanager
 def _postgres_url() -> Iterator[str]:
-    from rum_assets import env_vars
+    from rum_assets.config import env_vars
 
     if env_vars.WAREHOUSE_URL.is_set():
         yield env_vars.WAREHOUSE_URL.read()
@@ -77,7 +77,7 @@ def _postgres_url() -> Iterator[str]:
 
 
 def postgres_day(size: int, workdir: Path) -> dict[str, Any]:
-    from rum_assets.warehouse_resource import WarehouseResource
+    from rum_assets.warehouse.resource import WarehouseResource
 
     with _postgres_url() as url:
         return _stage_and_write(size, WarehouseResource(url=url))

@@ -12,9 +12,17 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
-from rum_assets.emulator.faults import FAULT_KINDS, parse_fault_kinds
-from rum_assets.notices import accept_chosen_notices
+try:
+    from rum_assets.config.emulator_env import emulator_env
+    from rum_emulator.environment import EmulatorSettings, start_emulator
+    from rum_emulator.faults import FAULT_KINDS, parse_fault_kinds
+
+    EMULATOR_INSTALLED = True
+except ModuleNotFoundError as missing:  # the wheel ships without the emulator: a deployment has no use for it
+    if (missing.name or "").split(".")[0] != "rum_emulator":
+        raise
+    EMULATOR_INSTALLED = False
+from rum_assets.runtime.notices import accept_chosen_notices
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,7 +132,7 @@ def cmd_clear_dead_runs(args: argparse.Namespace) -> int:
     """Mark failed the runs whose worker process on this machine is gone, and free their pool slots."""
     import dagster as dg
 
-    from rum_assets.run_health import clear_dead_runs
+    from rum_assets.orchestration.run_health import clear_dead_runs
 
     ensure_dagster_home()
     with dg.DagsterInstance.get() as instance:
@@ -156,6 +164,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
         server.stop()
 
 
+def cmd_emulator_missing(args: argparse.Namespace) -> int:
+    print(
+        f"rum-assets {args.command} needs the emulator (the rum_emulator distribution), which is not installed here. "
+        "In a checkout, `make demo` or `make emulator` installs it (uv workspace member emulator/); "
+        "elsewhere: pip install ./emulator",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rum-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -163,20 +181,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     emulator = commands.add_parser("emulator", help="serve both vendor emulators until interrupted")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8765)
-    _add_emulator_options(emulator)
-    emulator.set_defaults(func=cmd_emulator)
+    if EMULATOR_INSTALLED:
+        _add_emulator_options(emulator)
+    emulator.set_defaults(func=cmd_emulator if EMULATOR_INSTALLED else cmd_emulator_missing)
 
     demo = commands.add_parser("demo", help="land the last days of every asset from the emulator into DuckDB")
     demo.add_argument("--days", type=int, default=3, help="how many complete UTC days to land (default 3)")
     demo.add_argument("--end", help="last day to land, YYYY-MM-DD (default yesterday)")
-    _add_emulator_options(demo)
-    demo.set_defaults(func=cmd_demo)
+    if EMULATOR_INSTALLED:
+        _add_emulator_options(demo)
+    demo.set_defaults(func=cmd_demo if EMULATOR_INSTALLED else cmd_emulator_missing)
 
     ui = commands.add_parser("ui", help="start the emulator and the Dagster UI on the demo data")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--emulator-port", type=int, default=8765)
-    _add_emulator_options(ui)
-    ui.set_defaults(func=cmd_ui)
+    if EMULATOR_INSTALLED:
+        _add_emulator_options(ui)
+    ui.set_defaults(func=cmd_ui if EMULATOR_INSTALLED else cmd_emulator_missing)
 
     clear = commands.add_parser(
         "clear-dead-runs", help="mark failed the runs whose worker process on this machine is gone, and free their pool slots"
@@ -187,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     accept_chosen_notices()
     started = time.monotonic()
     code = int(args.func(args))
-    if args.command == "demo":
+    if args.command == "demo" and code == 0:
         print(f"Done in {time.monotonic() - started:.1f} s ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC).")
     return code
 

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from rum_assets import env_vars, settings
 from rum_assets.components.environment import raygun_resource, revenera_resource, warehouse_resource
 from rum_assets.components.loading import load_folder_defs, load_package_defs
 from rum_assets.components.raygun_component import raygun_account_definitions
 from rum_assets.components.revenera_component import revenera_account_definitions
-from rum_assets.freshness import freshness_checks_and_sensor
-from rum_assets.run_health import build_dead_run_sensor, worker_recording_in_process_executor
+from rum_assets.config import env_vars, settings
+from rum_assets.orchestration.freshness import freshness_checks_and_sensor
+from rum_assets.orchestration.run_health import build_dead_run_sensor, worker_recording_in_process_executor
 
 __all__ = ["defs", "raygun_resource", "revenera_resource", "warehouse_resource"]
 
@@ -57,7 +57,7 @@ def _build_definitions(_settings: LocationSettings) -> dg.Definitions:
         dg.Definitions(
             # A run's steps are few and sequential (sessions, then details); a process per step would spend
             # seconds loading the code location for each. Pools still limit steps across runs. The executor
-            # also records the run's worker process and clears runs whose worker died (rum_assets.run_health).
+            # also records the run's worker process and clears runs whose worker died (rum_assets.orchestration.run_health).
             executor=worker_recording_in_process_executor,
             asset_checks=[*freshness_checks],
             sensors=[freshness_sensor, build_dead_run_sensor()],

@@ -10,13 +10,14 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from rum_assets import settings
+from rum_assets.config import settings
+from rum_assets.config.emulator_env import emulator_env
 from rum_assets.definitions import defs
-from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
+from rum_assets.orchestration.run_health import WorkerIdentity, clear_dead_runs
 from rum_assets.raygun import names as raygun_names
 from rum_assets.revenera import names as revenera_names
 from rum_assets.revenera.finality import final_by_date
-from rum_assets.run_health import WorkerIdentity, clear_dead_runs
+from rum_emulator.environment import EmulatorSettings, start_emulator
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 """The demo prints its own progress and summary; Dagster's step-by-step log goes to the run history."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rum_assets import env_vars
+from rum_assets.config import env_vars
 
 pytest_plugins = ["rum_assets_tests.v3_contract_plugin"]  # every v3 emulator answer in every test keeps the description
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from rum_assets.warehouse import Column, StagedRows, Table, replace_partition
+from rum_assets.warehouse.tables import Column, StagedRows, Table, replace_partition
 
 TABLE = Table(
     schema="crash",

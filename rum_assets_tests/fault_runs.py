@@ -14,8 +14,8 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from rum_assets import settings
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.config import settings
+from rum_assets.warehouse.resource import WarehouseResource
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 LINEAGE_COLUMNS = frozenset({"_run_id", "_ingested_at", "fetched_at"})

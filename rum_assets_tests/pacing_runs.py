@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rum_assets.emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
-from rum_assets.emulator.server import EmulatorServer, Request, Response, Route
-from rum_assets.pacing import open_permit_store
+from rum_assets.budget.pacing import open_permit_store
 from rum_assets.raygun.resource import RaygunResource
+from rum_assets.raygun.v3.access import open_v3_client
 from rum_assets.raygun.v3.client import token_scope
 from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter
-from rum_assets.raygun.v3_access import open_v3_client
+from rum_emulator.messages import Request, Response, Route
+from rum_emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 WEB_APP = "wb7k2q"
 

@@ -18,9 +18,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
+from rum_assets.config.emulator_env import emulator_env
 from rum_assets_tests.crash_writer import TABLE, write_day
 from rum_assets_tests.fault_runs import build_resources
+from rum_emulator.environment import EmulatorSettings, start_emulator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DAY_BEFORE, DAY = date(2026, 11, 19), date(2026, 11, 20)
@@ -95,7 +96,7 @@ def full_staging_disk(directory: Path) -> Iterator[Path]:
         mounted = False
     with pytest.MonkeyPatch.context() as patch:
         if not mounted:
-            import rum_assets.warehouse as warehouse
+            import rum_assets.warehouse.tables as warehouse
 
             real_fdopen = os.fdopen
             patch.setattr(warehouse.os, "fdopen", lambda *a, **k: _FillingFile(real_fdopen(*a, **k), TINY_DISK_BYTES))

@@ -8,9 +8,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
-from rum_assets.emulator.faults import RandomFaults
+from rum_assets.config.emulator_env import emulator_env
 from rum_assets_tests.fault_runs import build_resources, materialize_days, recent_days, table_contents
+from rum_emulator.environment import EmulatorSettings, start_emulator
+from rum_emulator.faults import RandomFaults
 
 pytestmark = pytest.mark.slow
 

@@ -21,12 +21,13 @@ import duckdb
 import pytest
 from dagster._serdes import serialize_value
 
-from rum_assets.emulator.faults import FaultPlan, RandomFaults
-from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
-from rum_assets.emulator.raygun.config import RaygunCredentials
-from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
-from rum_assets.emulator.server import EmulatorServer, Request, Response
 from rum_assets_tests.fault_runs import all_assets, build_resources, materialize_days, recent_days
+from rum_emulator.faults import FaultPlan, RandomFaults
+from rum_emulator.messages import Request, Response
+from rum_emulator.raygun import RaygunApp, RaygunEmulatorConfig
+from rum_emulator.raygun.config import RaygunCredentials
+from rum_emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 pytestmark = pytest.mark.slow
 

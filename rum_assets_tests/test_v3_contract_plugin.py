@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from rum_assets.emulator.raygun_v3.recording import Exchange
 from rum_assets_tests.v3_contract_plugin import Sample, shortened
+from rum_emulator.raygun_v3.recording import Exchange
 
 pytest_plugins = ["pytester"]
 
@@ -15,9 +15,9 @@ INNER = """
 import httpx
 import pytest
 
-from rum_assets.emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
-from rum_assets.emulator.raygun_v3.catalog import Page
-from rum_assets.emulator.server import EmulatorServer
+from rum_emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
+from rum_emulator.raygun_v3.catalog import Page
+from rum_emulator.server import EmulatorServer
 
 
 def _pages():

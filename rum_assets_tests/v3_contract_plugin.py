@@ -2,7 +2,7 @@
 
 A request outside the description is refused by the emulator itself (400), so the client under test
 fails on it; this plugin makes sure the other half holds too: whatever the emulator answered in a test,
-in whatever variant, is an answer the description allows (``rum_assets.emulator.raygun_v3.contract``).
+in whatever variant, is an answer the description allows (``rum_emulator.raygun_v3.contract``).
 A test whose emulator answered outside it fails, naming the request and what was wrong; answers
 during fixture teardown are checked after it (an error of the teardown).
 
@@ -28,9 +28,9 @@ from typing import Any
 
 import pytest
 
-from rum_assets.emulator.raygun_v3 import recording
-from rum_assets.emulator.raygun_v3.recording import Exchange
-from rum_assets.emulator.raygun_v3.spec import operations
+from rum_emulator.raygun_v3 import recording
+from rum_emulator.raygun_v3.recording import Exchange
+from rum_emulator.raygun_v3.spec import operations
 
 SAMPLE_PER_KIND = 20
 """Answers checked per test for each (method, operation, status); later ones of the same kind are not."""
@@ -106,7 +106,7 @@ def broken(exchanges: list[Exchange]) -> list[str]:
     """One line per exchange that breaks the description (its first rows), with what is wrong."""
     if not exchanges:
         return []
-    from rum_assets.emulator.raygun_v3 import contract  # openapi-core: only when a test served v3 answers
+    from rum_emulator.raygun_v3 import contract  # openapi-core: only when a test served v3 answers
 
     started = time.perf_counter()
     found = [

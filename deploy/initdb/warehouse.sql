@@ -1,2 +1,3 @@
--- docker-compose.yml: a database for the warehouse and the call ledger, next to the instance's.
-CREATE DATABASE warehouse OWNER dagster;
+-- docker-compose.yml: a database for the warehouse and the call ledger, next to the instance's. The image's
+-- entrypoint runs this once, on an empty data directory, as POSTGRES_USER, who then owns it.
+CREATE DATABASE warehouse;

@@ -2,17 +2,17 @@
 
 Each Raygun and Revenera account has its own credentials and limits; the warehouse, the state
 directory or ledger URL, the PII policy and the retry backoff are the deployment's, read from the
-environment for every account (see rum_assets.env_vars). Secrets stay ``dg.EnvVar``s.
+environment for every account (see rum_assets.config.env_vars). Secrets stay ``dg.EnvVar``s.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rum_assets import env_vars, settings
+from rum_assets.config import env_vars, settings
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.revenera.resource import ReveneraResource
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.resource import WarehouseResource
 
 
 def shared_raygun_settings() -> dict[str, Any]:

@@ -25,18 +25,18 @@ from collections.abc import Sequence
 import dagster as dg
 from pydantic import Field
 
-from rum_assets.accounts import DEFAULT_ACCOUNT, check_account_name
 from rum_assets.components.account_assets import account_key, for_account
 from rum_assets.components.environment import shared_raygun_settings
 from rum_assets.components.secrets import Secret, secret_value
-from rum_assets.partitions import configured_daily_partitions, with_partitions
+from rum_assets.config.settings import start_date
+from rum_assets.orchestration.partitions import configured_daily_partitions, with_partitions
+from rum_assets.orchestration.schedules import daily_job_and_schedule
 from rum_assets.raygun import names as raygun_names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.raygun.resource import DEFAULT_BASE_URL, DEFAULT_V3_BASE_URL, RaygunResource
 from rum_assets.raygun.sensors import build_budget_backfill_sensor, build_late_sessions_sensor
-from rum_assets.raygun.v3_assets import V3_CATALOG_ASSETS, V3_DAILY_ASSETS
-from rum_assets.schedules import daily_job_and_schedule
-from rum_assets.settings import start_date
+from rum_assets.raygun.v3.assets import V3_CATALOG_ASSETS, V3_DAILY_ASSETS
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT, check_account_name
 
 RAYGUN_KEYS = (
     *raygun_names.DAILY_ASSETS,

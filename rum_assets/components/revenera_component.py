@@ -24,18 +24,18 @@ from collections.abc import Sequence
 import dagster as dg
 from pydantic import Field
 
-from rum_assets.accounts import DEFAULT_ACCOUNT, check_account_name
 from rum_assets.components.account_assets import account_key, for_account
 from rum_assets.components.environment import shared_revenera_settings
 from rum_assets.components.secrets import Secret, secret_value
-from rum_assets.partitions import configured_daily_partitions, with_partitions
+from rum_assets.config.settings import start_date
+from rum_assets.orchestration.partitions import configured_daily_partitions, with_partitions
+from rum_assets.orchestration.schedules import daily_job_and_schedule
 from rum_assets.revenera import names as revenera_names
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS
 from rum_assets.revenera.exports import EXPORT_KINDS
 from rum_assets.revenera.resource import DEFAULT_BASE_URL, ReveneraResource
 from rum_assets.revenera.sensors import build_export_sensor
-from rum_assets.schedules import daily_job_and_schedule
-from rum_assets.settings import start_date
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT, check_account_name
 
 
 class ReveneraComponent(dg.Component, dg.Model, dg.Resolvable):

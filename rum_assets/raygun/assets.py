@@ -9,27 +9,27 @@ from typing import Any
 
 import dagster as dg
 
-from rum_assets.conventions import daily_asset_kwargs, table_metadata
-from rum_assets.partitions import partition_day
-from rum_assets.quality import (
+from rum_assets.orchestration.conventions import daily_asset_kwargs, table_metadata
+from rum_assets.orchestration.partitions import partition_day
+from rum_assets.orchestration.quality import (
     ROW_COUNT_MATCHES_VENDOR,
     actual_table_schema,
     previous_column_schema,
     standard_check_results,
     standard_check_specs,
 )
+from rum_assets.orchestration.retries import without_retry_on_contract_errors
 from rum_assets.raygun import names
-from rum_assets.raygun.client import RaygunClient
 from rum_assets.raygun.detail_loads import DetailFigures, load_v1_details, load_v3_details, v3_apps_with_sessions
-from rum_assets.raygun.list_reservations import PLAN_TAG
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.session_loads import SessionFigures, load_v1_sessions, load_v3_sessions
 from rum_assets.raygun.sources import DayRun, prepare_tables, run_sources
 from rum_assets.raygun.tables import SESSION_DETAILS, SESSIONS, V1, V3
-from rum_assets.raygun.v3_access import configured_application_ids, v1_configured
-from rum_assets.retries import without_retry_on_contract_errors
-from rum_assets.warehouse import count_partition, preview_markdown
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.raygun.v1.client import RaygunClient
+from rum_assets.raygun.v1.list_reservations import PLAN_TAG
+from rum_assets.raygun.v3.access import configured_application_ids, v1_configured
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import count_partition, preview_markdown
 
 SESSIONS_KEY = names.SESSIONS
 DETAILS_KEY = names.SESSION_DETAILS
@@ -100,7 +100,7 @@ def raygun_sessions(context: dg.AssetExecutionContext, raygun: RaygunResource, w
     plan_owner = context.run.tags.get(PLAN_TAG)
 
     def list_v1(client: RaygunClient, application_id: str) -> SessionFigures:
-        """The day's v1 list; then that list is no longer to come (see rum_assets.raygun.list_reservations)."""
+        """The day's v1 list; then that list is no longer to come (see rum_assets.raygun.v1.list_reservations)."""
         reservations = raygun.list_reservations()
         try:
             figures = load_v1_sessions(client, application_id, day, warehouse, pii, run_id, context.log, raygun.account)

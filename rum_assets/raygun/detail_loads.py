@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from rum_assets.accounts import DEFAULT_ACCOUNT
-from rum_assets.errors import AuthenticationError, NotFoundError, RateLimitedError, VendorError
-from rum_assets.pii import PiiPolicy
-from rum_assets.raygun.client import RaygunClient
+from rum_assets.orchestration.retries import is_retryable
+from rum_assets.raygun.concurrent_details import fetch_concurrently
 from rum_assets.raygun.tables import PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS, SESSIONS, V1, V3, detail_rows, scope, v3_detail_rows
+from rum_assets.raygun.v1.client import RaygunClient
 from rum_assets.raygun.v3.client import RaygunV3Client
-from rum_assets.raygun.v3.details import fetch_concurrently
-from rum_assets.retries import is_retryable
-from rum_assets.warehouse import StagedRows, replace_partition, staged_rows
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.transport.errors import AuthenticationError, NotFoundError, RateLimitedError, VendorError
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
+from rum_assets.warehouse.pii import PiiPolicy
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import StagedRows, replace_partition, staged_rows
 
 CANDIDATES_SQL = f"""
 SELECT s.session_id

@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 
 from rum_assets.raygun.tables import ALL_TABLES, SCOPE_COLUMNS, V1
-from rum_assets.warehouse import Table
+from rum_assets.warehouse.tables import Table
 
 
 class MigrationError(RuntimeError):

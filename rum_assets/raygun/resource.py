@@ -13,14 +13,14 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
-from rum_assets.accounts import DEFAULT_ACCOUNT
-from rum_assets.budget import CallBudgetLedger
-from rum_assets.http import RetryPolicy
-from rum_assets.pii import PiiPolicy
-from rum_assets.raygun.client import VENDOR, RaygunClient
-from rum_assets.raygun.detail_batches import one_batch_per_day
-from rum_assets.raygun.list_reservations import ListReservations
-from rum_assets.raygun.session_key_store import SharedSessionKeys
+from rum_assets.budget.ledger import CallBudgetLedger
+from rum_assets.raygun.v1.client import VENDOR, RaygunClient
+from rum_assets.raygun.v1.detail_batches import one_batch_per_day
+from rum_assets.raygun.v1.list_reservations import ListReservations
+from rum_assets.raygun.v1.session_key_store import SharedSessionKeys
+from rum_assets.transport.http import RetryPolicy
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
+from rum_assets.warehouse.pii import PiiPolicy
 
 DEFAULT_BASE_URL = "https://api.raygun.com"
 DEFAULT_V3_BASE_URL = "https://api.raygun.com/v3"
@@ -65,7 +65,7 @@ class RaygunResource(dg.ConfigurableResource):
         ge=0,
         description=(
             "v3: calls session_details leaves unspent each day so that session lists can still be fetched. "
-            "v1 leaves what the session lists still to come today need instead (rum_assets.raygun.list_reservations)."
+            "v1 leaves what the session lists still to come today need instead (rum_assets.raygun.v1.list_reservations)."
         ),
     )
     detail_coverage_floor: float = Field(

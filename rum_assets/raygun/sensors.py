@@ -16,12 +16,12 @@ from typing import Any
 
 import dagster as dg
 
-from rum_assets.partitions import daily_partitions
+from rum_assets.orchestration.partitions import daily_partitions
+from rum_assets.orchestration.schedules import sensor_status
 from rum_assets.raygun import names
-from rum_assets.raygun.list_reservations import PLAN_TAG
 from rum_assets.raygun.resource import RaygunResource
-from rum_assets.raygun.v3_access import budget_ledger, v1_configured
-from rum_assets.schedules import sensor_status
+from rum_assets.raygun.v1.list_reservations import PLAN_TAG
+from rum_assets.raygun.v3.access import budget_ledger, v1_configured
 
 SESSIONS_KEY = names.SESSIONS
 DETAILS_KEY = names.SESSION_DETAILS

@@ -7,15 +7,15 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date
 
-from rum_assets.accounts import DEFAULT_ACCOUNT
-from rum_assets.gc_tuning import fewer_collections
-from rum_assets.pii import PiiPolicy
-from rum_assets.raygun.client import RaygunClient
 from rum_assets.raygun.tables import SESSIONS, V1, V3, scope, session_row, v3_session_row
+from rum_assets.raygun.v1.client import RaygunClient
 from rum_assets.raygun.v3.client import RaygunV3Client
 from rum_assets.raygun.v3.day_finder import find_day
-from rum_assets.warehouse import StagedRows, replace_partition, staged_rows
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.runtime.gc_tuning import fewer_collections
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
+from rum_assets.warehouse.pii import PiiPolicy
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import StagedRows, replace_partition, staged_rows
 
 PROGRESS_EVERY_S = 10.0
 """A day's paging logs its progress this often (every log line is an event in the run's log)."""

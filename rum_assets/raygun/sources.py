@@ -16,13 +16,12 @@ from typing import Generic, TypeVar
 
 import dagster as dg
 
-from rum_assets.errors import VendorError
-from rum_assets.raygun.client import RaygunClient
+from rum_assets.orchestration.retries import failure_entry
 from rum_assets.raygun.migrations import MigrationError, migrate_raygun_tables
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.tables import ALL_TABLES, V1, V3
-from rum_assets.raygun.v3.client import RaygunV3Client
-from rum_assets.raygun.v3_access import (
+from rum_assets.raygun.v1.client import RaygunClient
+from rum_assets.raygun.v3.access import (
     RaygunNotConfiguredError,
     open_v3_client,
     require_some_api,
@@ -30,9 +29,10 @@ from rum_assets.raygun.v3_access import (
     v3_applications,
     v3_configured,
 )
-from rum_assets.retries import failure_entry
-from rum_assets.warehouse import ensure_table
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.raygun.v3.client import RaygunV3Client
+from rum_assets.transport.errors import VendorError
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import ensure_table
 
 FiguresT = TypeVar("FiguresT")
 

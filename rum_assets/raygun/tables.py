@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from rum_assets.accounts import ACCOUNT_COLUMN
-from rum_assets.pii import PiiPolicy
-from rum_assets.raygun.models import SessionDetail, SessionSummary
+from rum_assets.raygun.v1.models import SessionDetail, SessionSummary
 from rum_assets.raygun.v3 import models as v3
-from rum_assets.warehouse import Column, Table
+from rum_assets.warehouse.accounts import ACCOUNT_COLUMN
+from rum_assets.warehouse.pii import PiiPolicy
+from rum_assets.warehouse.tables import Column, Table
 
 SCHEMA = "raygun"
 V1 = "v1"

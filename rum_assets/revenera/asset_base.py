@@ -8,17 +8,17 @@ from typing import Any
 
 import dagster as dg
 
-from rum_assets import conventions
-from rum_assets.accounts import DEFAULT_ACCOUNT
-from rum_assets.errors import VendorError
-from rum_assets.partitions import partition_day
-from rum_assets.quality import actual_table_schema, previous_column_schema, standard_check_results, standard_check_specs
-from rum_assets.retries import failure_entry
+from rum_assets.orchestration import conventions
+from rum_assets.orchestration.partitions import partition_day
+from rum_assets.orchestration.quality import actual_table_schema, previous_column_schema, standard_check_results, standard_check_specs
+from rum_assets.orchestration.retries import failure_entry
 from rum_assets.revenera import names
 from rum_assets.revenera.client import ReveneraClient
 from rum_assets.revenera.resource import ReveneraResource
-from rum_assets.warehouse import StagedRows, Table, count_partition, preview_markdown, replace_partition, staged_rows
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.transport.errors import VendorError
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import StagedRows, Table, count_partition, preview_markdown, replace_partition, staged_rows
 
 Filler = Callable[[ReveneraClient, str, date, StagedRows], Mapping[str, Any]]
 """Stages one product's rows for one day; returns that product's extra figures for the metadata."""

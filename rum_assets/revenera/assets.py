@@ -6,8 +6,8 @@ from typing import Any
 
 import dagster as dg
 
-from rum_assets.quality import ROW_COUNT_MATCHES_VENDOR
-from rum_assets.retries import without_retry_on_contract_errors
+from rum_assets.orchestration.quality import ROW_COUNT_MATCHES_VENDOR
+from rum_assets.orchestration.retries import without_retry_on_contract_errors
 from rum_assets.revenera import names
 from rum_assets.revenera.asset_base import (
     daily_asset_kwargs,
@@ -21,8 +21,8 @@ from rum_assets.revenera.models import SegmentedCounts, StatusCounts
 from rum_assets.revenera.more_assets import revenera_license_keys, revenera_usage_distribution
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.tables import CLIENT_PROFILES, EVENT_CATALOG, EVENT_USAGE, PRODUCT_PROPERTIES, USER_ACTIVITY
-from rum_assets.warehouse import StagedRows
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import StagedRows
 
 __all__ = ["REVENERA_DAILY_ASSETS", "REVENERA_METADATA_ASSETS"]
 

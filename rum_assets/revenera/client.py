@@ -25,9 +25,6 @@ from typing import Any
 
 import httpx
 
-from rum_assets.errors import AuthenticationError, NotFoundError, PayloadError, VendorHTTPError
-from rum_assets.http import CallContext, RetryPolicy, response_problem, send
-from rum_assets.payloads import parse_response, response_json
 from rum_assets.revenera.exports import ExportFileError, check_zip
 from rum_assets.revenera.models import (
     ClientPage,
@@ -48,6 +45,9 @@ from rum_assets.revenera.models import (
     UsageDistribution,
 )
 from rum_assets.revenera.paths import ENDPOINTS, PathTable
+from rum_assets.transport.errors import AuthenticationError, NotFoundError, PayloadError, VendorHTTPError
+from rum_assets.transport.http import CallContext, RetryPolicy, response_problem, send
+from rum_assets.transport.payloads import parse_response, response_json
 
 VENDOR = "Revenera"
 ORIGIN = "https://analytics.revenera.com"

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import duckdb
 
-from rum_assets.accounts import DEFAULT_ACCOUNT
-from rum_assets.errors import PayloadError
 from rum_assets.revenera.csv_pieces import CsvPiece, PieceWriter
 from rum_assets.revenera.exports import check_zip
 from rum_assets.revenera.tables import EXPORT_EXPECTED_COLUMNS, EXPORT_HEADER_LOOKUP, EXPORT_KNOWN_COLUMNS, normalise_header
-from rum_assets.warehouse import Column, Connection, Table
+from rum_assets.transport.errors import PayloadError
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
+from rum_assets.warehouse.tables import Column, Connection, Table
 
 VENDOR = "Revenera"
 BOM = codecs.BOM_UTF8

@@ -9,9 +9,8 @@ from typing import Any
 import dagster as dg
 import duckdb as duckdb_module
 
-from rum_assets.errors import NotFoundError
-from rum_assets.quality import previous_column_schema
-from rum_assets.retries import without_retry_on_contract_errors
+from rum_assets.orchestration.quality import previous_column_schema
+from rum_assets.orchestration.retries import without_retry_on_contract_errors
 from rum_assets.revenera import names
 from rum_assets.revenera.asset_base import daily_asset_kwargs, summarise_day, write_products
 from rum_assets.revenera.client import ReveneraClient, temporary_download_dir
@@ -30,8 +29,9 @@ from rum_assets.revenera.exports import EXPORT_KINDS
 from rum_assets.revenera.finality import final_by_date, run_products, vouched_sizes
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.tables import EXPORT_TABLES
-from rum_assets.warehouse import RowCountMismatchError, replace_partition_from_query, table_with_existing_columns
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.transport.errors import NotFoundError
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import RowCountMismatchError, replace_partition_from_query, table_with_existing_columns
 
 EXPORT_COLUMNS_COMPLETE = "export_columns_complete"
 

@@ -6,15 +6,15 @@ from typing import Any
 
 import dagster as dg
 
-from rum_assets.retries import without_retry_on_contract_errors
+from rum_assets.orchestration.retries import without_retry_on_contract_errors
 from rum_assets.revenera import names
 from rum_assets.revenera.asset_base import daily_asset_kwargs, load_day, metadata_asset_kwargs, replace_metadata_table
 from rum_assets.revenera.client import ReveneraClient
 from rum_assets.revenera.models import LicenseKey, UsageDistribution
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.tables import LICENSE_KEYS, USAGE_DISTRIBUTION
-from rum_assets.warehouse import StagedRows
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import StagedRows
 
 ALL = "(all)"
 

@@ -10,11 +10,11 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
-from rum_assets.accounts import DEFAULT_ACCOUNT
-from rum_assets.http import RetryPolicy
 from rum_assets.revenera.client import CLIENT_NAME, CLIENT_VERSION, ReveneraClient
 from rum_assets.revenera.exports import EXPORT_KINDS
 from rum_assets.revenera.paths import PATH_OVERRIDES_ENV, parse_path_overrides
+from rum_assets.transport.http import RetryPolicy
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
 
 DEFAULT_BASE_URL = "https://analytics-api.revenera.com"
 

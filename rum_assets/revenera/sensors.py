@@ -9,12 +9,12 @@ from typing import Any
 
 import dagster as dg
 
-from rum_assets.errors import VendorError
-from rum_assets.partitions import daily_partitions
+from rum_assets.orchestration.partitions import daily_partitions
+from rum_assets.orchestration.schedules import sensor_status
 from rum_assets.revenera import names
 from rum_assets.revenera.finality import FINAL_SIZES_TAG, PRODUCTS_TAG, STABLE_FOR, final_by_date
 from rum_assets.revenera.resource import ReveneraResource
-from rum_assets.schedules import sensor_status
+from rum_assets.transport.errors import VendorError
 
 
 def _utc_now() -> datetime:

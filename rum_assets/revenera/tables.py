@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rum_assets.accounts import ACCOUNT_COLUMN
-from rum_assets.warehouse import Column, Table
+from rum_assets.warehouse.accounts import ACCOUNT_COLUMN
+from rum_assets.warehouse.tables import Column, Table
 
 SCHEMA = "revenera"
 _PRODUCT = Column("product_id", "VARCHAR", "Revenera product id", nullable=False)

@@ -11,11 +11,11 @@ import duckdb
 import pytest
 import yaml
 
-from rum_assets.accounts import DEFAULT_ACCOUNT
 from rum_assets.definitions import defs as load_defs
 from rum_assets.raygun.tables import SESSIONS
 from rum_assets.revenera.tables import USER_ACTIVITY
-from rum_assets.warehouse import count_partition, ensure_table
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
+from rum_assets.warehouse.tables import count_partition, ensure_table
 from rum_assets_tests.components.test_two_accounts import write_component
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

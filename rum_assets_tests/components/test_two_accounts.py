@@ -17,11 +17,11 @@ import pytest
 import yaml
 
 from rum_assets.definitions import defs as load_defs
-from rum_assets.emulator.raygun_v3 import ALL_SCOPES, RaygunV3App, RaygunV3EmulatorConfig
-from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
 from rum_assets.raygun.v3.client import token_scope
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.raygun_v3 import ALL_SCOPES, RaygunV3App, RaygunV3EmulatorConfig
+from rum_emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 TODAY = datetime.now(UTC).date()
 DAY = TODAY - timedelta(days=5)

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
-from rum_assets.emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 WEB, MOBILE, NO_RUM = "wb7k2q", "mb4x9r", "in3p8t"

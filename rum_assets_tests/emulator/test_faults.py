@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from rum_assets.cli import main as cli_main
-from rum_assets.emulator.environment import EmulatorSettings, start_emulator
-from rum_assets.emulator.faults import FAULT_KINDS, FaultPlan, RandomFaults, parse_fault_kinds
-from rum_assets.emulator.server import EmulatorServer, Request, Response, Route
+from rum_emulator.environment import EmulatorSettings, start_emulator
+from rum_emulator.faults import FAULT_KINDS, FaultPlan, RandomFaults, parse_fault_kinds
+from rum_emulator.messages import Request, Response, Route
+from rum_emulator.server import EmulatorServer
 
 
 class CountingApp:

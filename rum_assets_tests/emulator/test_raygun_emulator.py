@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from rum_assets.emulator.raygun import RaygunApp, RaygunCredentials, RaygunEmulatorConfig
-from rum_assets.emulator.raygun.data import day_number, floor_ms
-from rum_assets.emulator.server import EmulatorServer
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.raygun import RaygunApp, RaygunCredentials, RaygunEmulatorConfig
+from rum_emulator.raygun.data import day_number, floor_ms
+from rum_emulator.server import EmulatorServer
 
 API_KEY, CLIENT_ID, CLIENT_SECRET = "demo-raygun-api-key", "demo-raygun-client-id", "demo-raygun-client-secret"
 BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()

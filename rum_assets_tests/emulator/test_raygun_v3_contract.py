@@ -17,11 +17,11 @@ import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from rum_assets.emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig, contract, recording
-from rum_assets.emulator.raygun_v3.recording import Exchange
-from rum_assets.emulator.raygun_v3.spec import description
-from rum_assets.emulator.raygun_v3.timeutil import day_number
 from rum_assets_tests.emulator.raygun_v3_support import LISTS, MOBILE, NO_RUM, NOW, WEB, served, small
+from rum_emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig, contract, recording
+from rum_emulator.raygun_v3.recording import Exchange
+from rum_emulator.raygun_v3.spec import description
+from rum_emulator.raygun_v3.timeutil import day_number
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "strict": {},

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from rum_assets.emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3EmulatorConfig
 from rum_assets_tests.emulator.raygun_v3_support import (
     BOOL,
     LIMITS_OFF,
@@ -29,6 +28,7 @@ from rum_assets_tests.emulator.raygun_v3_support import (
     walk,
 )
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3EmulatorConfig
 
 # -- auth and problem details -------------------------------------------------------------------
 
@@ -279,7 +279,7 @@ def test_xhr_filter_selects_the_sessions_that_called_the_uri() -> None:
 
 
 def _day_and_index(session_identifier: str) -> tuple[int, int]:
-    from rum_assets.emulator.raygun_v3.sessions import decode_identifier
+    from rum_emulator.raygun_v3.sessions import decode_identifier
 
     decoded = decode_identifier(session_identifier)
     assert decoded is not None

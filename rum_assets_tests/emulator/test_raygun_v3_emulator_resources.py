@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from rum_assets.emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3EmulatorConfig
 from rum_assets_tests.emulator.raygun_v3_support import (
     BOOL,
     LIMITS_OFF,
@@ -25,6 +24,7 @@ from rum_assets_tests.emulator.raygun_v3_support import (
     walk,
 )
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3EmulatorConfig
 
 WEB_PAGE = {"identifier": STR, "applicationIdentifier": STR, "uri": STR, "type": STR, "lastSeenAt": STR}
 MOBILE_PAGE = {"identifier": STR, "applicationIdentifier": STR, "name": STR, "type": STR, "lastSeenAt": STR}

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from rum_assets.emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
-from rum_assets.emulator.raygun_v3.spec import description, operations
 from rum_assets_tests.emulator.raygun_v3_support import LISTS, MOBILE, NOW, WEB, assert_problem, ids, served, small, walk
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
+from rum_emulator.raygun_v3.spec import description, operations
 
 METRIC_BODY = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z", "granularity": "1d", "aggregation": "count"}
 CALLS: dict[str, tuple[str, str, dict[str, Any] | None]] = {

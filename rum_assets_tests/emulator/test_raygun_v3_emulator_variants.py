@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from rum_assets.emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3EmulatorConfig
 from rum_assets_tests.emulator.raygun_v3_support import (
     LIMITS_OFF,
     LISTS,
@@ -20,6 +19,7 @@ from rum_assets_tests.emulator.raygun_v3_support import (
     walk,
 )
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN, RaygunV3EmulatorConfig
 
 
 @pytest.mark.parametrize("path", sorted(LISTS))

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from rum_assets.emulator.revenera import (
+from rum_assets_tests.fakes import FakeClock
+from rum_emulator.revenera import (
     ReveneraApp,
     ReveneraEmulatorConfig,
     expected_active_clients,
@@ -21,9 +22,8 @@ from rum_assets.emulator.revenera import (
     expected_lost_clients,
     expected_new_clients,
 )
-from rum_assets.emulator.revenera.paths import ROUTES
-from rum_assets.emulator.server import EmulatorServer
-from rum_assets_tests.fakes import FakeClock
+from rum_emulator.revenera.paths import ROUTES
+from rum_emulator.server import EmulatorServer
 
 HEADERS = {
     "Origin": "https://analytics.revenera.com",

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 HEADERS = {
     "Origin": "https://analytics.revenera.com",

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import rum_assets.emulator as emulator_package
-from rum_assets.emulator.revenera.paths import ROUTES, pattern
+import rum_emulator as emulator_package
+from rum_emulator.revenera.paths import ROUTES, pattern
 
 EMULATOR_DIR = Path(emulator_package.__file__).parent
 
@@ -35,7 +35,7 @@ def test_no_emulator_module_imports_a_client_package() -> None:
 
 
 def test_importing_the_emulator_loads_no_client_module() -> None:
-    code = "import sys, rum_assets.emulator.revenera; print(sorted(m for m in sys.modules if m.startswith('rum_assets.revenera')))"
+    code = "import sys, rum_emulator.revenera; print(sorted(m for m in sys.modules if m.startswith('rum_assets.revenera')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"
 

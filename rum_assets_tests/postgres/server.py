@@ -55,13 +55,14 @@ class PostgresServer:
     def _run(self, *args: str) -> None:
         subprocess.run([*self._as_user, *args], check=True, capture_output=True, timeout=120)
 
-    def start(self) -> PostgresServer:
+    def start(self, listen_addresses: str = "127.0.0.1") -> PostgresServer:
+        """``listen_addresses=""`` serves the Unix socket in ``root`` only, as an init server does."""
         self._run(str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-A", "trust", "-U", self.user, "--no-sync")
         last_error: Exception | None = None
         for _ in range(3):  # another process may take the probed port before the server binds it
             self.port = _free_port()
             options = (
-                f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                f"-p {self.port} -k {self.root} -c listen_addresses='{listen_addresses}' "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
             )
             try:

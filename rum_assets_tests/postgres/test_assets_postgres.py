@@ -9,14 +9,14 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
-from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
 from rum_assets.raygun import names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.tables import DETAIL_TABLES, SESSIONS
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
+from rum_emulator.raygun import RaygunApp, RaygunEmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 pytestmark = pytest.mark.postgres
 

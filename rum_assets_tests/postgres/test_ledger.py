@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from rum_assets.budget import CallBudgetLedger
-from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET, DEMO_RAYGUN_PAT
-from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
-from rum_assets.emulator.raygun_v3 import RaygunV3App, RaygunV3EmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
-from rum_assets.errors import CallBudgetExhaustedError
-from rum_assets.ledger_postgres import PostgresLedgerStore
+from rum_assets.budget.ledger import CallBudgetLedger
+from rum_assets.budget.ledger_postgres import PostgresLedgerStore
 from rum_assets.raygun.resource import RaygunResource
-from rum_assets.raygun.v3_access import open_v3_client
+from rum_assets.raygun.v3.access import open_v3_client
+from rum_assets.transport.errors import CallBudgetExhaustedError
+from rum_emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET, DEMO_RAYGUN_PAT
+from rum_emulator.raygun import RaygunApp, RaygunEmulatorConfig
+from rum_emulator.raygun_v3 import RaygunV3App, RaygunV3EmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

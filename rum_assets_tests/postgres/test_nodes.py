@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from rum_assets.warehouse import Column, StagedRows, Table, replace_partition
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import Column, StagedRows, Table, replace_partition
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

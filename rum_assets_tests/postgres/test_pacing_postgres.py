@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from rum_assets.emulator.raygun_v3 import DEMO_TOKEN
-from rum_assets.pacing import IN_FLIGHT, PacingRule, Window, open_permit_store
-from rum_assets.pacing_postgres import PostgresPermitStore
+from rum_assets.budget.pacing import IN_FLIGHT, PacingRule, Window, open_permit_store
+from rum_assets.budget.pacing_postgres import PostgresPermitStore
 from rum_assets.raygun.v3.client import token_scope
 from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter
 from rum_assets_tests.pacing_runs import kill_a_process_with_calls_in_flight, run_nodes
+from rum_emulator.raygun_v3 import DEMO_TOKEN
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

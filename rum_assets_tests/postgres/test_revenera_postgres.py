@@ -18,10 +18,6 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
 from rum_assets.revenera import csv_pieces, export_assets
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS
 from rum_assets.revenera.export_assets import revenera_custom_events, revenera_exceptions, revenera_raw_events
@@ -38,11 +34,15 @@ from rum_assets.revenera.tables import (
     USAGE_DISTRIBUTION,
     USER_ACTIVITY,
 )
-from rum_assets.warehouse import REJECTED_ROWS, Table, table_with_existing_columns
-from rum_assets.warehouse_postgres import quoted
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.postgres import quoted
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import REJECTED_ROWS, Table, table_with_existing_columns
 from rum_assets_tests.fakes import FakeClock
 from rum_assets_tests.revenera.conftest import DAY, PRODUCTS
+from rum_emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
+from rum_emulator.faults import FaultRule
+from rum_emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 pytestmark = pytest.mark.postgres
 

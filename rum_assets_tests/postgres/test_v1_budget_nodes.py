@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
-from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
-from rum_assets.raygun.client import AUTHENTICATE_PATH, SESSION_PATH, SESSIONS_PATH
-from rum_assets.raygun.list_reservations import ListReservations, PendingLists
 from rum_assets.raygun.resource import RaygunResource
-from rum_assets.raygun.session_key_store import SharedSessionKeys
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.raygun.v1.client import AUTHENTICATE_PATH, SESSION_PATH, SESSIONS_PATH
+from rum_assets.raygun.v1.list_reservations import ListReservations, PendingLists
+from rum_assets.raygun.v1.session_key_store import SharedSessionKeys
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
+from rum_emulator.raygun import RaygunApp, RaygunEmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 pytestmark = pytest.mark.postgres
 

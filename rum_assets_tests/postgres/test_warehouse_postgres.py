@@ -1,4 +1,4 @@
-"""The warehouse contract of rum_assets_tests/test_warehouse.py, run on PostgreSQL.
+"""The warehouse contract of rum_assets_tests/warehouse/test_tables.py, run on PostgreSQL.
 
 The tests are imported, so pytest collects them here too, with this module's ``conn``: a PostgreSQL
 warehouse from :class:`WarehouseResource`.
@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from rum_assets.warehouse import Connection
-from rum_assets.warehouse_postgres import PostgresWarehouse, translate_placeholders
-from rum_assets.warehouse_resource import WarehouseResource
-from rum_assets_tests.test_warehouse import (  # noqa: F401 - collected here with the PostgreSQL conn
+from rum_assets.warehouse.postgres import PostgresWarehouse, translate_placeholders
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets.warehouse.tables import Connection
+from rum_assets_tests.warehouse.test_tables import (  # noqa: F401 - collected here with the PostgreSQL conn
     test_a_failed_load_leaves_the_previous_day_intact,
     test_key_checks_fail_on_what_the_vendor_sent,
     test_new_columns_are_added_to_an_existing_table,
@@ -42,7 +42,7 @@ def test_placeholders_outside_literals_become_psycopg_ones() -> None:
 
 
 def test_column_types_are_postgresql_types(conn: PostgresWarehouse) -> None:
-    from rum_assets_tests.test_warehouse import TABLE
+    from rum_assets_tests.warehouse.test_tables import TABLE
 
     conn.ensure_table(TABLE)
     types = dict(

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
-from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
-from rum_assets.http import RetryPolicy
-from rum_assets.raygun.client import RaygunClient
+from rum_assets.raygun.v1.client import RaygunClient
+from rum_assets.transport.http import RetryPolicy
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
+from rum_emulator.raygun import RaygunApp, RaygunEmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.emulator.server import EmulatorServer
 from rum_assets.raygun import names
 from rum_assets.raygun.assets import raygun_session_details, raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
+from rum_emulator.faults import FaultRule
+from rum_emulator.server import EmulatorServer
 
 DAY = datetime.now(UTC).date() - timedelta(days=2)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

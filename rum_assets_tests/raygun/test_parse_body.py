@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.errors import PayloadError
-from rum_assets.http import CallContext
-from rum_assets.raygun.client import SESSIONS_PATH, day_bounds, parse_body
-from rum_assets.raygun.models import SessionsPage
+from rum_assets.raygun.v1.client import SESSIONS_PATH, day_bounds, parse_body
+from rum_assets.raygun.v1.models import SessionsPage
+from rum_assets.transport.errors import PayloadError
+from rum_assets.transport.http import CallContext
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
+from rum_emulator.faults import FaultRule
 
 from .conftest import make_client
 

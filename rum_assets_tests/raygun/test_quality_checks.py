@@ -10,15 +10,15 @@ import dagster as dg
 import duckdb
 import httpx
 
-from rum_assets.emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.emulator.raygun import RaygunApp, RaygunEmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
-from rum_assets.quality import NO_NULL_KEYS, UNIQUE_KEYS
+from rum_assets.orchestration.quality import NO_NULL_KEYS, UNIQUE_KEYS
 from rum_assets.raygun.assets import raygun_sessions
-from rum_assets.raygun.client import day_bounds
 from rum_assets.raygun.resource import RaygunResource
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.raygun.v1.client import day_bounds
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_emulator.environment import DEMO_RAYGUN_API_KEY, DEMO_RAYGUN_CLIENT_ID, DEMO_RAYGUN_CLIENT_SECRET
+from rum_emulator.faults import FaultRule
+from rum_emulator.raygun import RaygunApp, RaygunEmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 DAY = datetime.now(UTC).date() - timedelta(days=2)
 

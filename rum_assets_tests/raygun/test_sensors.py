@@ -10,10 +10,10 @@ import dagster as dg
 import pytest
 
 from rum_assets.raygun import names
-from rum_assets.raygun.list_reservations import PLAN_TAG
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.sensors import BudgetBackfillSettings, build_budget_backfill_sensor, build_late_sessions_sensor
-from rum_assets.raygun.v3_access import v3_ledger
+from rum_assets.raygun.v1.list_reservations import PLAN_TAG
+from rum_assets.raygun.v3.access import v3_ledger
 from rum_assets_tests.fakes import FakeClock
 
 SESSIONS = names.SESSIONS

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
-from rum_assets.emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
-from rum_assets.emulator.server import EmulatorServer
-from rum_assets.http import RetryPolicy
 from rum_assets.revenera.client import ReveneraClient
+from rum_assets.transport.http import RetryPolicy
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
+from rum_emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 PRODUCTS = ("2376158762", "2395188568")
 DAY = datetime.now(UTC).date() - timedelta(days=2)

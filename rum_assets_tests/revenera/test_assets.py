@@ -9,14 +9,14 @@ import dagster as dg
 import duckdb
 import pytest
 
-from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.emulator.revenera import expected_active_clients
-from rum_assets.emulator.server import EmulatorServer
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS, revenera_event_usage, revenera_raw_events
 from rum_assets.revenera.resource import ReveneraResource
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.resource import WarehouseResource
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
+from rum_emulator.faults import FaultRule
+from rum_emulator.revenera import expected_active_clients
+from rum_emulator.server import EmulatorServer
 
 from .conftest import DAY, PRODUCTS
 

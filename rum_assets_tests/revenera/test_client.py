@@ -8,13 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.emulator.revenera import expected_active_clients
-from rum_assets.errors import AuthenticationError, NotFoundError, PayloadError, VendorHTTPError
 from rum_assets.revenera.client import ReveneraClient
 from rum_assets.revenera.exports import iter_csv_batches
+from rum_assets.transport.errors import AuthenticationError, NotFoundError, PayloadError, VendorHTTPError
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.environment import DEMO_REVENERA_PASSWORD
+from rum_emulator.faults import FaultRule
+from rum_emulator.revenera import expected_active_clients
 
 from .conftest import DAY, PRODUCTS, make_client
 

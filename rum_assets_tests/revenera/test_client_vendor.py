@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.errors import NotFoundError, PayloadError
-from rum_assets.http import RetryPolicy
 from rum_assets.revenera.client import ReveneraClient
 from rum_assets.revenera.paths import ENDPOINTS, parse_path_overrides
 from rum_assets.revenera.resource import ReveneraResource
+from rum_assets.transport.errors import NotFoundError, PayloadError
+from rum_assets.transport.http import RetryPolicy
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
+from rum_emulator.faults import FaultRule
 
 from .conftest import DAY, make_client
 

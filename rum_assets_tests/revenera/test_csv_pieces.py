@@ -24,7 +24,7 @@ from rum_assets.revenera.csv_load import (
 )
 from rum_assets.revenera.csv_pieces import CsvPiece, RecordCounter
 from rum_assets.revenera.tables import RAW_EVENTS
-from rum_assets.warehouse import RowCountMismatchError, replace_partition_from_query
+from rum_assets.warehouse.tables import RowCountMismatchError, replace_partition_from_query
 
 TRICKY = {
     "plain crlf": b"a,b,c\r\n1,2,3\r\n4,5,6\r\n",

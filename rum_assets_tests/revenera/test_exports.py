@@ -9,14 +9,14 @@ import dagster as dg
 import duckdb
 import pytest
 
-from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.emulator.server import EmulatorServer
 from rum_assets.revenera import csv_pieces, export_assets
 from rum_assets.revenera.csv_load import ExtractedCsv
 from rum_assets.revenera.export_assets import revenera_custom_events, revenera_exceptions, revenera_raw_events
 from rum_assets.revenera.resource import ReveneraResource
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.resource import WarehouseResource
+from rum_emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
+from rum_emulator.faults import FaultRule
+from rum_emulator.server import EmulatorServer
 
 from .conftest import DAY, PRODUCTS
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.quality import NO_NULL_KEYS, UNIQUE_KEYS
+from rum_assets.orchestration.quality import NO_NULL_KEYS, UNIQUE_KEYS
 from rum_assets.revenera.assets import revenera_client_profiles
+from rum_emulator.faults import FaultRule
 
 from .conftest import DAY, PRODUCTS
 from .test_exports import resources

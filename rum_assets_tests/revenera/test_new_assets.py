@@ -6,9 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from rum_assets.emulator.revenera import expected_active_clients
 from rum_assets.revenera.assets import REVENERA_DAILY_ASSETS, REVENERA_METADATA_ASSETS, revenera_event_usage
 from rum_assets.revenera.more_assets import revenera_license_keys, revenera_usage_distribution
+from rum_emulator.revenera import expected_active_clients
 
 from .conftest import DAY, PRODUCTS, make_client
 from .test_exports import query, resources

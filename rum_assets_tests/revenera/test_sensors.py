@@ -8,14 +8,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from rum_assets.emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
 from rum_assets.revenera import names
 from rum_assets.revenera.export_assets import revenera_raw_events
 from rum_assets.revenera.finality import FINAL_SIZES_TAG, PRODUCTS_TAG
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.revenera.sensors import build_export_sensor
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.warehouse.resource import WarehouseResource
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.environment import DEMO_REVENERA_PASSWORD, DEMO_REVENERA_USERNAME
 
 from .conftest import DAY, PRODUCTS, make_client
 

@@ -25,11 +25,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from rum_assets import env_vars
-from rum_assets.emulator.environment import EmulatorSettings, emulator_env, start_emulator
-from rum_assets.emulator.server import EmulatorServer
-from rum_assets.warehouse_resource import WarehouseResource
+from rum_assets.config import env_vars
+from rum_assets.config.emulator_env import emulator_env
+from rum_assets.warehouse.resource import WarehouseResource
 from rum_assets_tests.postgres.server import start_postgres_or_skip
+from rum_emulator.environment import EmulatorSettings, start_emulator
+from rum_emulator.server import EmulatorServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "artifacts"
@@ -81,43 +82,44 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _location_problem(deployment: Deployment) -> str | None:
+def _location_problem(deployment: Deployment, location: str = CODE_LOCATION) -> str | None:
     """None once the code location is loaded; otherwise what is still missing."""
     try:
         workspace = deployment.graphql(_LOCATION_STATUS)["workspaceOrError"]
     except (httpx.HTTPError, AssertionError) as exc:
         return f"webserver not answering GraphQL yet: {exc}"
     entries = {entry["name"]: entry for entry in workspace.get("locationEntries", [])}  # type: ignore[union-attr]
-    entry = entries.get(CODE_LOCATION)
+    entry = entries.get(location)
     if entry is None or entry["loadStatus"] != "LOADED":
-        return f"code location {CODE_LOCATION} not loaded yet: {entry}"
-    location = entry["locationOrLoadError"]
-    if location["__typename"] == "PythonError":
-        pytest.fail(f"code location {CODE_LOCATION} failed to load: {location['message']}")
+        return f"code location {location} not loaded yet: {entry}"
+    loaded = entry["locationOrLoadError"]
+    if loaded["__typename"] == "PythonError":
+        pytest.fail(f"code location {location} failed to load: {loaded['message']}")
     return None
 
 
-def _wait_until_ready(deployment: Deployment, process: subprocess.Popen[bytes]) -> None:
+def _wait_until_ready(deployment: Deployment, process: subprocess.Popen[bytes], location: str = CODE_LOCATION) -> None:
+    """Until the webserver (``process``) answers and has loaded ``location``."""
     started = time.monotonic()
     deadline = started + STARTUP_SECONDS
     served_after: float | None = None
     problem: str | None = "not started"
     while problem is not None:
         if process.poll() is not None:
-            raise RuntimeError(f"dagster dev exited with {process.returncode}:\n{deployment.log_tail()}")
+            raise RuntimeError(f"the webserver exited with {process.returncode}:\n{deployment.log_tail()}")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"dagster dev not ready after {STARTUP_SECONDS} s ({problem}):\n{deployment.log_tail()}")
+            raise RuntimeError(f"the webserver not ready after {STARTUP_SECONDS} s ({problem}):\n{deployment.log_tail()}")
         try:
             served = httpx.get(f"{deployment.url}/server_info", timeout=2).status_code == 200
         except httpx.TransportError:
             served = False
         if served and served_after is None:
             served_after = time.monotonic() - started
-        problem = _location_problem(deployment) if served else "GET /server_info not answered yet"
+        problem = _location_problem(deployment, location) if served else "GET /server_info not answered yet"
         if problem is not None:
             time.sleep(0.5)
     print(
-        f"dagster dev at {deployment.url}: /server_info after {served_after:.1f} s, {CODE_LOCATION} loaded after {time.monotonic() - started:.1f} s"
+        f"webserver at {deployment.url}: /server_info after {served_after:.1f} s, {location} loaded after {time.monotonic() - started:.1f} s"
     )
 
 

@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pytest
 
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.run_health import WorkerIdentity
+from rum_assets.orchestration.run_health import WorkerIdentity
+from rum_emulator.faults import FaultRule
 
 from .conftest import CODE_LOCATION, Deployment
 

@@ -27,11 +27,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, RootModel
 
-from rum_assets.budget import CallBudgetLedger
-from rum_assets.errors import AuthenticationError, PayloadError
-from rum_assets.http import CallContext, RetryPolicy
-from rum_assets.payloads import parse_response
-from rum_assets.raygun.v3.details import DetailOutcome, fetch_concurrently
+from rum_assets.budget.ledger import CallBudgetLedger
+from rum_assets.raygun.concurrent_details import DetailOutcome, fetch_concurrently
 from rum_assets.raygun.v3.models import (
     DEFAULT_AGGREGATIONS,
     PAGE_METRICS,
@@ -68,6 +65,9 @@ from rum_assets.raygun.v3.operations import (
 from rum_assets.raygun.v3.problems import VENDOR, error_for
 from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter
 from rum_assets.raygun.v3.transport import Transport
+from rum_assets.transport.errors import AuthenticationError, PayloadError
+from rum_assets.transport.http import CallContext, RetryPolicy
+from rum_assets.transport.payloads import parse_response
 
 MAX_PAGE_SIZE = 500
 DAILY_CALL_LIMIT = 10_000

@@ -26,11 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from rum_assets.errors import VendorHTTPError
 from rum_assets.raygun.v3.client import MAX_PAGE_SIZE, MAX_PAGES, RaygunV3Client, day_range
 from rum_assets.raygun.v3.models import Session
 from rum_assets.raygun.v3.operations import LIST_SESSIONS
 from rum_assets.raygun.v3.problems import VENDOR
+from rum_assets.transport.errors import VendorHTTPError
 
 SessionLister = Callable[[int, int, bool], list[Session]]
 """``(offset, count, newest_first)`` -> one page of the session list ordered by ``startedAt``."""

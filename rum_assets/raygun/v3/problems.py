@@ -7,9 +7,9 @@ from datetime import date
 import httpx
 from pydantic import ValidationError
 
-from rum_assets.errors import AuthenticationError, NotFoundError, VendorError, VendorHTTPError
-from rum_assets.http import body_snippet
 from rum_assets.raygun.v3.models import Problem
+from rum_assets.transport.errors import AuthenticationError, NotFoundError, VendorError, VendorHTTPError
+from rum_assets.transport.http import body_snippet
 
 VENDOR = "Raygun v3"
 REQUEST_ID_HEADER = "X-Raygun-RequestId"

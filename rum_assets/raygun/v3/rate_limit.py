@@ -10,9 +10,9 @@ call may start only when fewer than ``limit`` calls could still share a window w
 for any window the server may count in, fixed or sliding, whatever the network does, at the price of
 the round trip (at 100 ms of latency, 10 calls per 1.1 s instead of per 1 s).
 
-The places live in a :class:`~rum_assets.pacing.PermitStore`: in memory by default (one process),
+The places live in a :class:`~rum_assets.budget.pacing.PermitStore`: in memory by default (one process),
 or the call ledger's store, so every process and node using the token shares them (see
-:mod:`rum_assets.pacing`). The limiter itself only lets one thread of its process at a time ask the
+:mod:`rum_assets.budget.pacing`). The limiter itself only lets one thread of its process at a time ask the
 store and sleeps outside the store's lock; threads of one process share one limiter.
 """
 
@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from rum_assets.pacing import IN_FLIGHT, MemoryPermitStore, PacingRule, PermitStore, Window
+from rum_assets.budget.pacing import IN_FLIGHT, MemoryPermitStore, PacingRule, PermitStore, Window
 
 __all__ = ["IN_FLIGHT", "RAYGUN_V3_WINDOWS", "Permit", "SlidingWindowLimiter", "Window", "parse_period"]
 

@@ -3,7 +3,7 @@
 Every attempt is a vendor call: it is reserved in the shared ledger first (a spent budget fails
 before any wait), then paced by the client-side limiter, which holds the call's place until its
 answer is back (in a store that every process and node using the token shares, see
-:mod:`rum_assets.pacing`). Each answer's ``X-Rate-Limit-Limit`` / ``X-Rate-Limit-Remaining``
+:mod:`rum_assets.budget.pacing`). Each answer's ``X-Rate-Limit-Limit`` / ``X-Rate-Limit-Remaining``
 corrects what we believe is left. A 429 is retried after ``Retry-After`` when the vendor sends it;
 without it, the period in ``X-Rate-Limit-Limit`` says what is spent: ``1m`` waits for the next
 minute, ``1d`` means the day's budget is gone and fails with the reset time. 5xx answers, timeouts
@@ -24,9 +24,11 @@ from typing import Any
 
 import httpx
 
-from rum_assets.budget import CallBudgetLedger, next_utc_midnight
-from rum_assets.errors import RateLimitedError
-from rum_assets.http import (
+from rum_assets.budget.ledger import CallBudgetLedger, next_utc_midnight
+from rum_assets.raygun.v3.problems import REQUEST_ID_HEADER
+from rum_assets.raygun.v3.rate_limit import DAY_SECONDS, SlidingWindowLimiter, parse_period
+from rum_assets.transport.errors import RateLimitedError
+from rum_assets.transport.http import (
     RETRYABLE_EXCEPTIONS,
     RETRYABLE_STATUSES,
     CallContext,
@@ -37,8 +39,6 @@ from rum_assets.http import (
     retries_exhausted,
     without_stream_cycle,
 )
-from rum_assets.raygun.v3.problems import REQUEST_ID_HEADER
-from rum_assets.raygun.v3.rate_limit import DAY_SECONDS, SlidingWindowLimiter, parse_period
 
 LIMIT_HEADER = "X-Rate-Limit-Limit"
 REMAINING_HEADER = "X-Rate-Limit-Remaining"

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from rum_assets.emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
-from rum_assets.emulator.server import EmulatorServer, Request, Response, Route
-from rum_assets.http import RetryPolicy
 from rum_assets.raygun.v3.client import RaygunV3Client, token_ledger
 from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter
+from rum_assets.transport.http import RetryPolicy
 from rum_assets_tests.fakes import FakeClock
+from rum_emulator.messages import Request, Response, Route
+from rum_emulator.raygun_v3 import DEMO_TOKEN, RaygunV3App, RaygunV3EmulatorConfig
+from rum_emulator.server import EmulatorServer
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 WEB_APP = "wb7k2q"

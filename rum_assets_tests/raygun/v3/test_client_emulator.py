@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from rum_assets.emulator.faults import FaultRule
-from rum_assets.emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN
-from rum_assets.emulator.raygun_v3.recording import recorded
-from rum_assets.errors import AuthenticationError, NotFoundError, PayloadError, VendorHTTPError
 from rum_assets.raygun.v3.client import token_scope
 from rum_assets.raygun.v3.problems import MissingScopeError
+from rum_assets.transport.errors import AuthenticationError, NotFoundError, PayloadError, VendorHTTPError
 from rum_assets_tests.fakes import FakeClock
 from rum_assets_tests.raygun.v3.conftest import NOW, WEB_APP, fake_time_client
+from rum_emulator.faults import FaultRule
+from rum_emulator.raygun_v3 import ALL_SCOPES, DEMO_TOKEN
+from rum_emulator.raygun_v3.recording import recorded
 
 YESTERDAY = date(2026, 11, 20)
 NOW_DAY = date(2026, 11, 21)

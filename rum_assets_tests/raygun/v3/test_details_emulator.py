@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from rum_assets.emulator.raygun_v3 import DEMO_TOKEN
-from rum_assets.errors import CallBudgetExhaustedError, NotFoundError
-from rum_assets.http import RetryPolicy
 from rum_assets.raygun.v3.client import RaygunV3Client, token_ledger
+from rum_assets.transport.errors import CallBudgetExhaustedError, NotFoundError
+from rum_assets.transport.http import RetryPolicy
 from rum_assets_tests.raygun.v3.conftest import WEB_APP
+from rum_emulator.raygun_v3 import DEMO_TOKEN
 
 
 def real_clock() -> datetime:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from rum_assets.emulator.raygun_v3 import DEMO_TOKEN
-from rum_assets.errors import CallBudgetExhaustedError, RateLimitedError
 from rum_assets.raygun.v3.client import token_ledger
 from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter, Window
+from rum_assets.transport.errors import CallBudgetExhaustedError, RateLimitedError
 from rum_assets_tests.fakes import FakeClock
 from rum_assets_tests.raygun.v3.conftest import NOW, WEB_APP, fake_time_client
+from rum_emulator.raygun_v3 import DEMO_TOKEN
 
 
 def unpaced(clock: FakeClock) -> SlidingWindowLimiter:

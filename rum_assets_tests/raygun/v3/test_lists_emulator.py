@@ -7,12 +7,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rum_assets.emulator.raygun_v3 import RaygunV3App
-from rum_assets.emulator.raygun_v3.recording import Exchange, recorded
-from rum_assets.emulator.raygun_v3.timeutil import floor_ms
 from rum_assets.raygun.v3.models import undescribed
 from rum_assets_tests.fakes import FakeClock
 from rum_assets_tests.raygun.v3.conftest import WEB_APP, fake_time_client
+from rum_emulator.raygun_v3 import RaygunV3App
+from rum_emulator.raygun_v3.recording import Exchange, recorded
+from rum_emulator.raygun_v3.timeutil import floor_ms
 
 MOBILE_APP = "mb4x9r"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from rum_assets.emulator.raygun_v3 import ALL_SCOPES
 from rum_assets.raygun.v3.models import DEFAULT_AGGREGATIONS, PAGE_METRICS
 from rum_assets.raygun.v3.problems import MissingScopeError
 from rum_assets_tests.fakes import FakeClock
 from rum_assets_tests.raygun.v3.conftest import WEB_APP, fake_time_client
+from rum_emulator.raygun_v3 import ALL_SCOPES
 
 DAY = date(2026, 11, 18)
 

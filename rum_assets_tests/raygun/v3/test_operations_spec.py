@@ -21,8 +21,9 @@ from rum_assets.raygun.v3.operations import (
     OPERATIONS,
     Operation,
 )
+from rum_emulator.raygun_v3.spec import SPEC_PATH
 
-SPEC = Path(rum_assets.__file__).parent / "emulator" / "raygun_v3" / "openapi" / "raygun-v3-openapi.yml"
+SPEC = SPEC_PATH
 """Raygun's description as the repository ships it (copied unchanged from the vendor's published file)."""
 METHODS = ("get", "put", "post", "delete", "patch")
 ORDERS = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rum_assets.pacing_sqlite import SqlitePermitStore
+from rum_assets.budget.pacing_sqlite import SqlitePermitStore
 from rum_assets.raygun.v3.rate_limit import SlidingWindowLimiter, Window, parse_period
 from rum_assets_tests.fakes import ManualTime
 

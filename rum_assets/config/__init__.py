@@ -1,0 +1,1 @@
+"""Configuration: every environment variable, and the settings read from them when the code location loads."""

@@ -1,0 +1,1 @@
+"""HTTP shared by both vendor clients: resilient calls, read-ahead paging, payload validation, errors."""
