@@ -8,7 +8,8 @@ adds one more.
 Settings are read from the environment when :func:`defs` is called, not when a module is imported, so
 a process (the demo, a test) that points ``os.environ`` at an emulator and then loads the definitions
 sees its own values. Dagster calls :func:`defs` several times while it starts one run; the build is a
-function of the declared settings (:func:`_location_settings`), cached for the last settings seen.
+function of the declared settings (:func:`_location_settings`), cached for the last settings seen. A
+changed defs.yaml (or a variable only a defs.yaml reads) is seen when the code location reloads.
 """
 
 from __future__ import annotations
