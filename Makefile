@@ -63,8 +63,12 @@ bench: .venv/.synced
 	.venv/bin/python -m bench --runs $(BENCH_RUNS) $(BENCH_ARGS)
 	.venv/bin/python -m bench.suite
 
+## The code location and every defs.yaml account load (dg check defs) and list (dg list defs); CI runs it.
+## VIRTUAL_ENV names the venv dg runs in (else it warns that none is activated); without DAGSTER_HOME it loads on
+## a temporary instance rather than warning that .dagster_home has no dagster.yaml.
 check-defs: .venv/.synced
-	.venv/bin/dg check defs
+	env -u DAGSTER_HOME VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/dg check defs
+	env -u DAGSTER_HOME VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/dg list defs --json >/dev/null
 
 clean:
 	rm -rf .venv $(TOOLS) .dagster_home data

@@ -91,6 +91,10 @@ DUCKDB_MEMORY_LIMIT = EnvVariable("RUM_ASSETS_DUCKDB_MEMORY_LIMIT", "DuckDB memo
 RETRY_BASE_DELAY_SECONDS = EnvVariable(
     "RUM_ASSETS_RETRY_BASE_DELAY_SECONDS", "first retry backoff ceiling in seconds; doubles per retry (full jitter)", "0.5"
 )
+DEFS_DIR = EnvVariable(
+    "RUM_ASSETS_DEFS_DIR",
+    "a folder of `defs.yaml` accounts (`RaygunComponent`, `ReveneraComponent`) loaded instead of the package's `rum_assets/defs`",
+)
 AUTOMATION_STOPPED = EnvVariable("RUM_ASSETS_AUTOMATION_STOPPED", "`1` deploys every schedule and sensor stopped", "0")
 FRESHNESS_DEADLINE_CRON = EnvVariable(
     "RUM_ASSETS_FRESHNESS_DEADLINE_CRON", "when yesterday's partitions must exist (UTC cron)", "0 6 * * *"

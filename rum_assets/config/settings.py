@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+import dagster as dg
+
 from rum_assets.config import env_vars
 from rum_assets.config.env_vars import EnvVariable
 
@@ -59,8 +61,10 @@ def pii_mode() -> Literal["keep", "hash", "drop"]:
     return value  # type: ignore[return-value]
 
 
-def secret_or_default(variable: EnvVariable) -> str | object:
-    """An ``EnvVar`` when the secret is set (read at run time, hidden in the UI), else its public default."""
+def secret_or_default(variable: EnvVariable) -> str | dg.EnvVar:
+    """An ``EnvVar`` when the secret is set (read at run time, hidden in the UI), else its public default.
+
+    ``dg.EnvVar`` is a ``str``, so a resource's ``str`` field takes either."""
     return variable.env_var() if variable.is_set() else (variable.default or "")
 
 

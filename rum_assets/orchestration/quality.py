@@ -110,12 +110,12 @@ def standard_check_results(
     *,
     staged: Sequence[StagedRows] = (),
 ) -> list[dg.AssetCheckResult]:
-    """Results for one day (of one scope, or with ``scope=None`` across every scope).
+    """Results for one day (of the rows matching ``scope``, e.g. one account's, or with ``scope=None`` of every scope).
 
     ``staged``: the batches of ``table`` this materialization loaded, whose repeated and null keys the
     key checks report.
     """
-    where, params = scope_filter(table, day, scope)
+    where, params = scope_filter(table, day, scope, complete=False)
     keys = ", ".join((*table.scope_columns, *table.key_columns))
     table_duplicates = conn.execute(
         f"SELECT count(*) FROM (SELECT {keys} FROM {table.qualified_name} WHERE {where} GROUP BY {keys} HAVING count(*) > 1) AS repeated",

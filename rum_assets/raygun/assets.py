@@ -103,7 +103,7 @@ def raygun_sessions(context: dg.AssetExecutionContext, raygun: RaygunResource, w
         """The day's v1 list; then that list is no longer to come (see rum_assets.raygun.v1.list_reservations)."""
         reservations = raygun.list_reservations()
         try:
-            figures = load_v1_sessions(client, application_id, day, warehouse, pii, run_id, context.log)
+            figures = load_v1_sessions(client, application_id, day, warehouse, pii, run_id, context.log, raygun.account)
             reservations.landed(day, figures.vendor_total)
             return figures
         finally:
@@ -114,21 +114,24 @@ def raygun_sessions(context: dg.AssetExecutionContext, raygun: RaygunResource, w
         raygun,
         context.log,
         v1=list_v1,
-        v3=lambda client, app: load_v3_sessions(client, app, day, warehouse, pii, run_id, context.log),
+        v3=lambda client, app: load_v3_sessions(client, app, day, warehouse, pii, run_id, context.log, raygun.account),
     )
     run.raise_failures("sessions", day, **{names.API_CALLS_USED: sum(run.calls.values())})
     landed = list(run.figures.values())
+    mine = {"account": raygun.account}
     with warehouse.connection() as conn:
-        written = count_partition(conn, SESSIONS, day)
+        written = count_partition(conn, SESSIONS, day, mine)
         active = conn.execute(
-            f"SELECT count(*) FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND status = 'active'", [day]
+            f"SELECT count(*) FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND account = ? AND status = 'active'",
+            [day, raygun.account],
         ).fetchone()[0]  # type: ignore[index]
         schema = actual_table_schema(conn, SESSIONS)
-        checks = standard_check_results(conn, SESSIONS, day, schema, previous_schema, staged=[f.staged for f in landed])
+        checks = standard_check_results(conn, SESSIONS, day, schema, previous_schema, mine, staged=[f.staged for f in landed])
         preview = preview_markdown(
             conn,
             SESSIONS,
             day,
+            mine,
             columns=["source_api", "application_id", "session_id", "session_start", "status", "browser_name", "os_name", "country"],
         )
     expected = sum(f.expected_rows for f in landed)
@@ -231,6 +234,7 @@ def raygun_session_details(
         "limit": config.max_details,
         "run_id": run_id,
         "log": context.log,
+        "account": raygun.account,
     }
 
     def details_v1(client: RaygunClient, application_id: str) -> DetailFigures:
@@ -244,7 +248,7 @@ def raygun_session_details(
         v3=lambda client, app: load_v3_details(
             client, app, max_in_flight=raygun.v3_details_in_flight, reserved_calls=raygun.reserved_list_calls, **common
         ),
-        v3_apps=v3_apps_with_sessions(warehouse, day, configured_application_ids(raygun)),
+        v3_apps=v3_apps_with_sessions(warehouse, day, configured_application_ids(raygun), raygun.account),
         v1_keeps_for_lists=True,
     )
     landed = list(run.figures.values())
@@ -259,15 +263,19 @@ def raygun_session_details(
         )
     if run.failures:
         run.raise_failures("session details", day, **{names.DETAILS_FETCHED: fetched, names.DETAILS_FAILED: len(broken)})
+    mine = {"account": raygun.account}
     with warehouse.connection() as conn:
-        held = count_partition(conn, SESSION_DETAILS, day)
-        listed_sessions = count_partition(conn, SESSIONS, day)
+        held = count_partition(conn, SESSION_DETAILS, day, mine)
+        listed_sessions = count_partition(conn, SESSIONS, day, mine)
         schema = actual_table_schema(conn, SESSION_DETAILS)
-        checks = standard_check_results(conn, SESSION_DETAILS, day, schema, previous_schema, staged=[f.staged for f in landed if f.staged])
+        checks = standard_check_results(
+            conn, SESSION_DETAILS, day, schema, previous_schema, mine, staged=[f.staged for f in landed if f.staged]
+        )
         preview = preview_markdown(
             conn,
             SESSION_DETAILS,
             day,
+            mine,
             columns=["source_api", "application_id", "session_id", "status", "satisfaction_rating", "page_view_count", "error_count"],
         )
     coverage = held / listed_sessions if listed_sessions else 1.0

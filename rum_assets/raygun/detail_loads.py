@@ -24,6 +24,7 @@ from rum_assets.raygun.tables import PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS
 from rum_assets.raygun.v1.client import RaygunClient
 from rum_assets.raygun.v3.client import RaygunV3Client
 from rum_assets.transport.errors import AuthenticationError, NotFoundError, RateLimitedError, VendorError
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
 from rum_assets.warehouse.pii import PiiPolicy
 from rum_assets.warehouse.resource import WarehouseResource
 from rum_assets.warehouse.tables import StagedRows, replace_partition, staged_rows
@@ -33,8 +34,8 @@ SELECT s.session_id
 FROM {SESSIONS.qualified_name} s
 LEFT JOIN {SESSION_DETAILS.qualified_name} d
   ON d.session_id = s.session_id AND d.partition_date = s.partition_date
- AND d.source_api = s.source_api AND d.application_id = s.application_id
-WHERE s.partition_date = ? AND s.source_api = ? AND s.application_id = ?
+ AND d.account = s.account AND d.source_api = s.source_api AND d.application_id = s.application_id
+WHERE s.partition_date = ? AND s.account = ? AND s.source_api = ? AND s.application_id = ?
   AND (? OR d.session_id IS NULL OR (d.status IS DISTINCT FROM 'ended' AND s.status IS DISTINCT FROM 'active'))
 ORDER BY (s.status = 'active') NULLS LAST, (d.session_id IS NOT NULL), s.session_start, s.session_id
 """
@@ -62,6 +63,7 @@ class DetailFigures:
     staged: StagedRows | None = None
     kept_for_lists: int = 0
     """Calls left unspent, when the batch started, for the session lists still to come (v1)."""
+    account: str = DEFAULT_ACCOUNT
 
     @property
     def pending(self) -> int:
@@ -69,10 +71,16 @@ class DetailFigures:
 
 
 def candidates(
-    warehouse: WarehouseResource, day: date, source_api: str, application_id: str, refetch: bool, limit: int | None
+    warehouse: WarehouseResource,
+    day: date,
+    source_api: str,
+    application_id: str,
+    refetch: bool,
+    limit: int | None,
+    account: str = DEFAULT_ACCOUNT,
 ) -> list[str]:
     with warehouse.connection() as conn:
-        ids = [row[0] for row in conn.execute(CANDIDATES_SQL, [day, source_api, application_id, refetch]).fetchall()]
+        ids = [row[0] for row in conn.execute(CANDIDATES_SQL, [day, account, source_api, application_id, refetch]).fetchall()]
     return ids if limit is None else ids[:limit]
 
 
@@ -119,7 +127,7 @@ def _write(
                 conn,
                 [details, page_views, errors],
                 day,
-                scope(figures.source_api, figures.application_id),
+                scope(figures.source_api, figures.application_id, figures.account),
                 only_keys_in=("session_id", details),
             )
         figures.staged = details
@@ -138,6 +146,7 @@ def load_v1_details(
     run_id: str,
     log: logging.Logger,
     max_in_flight: int = 8,
+    account: str = DEFAULT_ACCOUNT,
 ) -> DetailFigures:
     """``max_in_flight`` requests at once share the client (its session key is renewed once for all).
 
@@ -146,7 +155,7 @@ def load_v1_details(
     same bound call by call. Refused credentials stop the batch and fail the source, as every further
     id would fail alike.
     """
-    wanted = candidates(warehouse, day, V1, application_id, refetch, limit)
+    wanted = candidates(warehouse, day, V1, application_id, refetch, limit, account)
     kept = client.calls_to_leave() if client.calls_to_leave else 0
     remaining = client.ledger.remaining() if client.ledger else None
     if remaining is not None and client.needs_authentication():
@@ -175,7 +184,7 @@ def load_v1_details(
             else:
                 yield outcome.session_id, detail_rows(outcome.detail, day, datetime.now(UTC), pii, application_id), None
 
-    figures = DetailFigures(V1, application_id, len(wanted), allowed, kept_for_lists=kept)
+    figures = DetailFigures(V1, application_id, len(wanted), allowed, kept_for_lists=kept, account=account)
     return _write(figures, outcomes(), warehouse, day, run_id, log, client.ledger.remaining if client.ledger else None)
 
 
@@ -192,8 +201,9 @@ def load_v3_details(
     max_in_flight: int,
     run_id: str,
     log: logging.Logger,
+    account: str = DEFAULT_ACCOUNT,
 ) -> DetailFigures:
-    wanted = candidates(warehouse, day, V3, app, refetch, limit)
+    wanted = candidates(warehouse, day, V3, app, refetch, limit, account)
     remaining = client.ledger.remaining() if client.ledger else None
     allowed = allowed_calls(remaining, len(wanted), reserved_calls)
     if allowed < len(wanted):
@@ -206,25 +216,29 @@ def load_v3_details(
             else:
                 yield outcome.session_id, v3_detail_rows(outcome.detail, app, day, datetime.now(UTC), pii), None
 
-    figures = DetailFigures(V3, app, len(wanted), allowed)
+    figures = DetailFigures(V3, app, len(wanted), allowed, account=account)
     return _write(figures, outcomes(), warehouse, day, run_id, log, client.ledger.remaining if client.ledger else None)
 
 
-def sources_with_sessions(warehouse: WarehouseResource, day: date) -> list[tuple[str, str]]:
-    """(source_api, application_id) of the day's stored sessions."""
+def sources_with_sessions(warehouse: WarehouseResource, day: date, account: str = DEFAULT_ACCOUNT) -> list[tuple[str, str]]:
+    """(source_api, application_id) of the account's stored sessions of the day."""
     with warehouse.connection() as conn:
         rows = conn.execute(
-            f"SELECT DISTINCT source_api, application_id FROM {SESSIONS.qualified_name} WHERE partition_date = ? ORDER BY 1, 2", [day]
+            f"SELECT DISTINCT source_api, application_id FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND account = ? "
+            "ORDER BY 1, 2",
+            [day, account],
         ).fetchall()
     return [(str(a), str(b)) for a, b in rows]
 
 
-def v3_apps_with_sessions(warehouse: WarehouseResource, day: date, chosen: Iterable[str]) -> Callable[[RaygunV3Client], list[str]]:
+def v3_apps_with_sessions(
+    warehouse: WarehouseResource, day: date, chosen: Iterable[str], account: str = DEFAULT_ACCOUNT
+) -> Callable[[RaygunV3Client], list[str]]:
     """The v3 applications whose sessions of the day are stored, limited to ``chosen`` when given."""
     wanted = list(chosen)
 
     def apps(_: RaygunV3Client) -> list[str]:
-        held = [app for source, app in sources_with_sessions(warehouse, day) if source == V3]
+        held = [app for source, app in sources_with_sessions(warehouse, day, account) if source == V3]
         return [app for app in held if not wanted or app in wanted]
 
     return apps

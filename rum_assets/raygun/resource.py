@@ -19,6 +19,7 @@ from rum_assets.raygun.v1.detail_batches import one_batch_per_day
 from rum_assets.raygun.v1.list_reservations import ListReservations
 from rum_assets.raygun.v1.session_key_store import SharedSessionKeys
 from rum_assets.transport.http import RetryPolicy
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
 from rum_assets.warehouse.pii import PiiPolicy
 
 DEFAULT_BASE_URL = "https://api.raygun.com"
@@ -35,6 +36,7 @@ class RaygunResource(dg.ConfigurableResource):
     both, may be set; empty fields mean that API is not configured.
     """
 
+    account: str = Field(default=DEFAULT_ACCOUNT, description="The account name stored on every row this resource loads.")
     api_key: str = Field(default="", description="v1: Raygun application API key (X-ApiKey). Secret; empty = v1 not configured.")
     client_id: str = Field(default="", description="v1: client id of the consumer application (Basic auth user name). Secret.")
     client_secret: str = Field(default="", description="v1: client secret of the consumer application (Basic auth password). Secret.")

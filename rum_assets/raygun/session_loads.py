@@ -12,6 +12,7 @@ from rum_assets.raygun.v1.client import RaygunClient
 from rum_assets.raygun.v3.client import RaygunV3Client
 from rum_assets.raygun.v3.day_finder import find_day
 from rum_assets.runtime.gc_tuning import fewer_collections
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
 from rum_assets.warehouse.pii import PiiPolicy
 from rum_assets.warehouse.resource import WarehouseResource
 from rum_assets.warehouse.tables import StagedRows, replace_partition, staged_rows
@@ -39,7 +40,14 @@ class SessionFigures:
 
 
 def load_v1_sessions(
-    client: RaygunClient, application_id: str, day: date, warehouse: WarehouseResource, pii: PiiPolicy, run_id: str, log: logging.Logger
+    client: RaygunClient,
+    application_id: str,
+    day: date,
+    warehouse: WarehouseResource,
+    pii: PiiPolicy,
+    run_id: str,
+    log: logging.Logger,
+    account: str = DEFAULT_ACCOUNT,
 ) -> SessionFigures:
     before = client.calls_made
     with fewer_collections(), staged_rows(SESSIONS, run_id) as staged:
@@ -59,7 +67,7 @@ def load_v1_sessions(
         progress.finish()
         log.info("Raygun v1 %s: %d of %d sessions listed in %d calls", day, listed, api_total, client.calls_made - before)
         with warehouse.connection() as conn:
-            written = replace_partition(conn, staged, day, scope(V1, application_id))[SESSIONS.qualified_name]
+            written = replace_partition(conn, staged, day, scope(V1, application_id, account))[SESSIONS.qualified_name]
     if outside_day:
         log.warning("Raygun v1 %s: dropped %d listed sessions that started outside the day", day, outside_day)
     return SessionFigures(
@@ -68,7 +76,14 @@ def load_v1_sessions(
 
 
 def load_v3_sessions(
-    client: RaygunV3Client, app: str, day: date, warehouse: WarehouseResource, pii: PiiPolicy, run_id: str, log: logging.Logger
+    client: RaygunV3Client,
+    app: str,
+    day: date,
+    warehouse: WarehouseResource,
+    pii: PiiPolicy,
+    run_id: str,
+    log: logging.Logger,
+    account: str = DEFAULT_ACCOUNT,
 ) -> SessionFigures:
     before = client.calls_made
     with fewer_collections(), staged_rows(SESSIONS, run_id) as staged:
@@ -76,7 +91,7 @@ def load_v3_sessions(
         for session in found.sessions:
             staged.add(v3_session_row(session, app, day, pii))
         with warehouse.connection() as conn:
-            written = replace_partition(conn, staged, day, scope(V3, app))[SESSIONS.qualified_name]
+            written = replace_partition(conn, staged, day, scope(V3, app, account))[SESSIONS.qualified_name]
     stats = found.stats
     log.info(
         "Raygun v3 %s %s: %d sessions in %d list calls (at least %d pages needed; order %s, %d re-anchors)",

@@ -14,6 +14,7 @@ from typing import Any
 
 from rum_assets.raygun.v1.models import SessionDetail, SessionSummary
 from rum_assets.raygun.v3 import models as v3
+from rum_assets.warehouse.accounts import ACCOUNT_COLUMN
 from rum_assets.warehouse.pii import PiiPolicy
 from rum_assets.warehouse.tables import Column, Table
 
@@ -21,6 +22,8 @@ SCHEMA = "raygun"
 V1 = "v1"
 V3 = "v3"
 SCOPE_COLUMNS = ("source_api", "application_id")
+"""Where a row came from within one account (rum_assets.raygun.migrations adds them to old tables)."""
+_SCOPE = ("account", *SCOPE_COLUMNS)
 
 _SESSION_KEY = Column("session_id", "VARCHAR", "Raygun session id (v3 identifier; v1 integer id as decimal text)", nullable=False)
 _PARTITION = Column("partition_date", "DATE", "UTC day the session started (the Dagster partition)", nullable=False)
@@ -34,13 +37,14 @@ SESSIONS = Table(
     name="sessions",
     description="One row per Raygun RUM session, assigned to the UTC day of its start.",
     key_columns=("session_id",),
-    scope_columns=SCOPE_COLUMNS,
+    scope_columns=_SCOPE,
     keep_on_duplicate="session_updated DESC NULLS LAST",
     columns=(
         _SESSION_KEY,
         _PARTITION,
         _SOURCE_API,
         _APPLICATION,
+        ACCOUNT_COLUMN,
         Column("session_start", "TIMESTAMPTZ", "When the session started", nullable=False),
         Column("session_updated", "TIMESTAMPTZ", "When the session was last updated"),
         Column("session_end", "TIMESTAMPTZ", "When the session ended (null while active)"),
@@ -77,12 +81,13 @@ SESSION_DETAILS = Table(
     name="session_details",
     description="The full detail of a session, fetched one call per session within the daily call budget.",
     key_columns=("session_id",),
-    scope_columns=SCOPE_COLUMNS,
+    scope_columns=_SCOPE,
     columns=(
         _SESSION_KEY,
         _PARTITION,
         _SOURCE_API,
         _APPLICATION,
+        ACCOUNT_COLUMN,
         Column("status", "VARCHAR", "active or ended, when the detail was fetched"),
         Column("satisfaction_rating", "VARCHAR", "Excellent, Good, Average or Poor (v1 only)"),
         Column("session_end", "TIMESTAMPTZ", "When the session ended (null while active)"),
@@ -101,12 +106,13 @@ PAGE_VIEWS = Table(
     name="page_views",
     description="Page views of the sessions whose details were fetched.",
     key_columns=("session_id", "view_index"),
-    scope_columns=SCOPE_COLUMNS,
+    scope_columns=_SCOPE,
     columns=(
         _SESSION_KEY,
         _PARTITION,
         _SOURCE_API,
         _APPLICATION,
+        ACCOUNT_COLUMN,
         Column("view_index", "INTEGER", "Position of the page view in the session (0-based)", nullable=False),
         Column(
             "page",
@@ -125,12 +131,13 @@ SESSION_ERRORS = Table(
     name="session_errors",
     description="Errors that occurred in the sessions whose details were fetched.",
     key_columns=("session_id", "error_index"),
-    scope_columns=SCOPE_COLUMNS,
+    scope_columns=_SCOPE,
     columns=(
         _SESSION_KEY,
         _PARTITION,
         _SOURCE_API,
         _APPLICATION,
+        ACCOUNT_COLUMN,
         Column("error_index", "INTEGER", "Position of the error in the session (0-based)", nullable=False),
         Column("group_id", "BIGINT", "Raygun error group id (v1 only)"),
         Column("instance_id", "BIGINT", "Raygun error instance id (v1 only)"),
@@ -146,9 +153,10 @@ DETAIL_TABLES = (SESSION_DETAILS, PAGE_VIEWS, SESSION_ERRORS)
 ALL_TABLES = (SESSIONS, *DETAIL_TABLES)
 
 
-def scope(source_api: str, application_id: str) -> dict[str, str]:
-    """What one write of a day replaces."""
-    return {"source_api": source_api, "application_id": application_id}
+def scope(source_api: str, application_id: str, account: str | None = None) -> dict[str, str]:
+    """Where rows came from; with the account, what one write of a day replaces (the write fills the
+    account into rows that leave it out)."""
+    return {"source_api": source_api, "application_id": application_id, **({"account": account} if account is not None else {})}
 
 
 def session_row(session: SessionSummary, day: date, pii: PiiPolicy, application_id: str = V1) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from rum_assets.revenera import names
 from rum_assets.revenera.client import ReveneraClient
 from rum_assets.revenera.resource import ReveneraResource
 from rum_assets.transport.errors import VendorError
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
 from rum_assets.warehouse.resource import WarehouseResource
 from rum_assets.warehouse.tables import StagedRows, Table, count_partition, preview_markdown, replace_partition, staged_rows
 
@@ -94,13 +95,16 @@ def summarise_day(
     preview_columns: list[str],
     previous_schema: dg.TableSchema | None,
     staged: Sequence[StagedRows] = (),
+    account: str = DEFAULT_ACCOUNT,
 ) -> tuple[dict[str, Any], list[dg.AssetCheckResult]]:
+    """The day's metadata and checks, over the account's rows."""
     day = partition_day(context)
+    mine = {"account": account}
     with warehouse.connection() as conn:
         schema = actual_table_schema(conn, table)
-        checks = standard_check_results(conn, table, day, schema, previous_schema, staged=staged)
-        total = count_partition(conn, table, day)
-        preview = preview_markdown(conn, table, day, columns=preview_columns)
+        checks = standard_check_results(conn, table, day, schema, previous_schema, mine, staged=staged)
+        total = count_partition(conn, table, day, mine)
+        preview = preview_markdown(conn, table, day, mine, columns=preview_columns)
     metadata: dict[str, Any] = {
         "dagster/row_count": total,
         "dagster/column_schema": schema,
@@ -127,12 +131,14 @@ def load_day(
         with staged_rows(table, context.run.run_id) as staged:
             extra = fill(client, product_id, day, staged)
             with warehouse.connection() as conn:
-                written = replace_partition(conn, staged, day, {"product_id": product_id})[table.qualified_name]
+                written = replace_partition(conn, staged, day, {"account": revenera.account, "product_id": product_id})[
+                    table.qualified_name
+                ]
         loaded.append(staged)  # its key counts outlive its file, for the key checks
         return {"rows": written, **extra}
 
     figures, calls = write_products(context, revenera, table, write)
-    metadata, checks = summarise_day(context, warehouse, table, figures, calls, preview_columns, previous_schema, loaded)
+    metadata, checks = summarise_day(context, warehouse, table, figures, calls, preview_columns, previous_schema, loaded, revenera.account)
     return metadata, checks, figures
 
 
@@ -150,10 +156,12 @@ def replace_metadata_table(
             with staged_rows(table, context.run.run_id) as staged:
                 staged.add_all(rows_of(client, product_id))
                 with warehouse.connection() as conn:
-                    counts[product_id] = replace_partition(conn, staged, None, {"product_id": product_id})[table.qualified_name]
+                    counts[product_id] = replace_partition(conn, staged, None, {"account": revenera.account, "product_id": product_id})[
+                        table.qualified_name
+                    ]
         calls = client.calls_made
     with warehouse.connection() as conn:
-        preview = preview_markdown(conn, table, None)
+        preview = preview_markdown(conn, table, None, {"account": revenera.account})
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": sum(counts.values()),

@@ -26,6 +26,7 @@ from rum_assets.revenera.csv_pieces import CsvPiece, PieceWriter
 from rum_assets.revenera.exports import check_zip
 from rum_assets.revenera.tables import EXPORT_EXPECTED_COLUMNS, EXPORT_HEADER_LOOKUP, EXPORT_KNOWN_COLUMNS, normalise_header
 from rum_assets.transport.errors import PayloadError
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
 from rum_assets.warehouse.tables import Column, Connection, Table
 
 VENDOR = "Revenera"
@@ -228,12 +229,13 @@ def counted_rows(extracted: ExtractedCsv) -> int | None:
     return sum(piece.records for piece in extracted.pieces) if len(extracted.pieces) > 1 else None
 
 
-def select_sql(extracted: ExtractedCsv, plan: ColumnPlan) -> str:
-    """The rows of the file as table rows; parameters: product id, day, run id, ingested-at."""
+def select_sql(extracted: ExtractedCsv, plan: ColumnPlan, account: str = DEFAULT_ACCOUNT) -> str:
+    """The rows of the file as table rows of ``account``; parameters: product id, day, run id, ingested-at."""
     values = ", ".join(f'{_value_sql(i, p.column)} AS "{p.column.name}"' for i, p in enumerate(plan.columns))
     source = f"({numbered_rows_sql(extracted, len(plan.columns))})" if plan.columns else "(SELECT 1 AS row_number WHERE false)"
+    account_literal = account.replace("'", "''")
     return (
-        "SELECT ?::VARCHAR AS product_id, ?::DATE AS partition_date, row_number, "
+        f"SELECT ?::VARCHAR AS product_id, '{account_literal}' AS account, ?::DATE AS partition_date, row_number, "
         f"{values + ', ' if values else ''}?::VARCHAR AS _run_id, ?::TIMESTAMPTZ AS _ingested_at "
         f"FROM {source}"
     )

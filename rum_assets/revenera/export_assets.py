@@ -48,6 +48,7 @@ def _load_file(
     product_id: str,
     day: date,
     vouched: Mapping[str, float],
+    account: str,
 ) -> dict[str, Any]:
     table = EXPORT_TABLES[kind]
     what = f"{EXPORT_KINDS[kind]} export of product {product_id}"
@@ -86,10 +87,10 @@ def _load_file(
 
             def load(extracted: ExtractedCsv) -> tuple[ColumnPlan, int]:
                 plan = plan_columns(kind, read_header(extracted.path), table)
-                sql = select_sql(extracted, plan)
+                sql = select_sql(extracted, plan, account)
                 target = plan.table_for_file(before)
                 return plan, replace_partition_from_query(
-                    conn, target, sql, day, {"product_id": product_id}, params, counted_rows(extracted)
+                    conn, target, sql, day, {"account": account, "product_id": product_id}, params, counted_rows(extracted)
                 )
 
             def load_whole(extracted: ExtractedCsv) -> tuple[ColumnPlan, int]:
@@ -148,12 +149,14 @@ def build_export_asset(kind: str, name: str, description: str) -> dg.AssetsDefin
         vouched = vouched_sizes(context.run.tags)
 
         def write(client: ReveneraClient, product_id: str, day: date) -> Mapping[str, Any]:
-            return _load_file(context, warehouse, kind, client, product_id, day, vouched)
+            return _load_file(context, warehouse, kind, client, product_id, day, vouched, revenera.account)
 
         figures, calls = write_products(context, revenera, table, write, run_products(context.run.tags, revenera.products()))
         with warehouse.connection() as conn:
             full = table_with_existing_columns(conn, table)
-        metadata, checks = summarise_day(context, warehouse, full, figures, calls, [c.name for c in table.columns[2:8]], previous_schema)
+        metadata, checks = summarise_day(
+            context, warehouse, full, figures, calls, [c.name for c in table.columns[2:8]], previous_schema, account=revenera.account
+        )
         new_columns = [{"product_id": pid, **c} for pid, f in figures.items() for c in f["new_columns"]]
         metadata[names.FILES] = dg.MetadataValue.json({pid: f["file"] for pid, f in figures.items()})
         metadata[names.FILE_SIZES] = dg.MetadataValue.json({pid: f["size"] for pid, f in figures.items()})

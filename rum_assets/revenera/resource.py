@@ -14,6 +14,7 @@ from rum_assets.revenera.client import CLIENT_NAME, CLIENT_VERSION, ReveneraClie
 from rum_assets.revenera.exports import EXPORT_KINDS
 from rum_assets.revenera.paths import PATH_OVERRIDES_ENV, parse_path_overrides
 from rum_assets.transport.http import RetryPolicy
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
 
 DEFAULT_BASE_URL = "https://analytics-api.revenera.com"
 
@@ -26,6 +27,7 @@ class ReveneraResource(dg.ConfigurableResource):
     ``REVENERA_PRODUCT_IDS``.
     """
 
+    account: str = Field(default=DEFAULT_ACCOUNT, description="The account name stored on every row this resource loads.")
     username: str = Field(description="Usage Intelligence dashboard user (e-mail).")
     password: str = Field(description="Usage Intelligence dashboard password. Secret.")
     product_ids: str = Field(description="Comma-separated product ids to load.")

@@ -5,23 +5,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rum_assets.warehouse.accounts import ACCOUNT_COLUMN
 from rum_assets.warehouse.tables import Column, Table
 
 SCHEMA = "revenera"
 _PRODUCT = Column("product_id", "VARCHAR", "Revenera product id", nullable=False)
 _PARTITION = Column("partition_date", "DATE", "UTC day reported (the Dagster partition)", nullable=False)
 _ROW = Column("row_number", "BIGINT", "Position of the row in the day's export file (1-based)", nullable=False)
-_PER_DAY = {"scope_columns": ("product_id",)}
+_PER_DAY = {"scope_columns": ("account", "product_id")}
 
 PRODUCT_PROPERTIES = Table(
     schema=SCHEMA,
     name="product_properties",
     partition_column=None,
     key_columns=("name",),
-    scope_columns=("product_id",),
+    scope_columns=("account", "product_id"),
     description="Properties a product's reports can filter and segment by.",
     columns=(
         _PRODUCT,
+        ACCOUNT_COLUMN,
         Column("category", "VARCHAR", "Property group"),
         Column("name", "VARCHAR", "Property name used in requests", nullable=False),
         Column("friendly_name", "VARCHAR", "Name shown in the dashboard"),
@@ -38,10 +40,11 @@ EVENT_CATALOG = Table(
     name="event_catalog",
     partition_column=None,
     key_columns=("event_category", "event_name"),
-    scope_columns=("product_id",),
+    scope_columns=("account", "product_id"),
     description="Events a product tracks, with their tracking level.",
     columns=(
         _PRODUCT,
+        ACCOUNT_COLUMN,
         Column("event_category", "VARCHAR", "Event category ('' when the event has none)", nullable=False),
         Column("event_name", "VARCHAR", "Event name", nullable=False),
         Column("tracking", "VARCHAR", "ADVANCED, BASIC or INACTIVE"),
@@ -57,6 +60,7 @@ USER_ACTIVITY = Table(
     description="New, active and lost clients per product and day, in total and per segment.",
     columns=(
         _PRODUCT,
+        ACCOUNT_COLUMN,
         _PARTITION,
         Column("segment_property", "VARCHAR", "Property split by, or '(none)' for the totals", nullable=False),
         Column("segment", "VARCHAR", "Segment value, or '(all)'", nullable=False),
@@ -74,6 +78,7 @@ EVENT_USAGE = Table(
     description="Usage of each tracked event per product and day.",
     columns=(
         _PRODUCT,
+        ACCOUNT_COLUMN,
         _PARTITION,
         Column("event_category", "VARCHAR", "Event category ('' when none, '(combination)' for combinations)", nullable=False),
         Column("event_name", "VARCHAR", "Event name (the combination's label for a combination)", nullable=False),
@@ -94,6 +99,7 @@ CLIENT_PROFILES = Table(
     description="Clients active on the day with that day's product properties and their current hardware.",
     columns=(
         _PRODUCT,
+        ACCOUNT_COLUMN,
         _PARTITION,
         Column("client_id", "VARCHAR", "Revenera client id", nullable=False),
         Column("prod_version", "VARCHAR", "Product version that day"),
@@ -115,6 +121,7 @@ USAGE_DISTRIBUTION = Table(
     description="The vendor's engagement histogram for one day: clients per bucket of active days, and within it per bucket of sessions and runtime.",
     columns=(
         _PRODUCT,
+        ACCOUNT_COLUMN,
         _PARTITION,
         Column(
             "active_days",
@@ -138,10 +145,11 @@ LICENSE_KEYS = Table(
     name="license_keys",
     partition_column=None,
     key_columns=("license_key",),
-    scope_columns=("product_id",),
+    scope_columns=("account", "product_id"),
     description="The license key registry of each product, read only (listKeys).",
     columns=(
         _PRODUCT,
+        ACCOUNT_COLUMN,
         Column("license_key", "VARCHAR", "License key", nullable=False),
         Column("license_type", "VARCHAR", "License type (e.g. trial, purchased)"),
         Column("status", "VARCHAR", "The vendor's status, or derived: blocked, expired, activated, allowed or not allowed"),
@@ -280,7 +288,7 @@ def _export_table(name: str, kind: str, description: str) -> Table:
         key_columns=("row_number",),
         **_PER_DAY,  # type: ignore[arg-type]
         description=description,
-        columns=(_PRODUCT, _PARTITION, _ROW, *(known.column for known in EXPORT_KNOWN_COLUMNS[kind])),
+        columns=(_PRODUCT, _PARTITION, _ROW, *(known.column for known in EXPORT_KNOWN_COLUMNS[kind]), ACCOUNT_COLUMN),
     )
 
 

@@ -34,7 +34,17 @@ import duckdb
 import psycopg
 from psycopg import sql
 
-from rum_assets.warehouse.tables import REJECTED_ROWS, Column, StagedRows, Table, check_row_count, json_default, scope_filter
+from rum_assets.warehouse.tables import (
+    REJECTED_ROWS,
+    Column,
+    StagedRows,
+    Table,
+    check_row_count,
+    full_scope,
+    json_default,
+    scope_fill,
+    scope_filter,
+)
 
 PG_TYPES = {"VARCHAR": "TEXT", "DOUBLE": "DOUBLE PRECISION", "JSON": "JSONB"}
 """DuckDB type names in table definitions whose PostgreSQL name differs (BIGINT, INTEGER, BOOLEAN,
@@ -188,15 +198,24 @@ class PostgresWarehouse:
             columns = ",\n  ".join(f"{quoted(c.name)} {pg_type(c.sql_type)}{'' if c.nullable else ' NOT NULL'}" for c in table.all_columns)
             self.execute(f"CREATE TABLE IF NOT EXISTS {table.qualified_name} (\n  {columns}\n)")
             for column in table.all_columns:
-                self.execute(
-                    f"ALTER TABLE {table.qualified_name} ADD COLUMN IF NOT EXISTS {quoted(column.name)} {pg_type(column.sql_type)}"
-                )
+                self._add_column(table, column)
             if with_rejected_rows:
                 self.execute(
                     f"CREATE TABLE IF NOT EXISTS {table.schema}.{REJECTED_ROWS} (table_name TEXT NOT NULL, partition_date DATE, "
                     "scope TEXT NOT NULL, reason TEXT NOT NULL, row_json TEXT NOT NULL, _run_id TEXT NOT NULL, "
                     "_ingested_at TIMESTAMPTZ NOT NULL)"
                 )
+
+    def _add_column(self, table: Table, column: Column) -> None:
+        """Add a column if missing; with ``default`` the rows already there get that value."""
+        added = f"ALTER TABLE {table.qualified_name} ADD COLUMN IF NOT EXISTS {quoted(column.name)} {pg_type(column.sql_type)}"
+        if column.default is None:
+            self.execute(added)
+            return
+        self.conn.execute(
+            sql.SQL(added + " NOT NULL DEFAULT {}" if not column.nullable else added + " DEFAULT {}").format(sql.Literal(column.default))
+        )
+        self.execute(f"ALTER TABLE {table.qualified_name} ALTER COLUMN {quoted(column.name)} DROP DEFAULT")
 
     # -- the load ------------------------------------------------------------------------------
 
@@ -245,26 +264,31 @@ class PostgresWarehouse:
                     column, id_source = only_keys_in
                     where += f" AND {column} IN (SELECT {column} FROM ({self._typed(id_source, names[id(id_source)])}) AS ids)"
                 self.execute(f"DELETE FROM {table.qualified_name} WHERE {where}", params)
-                inserted[table.qualified_name] = self._insert(batch, names[id(batch)]) if batch.count else 0
+                inserted[table.qualified_name] = self._insert(batch, names[id(batch)], scope) if batch.count else 0
                 batch.repeated_key_rows = batch.count - batch.null_key_rows - inserted[table.qualified_name]
                 self._reject_null_keys(batch, names[id(batch)], partition, scope)
         return inserted
 
     @staticmethod
     def _lock_key(table: Table, partition: date | None, scope: Mapping[str, Any]) -> int:
+        scope = full_scope(table, scope)
         scoped = {name: scope.get(name) for name in table.scope_columns}
         return _lock_id(f"{table.qualified_name}|{partition}|{json.dumps(scoped, sort_keys=True, default=str)}")
 
-    def _insert(self, batch: StagedRows, name: str) -> int:
+    def _insert(self, batch: StagedRows, name: str, scope: Mapping[str, Any]) -> int:
         table = batch.table
         columns = ", ".join(table.column_names)
+        filled = dict(zip(*scope_fill(table, scope), strict=True))
+        chosen = ", ".join(f"coalesce({n}, ?) AS {n}" if n in filled else n for n in table.column_names)
+        fill_values = [filled[n] for n in table.column_names if n in filled]
         keys = ", ".join((*table.scope_columns, *table.key_columns))
         order = f" ORDER BY {table.keep_on_duplicate}" if table.keep_on_duplicate else ""
         not_null = " AND ".join(f"{k} IS NOT NULL" for k in table.key_columns)
         cursor = self.execute(
             f"INSERT INTO {table.qualified_name} ({columns}) SELECT {columns} FROM ("
-            f"SELECT s.*, row_number() OVER (PARTITION BY {keys}{order}) AS _keep FROM ({self._typed(batch, name)}) AS s "
-            f"WHERE {not_null}) AS d WHERE _keep = 1"
+            f"SELECT {chosen}, row_number() OVER (PARTITION BY {keys}{order}) AS _keep FROM ({self._typed(batch, name)}) AS s "
+            f"WHERE {not_null}) AS d WHERE _keep = 1",
+            fill_values,
         )
         return max(cursor.rowcount, 0)
 
@@ -359,7 +383,7 @@ class PostgresWarehouse:
     # -- reads ---------------------------------------------------------------------------------
 
     def count_partition(self, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int:
-        where, params = scope_filter(table, partition, scope)
+        where, params = scope_filter(table, partition, scope, complete=False)
         row = self.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where}", params).fetchone()
         return int(row[0]) if row else 0
 

@@ -38,6 +38,10 @@ class Column:
     sql_type: str
     description: str
     nullable: bool = True
+    default: str | None = None
+    """The value of rows that do not name one: rows already in a table when the column is added to it,
+    and, for a scope column, writes that leave it out of their scope (e.g. the default account). None:
+    no default (rows already there get NULL, and a write must name it)."""
 
 
 LINEAGE_COLUMNS: tuple[Column, ...] = (
@@ -156,7 +160,35 @@ def ensure_table(conn: Connection, table: Table) -> None:
     }
     for column in table.all_columns:
         if column.name not in existing:
-            conn.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN {column.name} {column.sql_type}")
+            add_column(conn, table, column)
+
+
+def add_column(conn: duckdb.DuckDBPyConnection, table: Table, column: Column) -> None:
+    """Add a column to an existing table; with ``default`` its rows get that value and a NOT NULL
+    column becomes NOT NULL (DuckDB cannot add NOT NULL after an UPDATE in one transaction, so a default
+    fills the rows and is dropped again)."""
+    if column.default is None:
+        conn.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN {column.name} {column.sql_type}")
+        return
+    literal = column.default.replace("'", "''")
+    conn.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN {column.name} {column.sql_type} DEFAULT '{literal}'")
+    conn.execute(f"ALTER TABLE {table.qualified_name} ALTER {column.name} DROP DEFAULT")
+    if not column.nullable:
+        conn.execute(f"ALTER TABLE {table.qualified_name} ALTER {column.name} SET NOT NULL")
+
+
+def full_scope(table: Table, scope: Mapping[str, Any]) -> dict[str, Any]:
+    """``scope`` with the default of each scope column it leaves out that has one."""
+    defaults = {c.name: c.default for c in table.columns if c.name in table.scope_columns and c.default is not None}
+    return {**defaults, **scope}
+
+
+def scope_fill(table: Table, scope: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+    """The scope columns of a write, and their values: a row that leaves one of them NULL gets the
+    scope's value (so rows need not repeat what the whole write shares, e.g. the account)."""
+    scope = full_scope(table, scope)
+    names = [name for name in table.scope_columns if name in scope]
+    return names, [scope[name] for name in names]
 
 
 def json_default(value: Any) -> Any:
@@ -282,9 +314,16 @@ def _reject_null_keys(conn: duckdb.DuckDBPyConnection, batch: StagedRows, partit
         )
 
 
-def scope_filter(table: Table, partition: date | None, scope: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
-    """The WHERE clause selecting one partition (if the table has them) of one scope (None: every scope)."""
-    scope_columns = table.scope_columns if scope is not None else ()
+def scope_filter(table: Table, partition: date | None, scope: Mapping[str, Any] | None, *, complete: bool = True) -> tuple[str, list[Any]]:
+    """The WHERE clause selecting one partition (if the table has them) of one scope (None: every scope).
+
+    A write's scope is ``complete``: it names every scope column but those with a default. A read's
+    need not be: ``complete=False`` selects the rows matching the columns it names (e.g. one account's).
+    """
+    if not complete and scope is not None:
+        scope = {name: value for name, value in scope.items() if name in table.scope_columns}
+    scope_columns = (table.scope_columns if complete else tuple(scope or ())) if scope is not None else ()
+    scope = full_scope(table, scope) if scope is not None and complete else scope
     missing = set(scope_columns) - set(scope or {})
     if missing:
         raise ValueError(f"{table.qualified_name}: a write must name its scope {sorted(missing)}")
@@ -339,9 +378,12 @@ def replace_partition(
                 keys = ", ".join((*table.scope_columns, *table.key_columns))
                 order = f" ORDER BY {table.keep_on_duplicate}" if table.keep_on_duplicate else ""
                 not_null = " AND ".join(f"{k} IS NOT NULL" for k in table.key_columns)
+                filled, fill_values = scope_fill(table, scope)
+                replaced = f" REPLACE ({', '.join(f'coalesce({n}, ?) AS {n}' for n in filled)})" if filled else ""
                 result = conn.execute(
-                    f"INSERT INTO {table.qualified_name} BY NAME SELECT * FROM ({batch.read_sql()}) WHERE {not_null} "
-                    f"QUALIFY row_number() OVER (PARTITION BY {keys}{order}) = 1"
+                    f"INSERT INTO {table.qualified_name} BY NAME SELECT *{replaced} FROM ({batch.read_sql()}) WHERE {not_null} "
+                    f"QUALIFY row_number() OVER (PARTITION BY {keys}{order}) = 1",
+                    fill_values,
                 ).fetchone()
                 inserted[table.qualified_name] = int(result[0]) if result else 0
             batch.repeated_key_rows = batch.count - batch.null_key_rows - inserted[table.qualified_name]
@@ -354,10 +396,10 @@ def replace_partition(
 
 
 def count_partition(conn: Connection, table: Table, partition: date | None, scope: Mapping[str, Any] | None = None) -> int:
-    """Rows of one partition: of one scope, or with ``scope=None`` of every scope."""
+    """Rows of one partition: of those matching ``scope`` (e.g. one account), or with ``scope=None`` of every scope."""
     if _is_handle(conn):
         return conn.count_partition(table, partition, scope)
-    where, params = scope_filter(table, partition, scope)
+    where, params = scope_filter(table, partition, scope, complete=False)
     row = conn.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
 
@@ -371,8 +413,8 @@ def preview_markdown(
     columns: Iterable[str] | None = None,
     limit: int = 10,
 ) -> str:
-    """The first rows of a partition (of one scope, or every scope) as markdown, for the UI."""
-    where, params = scope_filter(table, partition, scope)
+    """The first rows of a partition (of the rows matching ``scope``, or every scope) as markdown, for the UI."""
+    where, params = scope_filter(table, partition, scope, complete=False)
     selected = ", ".join(columns or [c.name for c in table.columns])
     order = ", ".join((*table.scope_columns, *table.key_columns))
     sql = f"SELECT {selected} FROM {table.qualified_name} WHERE {where} ORDER BY {order} LIMIT {int(limit)}"

@@ -100,12 +100,14 @@ def _catalog_result(
     figures: Mapping[str, Mapping[str, Any]],
     calls: int,
     preview_columns: list[str],
+    account: str,
     **extra: Any,
 ) -> dg.MaterializeResult:
+    mine = {"account": account}
     with warehouse.connection() as conn:
-        total = count_partition(conn, table, None)
+        total = count_partition(conn, table, None, mine)
         schema = actual_table_schema(conn, table)
-        preview = preview_markdown(conn, table, None, columns=preview_columns)
+        preview = preview_markdown(conn, table, None, mine, columns=preview_columns)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": total,
@@ -130,7 +132,7 @@ def _replace_catalog(
         with staged_rows(table, context.run.run_id) as staged:
             fill(client, app, staged)
             with warehouse.connection() as conn:
-                written = replace_partition(conn, staged, None, {"application_id": app})[table.qualified_name]
+                written = replace_partition(conn, staged, None, {"account": raygun.account, "application_id": app})[table.qualified_name]
         return {"rows": written}
 
     return write_applications(context, raygun, table, write)
@@ -155,7 +157,9 @@ def raygun_pages(context: dg.AssetExecutionContext, raygun: RaygunResource, ware
             staged.add_all(page_row(one, app, pii) for one in page)
 
     figures, calls = _replace_catalog(context, raygun, warehouse, PAGES, fill)
-    return _catalog_result(warehouse, PAGES, figures, calls, ["application_id", "identifier", "type", "uri", "name", "last_seen_at"])
+    return _catalog_result(
+        warehouse, PAGES, figures, calls, ["application_id", "identifier", "type", "uri", "name", "last_seen_at"], raygun.account
+    )
 
 
 @dg.asset(
@@ -183,6 +187,7 @@ def raygun_error_groups(context: dg.AssetExecutionContext, raygun: RaygunResourc
         figures,
         calls,
         ["application_id", "identifier", "status", "message", "last_occurred_at", "resolved_in_version"],
+        raygun.account,
     )
 
 
@@ -203,14 +208,14 @@ def raygun_customers(context: dg.AssetExecutionContext, raygun: RaygunResource, 
 
     def write(client: RaygunV3Client, app: str) -> Mapping[str, Any]:
         with warehouse.connection() as conn:
-            watermark = customers_watermark(conn, app)
+            watermark = customers_watermark(conn, app, raygun.account)
         with staged_rows(CUSTOMERS, context.run.run_id) as staged:
             for page in client.iter_customers(app, seen_since=watermark):
                 staged.add_all(customer_row(customer, app, pii) for customer in page)
             with warehouse.connection() as conn:
-                written = replace_partition(conn, staged, None, {"application_id": app}, only_keys_in=("identifier", staged))[
-                    CUSTOMERS.qualified_name
-                ]
+                written = replace_partition(
+                    conn, staged, None, {"account": raygun.account, "application_id": app}, only_keys_in=("identifier", staged)
+                )[CUSTOMERS.qualified_name]
         context.log.info("Raygun v3 application %s: %d customers seen since %s", app, staged.count, watermark or "the beginning")
         return {"rows": written, "fetched": staged.count, "watermark": watermark.isoformat() if watermark else None}
 
@@ -221,6 +226,7 @@ def raygun_customers(context: dg.AssetExecutionContext, raygun: RaygunResource, 
         figures,
         calls,
         ["application_id", "identifier", "is_anonymous", "first_seen_at", "last_seen_at"],
+        raygun.account,
         **{
             CUSTOMERS_FETCHED: dg.MetadataValue.json({app: f["fetched"] for app, f in figures.items()}),
             CUSTOMER_WATERMARKS: dg.MetadataValue.json({app: f["watermark"] for app, f in figures.items()}),
@@ -255,16 +261,17 @@ def _load_day(
         with staged_rows(table, context.run.run_id) as staged:
             fill(client, app, day, staged)
             with warehouse.connection() as conn:
-                written = replace_partition(conn, staged, day, {"application_id": app})[table.qualified_name]
+                written = replace_partition(conn, staged, day, {"account": raygun.account, "application_id": app})[table.qualified_name]
         loaded.append(staged)  # its key counts outlive its file, for the key checks
         return {"rows": written}
 
     figures, calls = write_applications(context, raygun, table, write, day)
     with warehouse.connection() as conn:
         schema = actual_table_schema(conn, table)
-        checks = standard_check_results(conn, table, day, schema, previous_schema, staged=loaded)
-        total = count_partition(conn, table, day)
-        preview = preview_markdown(conn, table, day, columns=list(preview_columns), limit=20)
+        mine = {"account": raygun.account}
+        checks = standard_check_results(conn, table, day, schema, previous_schema, mine, staged=loaded)
+        total = count_partition(conn, table, day, mine)
+        preview = preview_markdown(conn, table, day, mine, columns=list(preview_columns), limit=20)
     return dg.MaterializeResult(
         check_results=checks,
         metadata={

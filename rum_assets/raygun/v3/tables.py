@@ -19,8 +19,9 @@ from typing import Any
 import duckdb
 
 from rum_assets.raygun.v3.models import Customer, Deployment, ErrorGroup, Page, ResolvedIn, TimeSeries, V3Model, undescribed
+from rum_assets.warehouse.accounts import ACCOUNT_COLUMN, DEFAULT_ACCOUNT
 from rum_assets.warehouse.pii import PiiPolicy
-from rum_assets.warehouse.tables import Column, Table
+from rum_assets.warehouse.tables import Column, Table, ensure_table
 
 SCHEMA = "raygun"
 _APPLICATION = Column("application_id", "VARCHAR", "Raygun v3 application identifier", nullable=False)
@@ -32,10 +33,11 @@ PAGES = Table(
     description="The page catalog of each Raygun v3 application: web pages (uri) and mobile views (name), replaced per application.",
     key_columns=("identifier",),
     partition_column=None,
-    scope_columns=("application_id",),
+    scope_columns=("account", "application_id"),
     columns=(
         Column("identifier", "VARCHAR", "Raygun page identifier (page_views.page_identifier)", nullable=False),
         _APPLICATION,
+        ACCOUNT_COLUMN,
         Column("type", "VARCHAR", "web or mobile"),
         Column("uri", "VARCHAR", "Web page URI; its query string and fragment follow the PII policy (null for mobile views)"),
         Column("name", "VARCHAR", "Mobile view name (null for web pages)"),
@@ -49,11 +51,12 @@ CUSTOMERS = Table(
     description="Customers of each Raygun v3 application, upserted by identifier as they are seen again (incremental by lastSeenAt).",
     key_columns=("identifier",),
     partition_column=None,
-    scope_columns=("application_id",),
+    scope_columns=("account", "application_id"),
     keep_on_duplicate="last_seen_at DESC",
     columns=(
         Column("identifier", "VARCHAR", "Raygun customer identifier (sessions.customer_identifier)", nullable=False),
         _APPLICATION,
+        ACCOUNT_COLUMN,
         Column("external_identifier", "VARCHAR", "Identifier the application supplied, often an e-mail (PII: kept, hashed or dropped)"),
         Column("email_address", "VARCHAR", "E-mail address (PII)"),
         Column("first_name", "VARCHAR", "First name (PII)"),
@@ -76,10 +79,11 @@ ERROR_GROUPS = Table(
     description="Error groups of each Raygun v3 application, replaced per application; join session_errors.error_group_identifier to identifier.",
     key_columns=("identifier",),
     partition_column=None,
-    scope_columns=("application_id",),
+    scope_columns=("account", "application_id"),
     columns=(
         Column("identifier", "VARCHAR", "Raygun error group identifier (session_errors.error_group_identifier)", nullable=False),
         _APPLICATION,
+        ACCOUNT_COLUMN,
         Column("message", "VARCHAR", "The group's error message"),
         Column("status", "VARCHAR", "active, resolved, ignored or permanentlyIgnored"),
         Column("created_at", "TIMESTAMPTZ", "When the group was created"),
@@ -108,11 +112,12 @@ DEPLOYMENTS = Table(
         "and error_groups.resolved_in_version to version."
     ),
     key_columns=("identifier", "deployed_at"),
-    scope_columns=("application_id",),
+    scope_columns=("account", "application_id"),
     columns=(
         Column("partition_date", "DATE", "UTC day of deployed_at (the Dagster partition)", nullable=False),
         Column("identifier", "VARCHAR", "Raygun deployment identifier", nullable=False),
         _APPLICATION,
+        ACCOUNT_COLUMN,
         Column("version", "VARCHAR", "The version deployed (sessions.deployment_version)"),
         Column("deployed_at", "TIMESTAMPTZ", "When it was deployed", nullable=False),
         Column("owner_name", "VARCHAR", "Who deployed it (PII: kept, hashed or dropped)"),
@@ -130,10 +135,11 @@ PAGE_METRICS = Table(
     name="page_metrics",
     description="Daily page metrics of each Raygun v3 application: one row per metric, aggregation and 1d bucket.",
     key_columns=("metric", "aggregation", "bucket_start"),
-    scope_columns=("application_id",),
+    scope_columns=("account", "application_id"),
     columns=(
         _PARTITION,
         _APPLICATION,
+        ACCOUNT_COLUMN,
         Column("metric", "VARCHAR", "pageViews, loadTime, firstPaint, ... (the API's metric name)", nullable=False),
         Column("aggregation", "VARCHAR", "median, p95, p99, average or count", nullable=False),
         Column("bucket_start", "TIMESTAMPTZ", "Start of the bucket (UTC midnight of the day)", nullable=False),
@@ -150,10 +156,11 @@ ERROR_METRICS = Table(
     name="error_metrics",
     description="Daily error instances of each Raygun v3 application (one row per 1d bucket).",
     key_columns=("bucket_start",),
-    scope_columns=("application_id",),
+    scope_columns=("account", "application_id"),
     columns=(
         _PARTITION,
         _APPLICATION,
+        ACCOUNT_COLUMN,
         Column("bucket_start", "TIMESTAMPTZ", "Start of the bucket (UTC midnight of the day)", nullable=False),
         Column("error_instances", "BIGINT", "Error instances that occurred in the bucket"),
     ),
@@ -260,14 +267,17 @@ def error_metric_rows(series: Iterable[TimeSeries], app: str, day: date) -> Iter
                 yield {"partition_date": day, "application_id": app, "bucket_start": point.time, "error_instances": count}
 
 
-def customers_watermark(conn: duckdb.DuckDBPyConnection, app: str) -> datetime | None:
-    """The latest ``last_seen_at`` stored for ``app`` (None before its first load)."""
+def customers_watermark(conn: duckdb.DuckDBPyConnection, app: str, account: str = DEFAULT_ACCOUNT) -> datetime | None:
+    """The latest ``last_seen_at`` stored for the account's ``app`` (None before its first load)."""
     exists = conn.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [CUSTOMERS.schema, CUSTOMERS.name]
     ).fetchone()[0]  # type: ignore[index]
     if not exists:
         return None
-    value = conn.execute(f"SELECT max(last_seen_at) FROM {CUSTOMERS.qualified_name} WHERE application_id = ?", [app]).fetchone()[0]  # type: ignore[index]
+    ensure_table(conn, CUSTOMERS)  # a table written before the account column gets it (its rows: the default account)
+    value = conn.execute(
+        f"SELECT max(last_seen_at) FROM {CUSTOMERS.qualified_name} WHERE account = ? AND application_id = ?", [account, app]
+    ).fetchone()[0]  # type: ignore[index]
     if value is None:
         return None
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
