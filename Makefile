@@ -35,9 +35,10 @@ TEST_WORKERS ?= 4
 test: .venv/.synced
 	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load
 
-## The tests without the slow end-to-end ones (live deployment, daemon, browser): seconds, not minutes.
+## The edit-run loop: the suite without the slow end-to-end tests (live deployment, daemon, browser, several
+## processes) and without the PostgreSQL ones (each starts a server and loads both warehouses); `make test` runs all.
 test-fast: .venv/.synced
-	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load -m "not slow"
+	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load -m "not slow and not postgres"
 
 ## Lint and formatting check (ruff); CI runs it before the tests.
 lint: .venv/.synced

@@ -99,7 +99,8 @@ def test_a_details_batch_of_the_same_day_elsewhere_is_waited_for(emulator: Emula
     now = datetime.now(UTC)
     store = open_batch_store(tmp_path / "state" / "call_budget.sqlite3")
     assert store.take(raygun.ledger().scope, DAY, "another-node", now + timedelta(seconds=60), now)
-    instance = dg.DagsterInstance.ephemeral()
+    # on disk: the other node's thread reads the run's log while the step writes it (in-memory SQLite is one thread's)
+    instance = dg.DagsterInstance.local_temp(str(tmp_path / "dagster_home"))
 
     def release_once_the_step_waits() -> None:
         for _ in range(600):
