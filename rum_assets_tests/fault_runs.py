@@ -40,9 +40,9 @@ def build_resources(database: Path) -> dict[str, Any]:
 
 def all_assets() -> tuple[list[dg.AssetsDefinition], list[dg.AssetsDefinition]]:
     """(unpartitioned, daily) asset definitions of the code location."""
-    from rum_assets.definitions import defs
+    from rum_assets.definitions import build_definitions
 
-    assets = [a for a in defs().assets or [] if isinstance(a, dg.AssetsDefinition)]
+    assets = [a for a in build_definitions().assets or [] if isinstance(a, dg.AssetsDefinition)]
     return [a for a in assets if a.partitions_def is None], [a for a in assets if a.partitions_def is not None]
 
 

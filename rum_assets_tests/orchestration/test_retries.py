@@ -25,7 +25,7 @@ SESSIONS_PATH = "/api/v1/pulse/sessions"
 
 
 def _materialize(server: EmulatorServer, tmp_path: Path, api_key: str = DEMO_RAYGUN_API_KEY) -> dg.ExecuteInProcessResult:
-    """The sessions asset for DAY, with the warehouse configured from the environment as ``defs()`` does."""
+    """The sessions asset for DAY, with the warehouse configured from the environment as ``build_definitions()`` does."""
     resources: dict[str, Any] = {
         "raygun": RaygunResource(
             api_key=api_key,
@@ -46,9 +46,9 @@ def _retries(result: dg.ExecuteInProcessResult) -> int:
 
 
 def test_every_daily_asset_has_the_vendor_retry_policy() -> None:
-    from rum_assets.definitions import defs
+    from rum_assets.definitions import build_definitions
 
-    daily_assets = [a for a in defs().assets or [] if isinstance(a, dg.AssetsDefinition) and a.partitions_def is not None]
+    daily_assets = [a for a in build_definitions().assets or [] if isinstance(a, dg.AssetsDefinition) and a.partitions_def is not None]
     assert len(daily_assets) >= 8
     for asset in daily_assets:
         assert asset.node_def.retry_policy == VENDOR_RETRY_POLICY, asset.key  # type: ignore[union-attr]
