@@ -13,6 +13,7 @@ import dagster as dg
 
 from rum_assets.config import env_vars, settings
 from rum_assets.orchestration.freshness import freshness_checks_and_sensor
+from rum_assets.orchestration.mart_registry import mart_definitions
 from rum_assets.orchestration.partitions import configured_daily_partitions, with_partitions
 from rum_assets.orchestration.run_health import build_dead_run_sensor, worker_recording_in_process_executor
 from rum_assets.orchestration.schedules import daily_job_and_schedule
@@ -108,12 +109,14 @@ def _build_definitions() -> dg.Definitions:
     raygun_job, raygun_schedule = daily_job_and_schedule("raygun", raygun_scheduled, hour=2, minute=15)
     revenera_job, revenera_schedule = daily_job_and_schedule("revenera", revenera_names.REPORT_ASSETS, hour=2, minute=45)
     freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily_assets)
+    base_assets = [*raygun_assets, *(V3_CATALOG_ASSETS if with_v3 else ()), *REVENERA_METADATA_ASSETS, *revenera_daily]
+    marts, marts_sensor = mart_definitions(base_assets)
     return dg.Definitions(
         # A run's steps are few and sequential (sessions, then details); a process per step would spend
         # seconds loading the code location for each. Pools still limit steps across runs. The executor
         # also records the run's worker process and clears runs whose worker died (rum_assets.orchestration.run_health).
         executor=worker_recording_in_process_executor,
-        assets=[*raygun_assets, *(V3_CATALOG_ASSETS if with_v3 else ()), *REVENERA_METADATA_ASSETS, *revenera_daily],
+        assets=[*base_assets, *(with_partitions(mart, partitions) for mart in marts)],
         asset_checks=[*freshness_checks],
         jobs=[raygun_job, revenera_job],
         schedules=[raygun_schedule, revenera_schedule],
@@ -123,6 +126,7 @@ def _build_definitions() -> dg.Definitions:
             build_export_sensor(partitions=partitions),
             freshness_sensor,
             build_dead_run_sensor(),
+            marts_sensor,
         ],
         resources={
             "raygun": raygun_resource(),

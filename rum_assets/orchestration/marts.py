@@ -4,9 +4,10 @@ automation condition and the sensor that evaluates it.
 A mart is a daily table computed in the warehouse from base tables of the same day (see
 ``rum_assets.warehouse.marts`` for the SQL dialect). It is re-materialized when a base day changes (late
 sessions, a reloaded export) by :data:`MART_AUTOMATION`, evaluated by :func:`build_marts_sensor`.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: Dagster reads the asset function's ``context``
+annotation, defined inside :func:`mart_asset`, as an object.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
