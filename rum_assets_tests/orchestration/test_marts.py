@@ -14,30 +14,31 @@ import pytest
 from rum_assets.orchestration import mart_checks
 from rum_assets.orchestration.mart_registry import MARTS
 from rum_assets.orchestration.marts import MART_AUTOMATION, Mart, evaluate_checks, materialize_mart
+from rum_assets.warehouse.tables import Connection
 from rum_assets_tests.orchestration.mart_expectations import assert_every_mart, mart, materialize_all
 from rum_assets_tests.orchestration.mart_inputs import DAY, load_raygun, load_revenera
 
 
 @pytest.fixture
-def conn(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def conn(tmp_path: Path) -> Iterator[Connection]:
     with duckdb.connect(str(tmp_path / "marts.duckdb")) as connection:
         load_raygun(connection)
         load_revenera(connection)
         yield connection
 
 
-def _failed(conn: duckdb.DuckDBPyConnection, built: Mart) -> dict[str, dict[str, object]]:
+def _failed(conn: Connection, built: Mart) -> dict[str, dict[str, object]]:
     return {r.check_name: {k: v.value for k, v in r.metadata.items()} for r in evaluate_checks(conn, built, DAY) if not r.passed}
 
 
-def test_every_mart_holds_the_hand_computed_values_and_passes_its_checks(conn: duckdb.DuckDBPyConnection) -> None:
+def test_every_mart_holds_the_hand_computed_values_and_passes_its_checks(conn: Connection) -> None:
     results = materialize_all(conn)
     assert_every_mart(conn)
     for name, result in results.items():
         assert all(check.passed for check in result.check_results), (name, result.check_results)
 
 
-def test_headline_numbers_are_numeric_metadata(conn: duckdb.DuckDBPyConnection) -> None:
+def test_headline_numbers_are_numeric_metadata(conn: Connection) -> None:
     results = materialize_all(conn)
     sessions = results["sessions_daily"].metadata
     assert sessions["raygun/sessions"] == dg.MetadataValue.int(5)
@@ -52,7 +53,7 @@ def test_headline_numbers_are_numeric_metadata(conn: duckdb.DuckDBPyConnection) 
     assert results["top_events_daily"].metadata["dagster/row_count"] == 4
 
 
-def test_a_rerun_replaces_the_day(conn: duckdb.DuckDBPyConnection) -> None:
+def test_a_rerun_replaces_the_day(conn: Connection) -> None:
     materialize_all(conn)
     conn.execute("DELETE FROM raygun.sessions WHERE session_id = 's2'")
     materialize_mart(conn, mart("sessions_daily"), DAY, "second-run")
@@ -61,15 +62,15 @@ def test_a_rerun_replaces_the_day(conn: duckdb.DuckDBPyConnection) -> None:
     ]
 
 
-def test_a_failing_query_keeps_the_previous_day(conn: duckdb.DuckDBPyConnection) -> None:
+def test_a_failing_query_keeps_the_previous_day(conn: Connection) -> None:
     materialize_all(conn)
     conn.execute("ALTER TABLE raygun.sessions DROP COLUMN country")
-    with pytest.raises(duckdb.BinderException):
+    with pytest.raises(Exception, match="country"):
         materialize_mart(conn, mart("sessions_daily"), DAY, "broken-run")
     assert conn.execute("SELECT count(*) FROM raygun.sessions_daily WHERE partition_date = ?", [DAY]).fetchone() == (12,)
 
 
-def test_shares_outside_0_1_fail(conn: duckdb.DuckDBPyConnection) -> None:
+def test_shares_outside_0_1_fail(conn: Connection) -> None:
     materialize_all(conn)
     conn.execute("UPDATE raygun.sessions_daily SET bounce_share = 1.5 WHERE dimension = 'all' AND source_api = 'v1'")
     assert _failed(conn, mart("sessions_daily")).keys() == {mart_checks.SHARES}
@@ -77,7 +78,7 @@ def test_shares_outside_0_1_fail(conn: duckdb.DuckDBPyConnection) -> None:
     assert _failed(conn, mart("usage_daily"))[mart_checks.SHARES]["outside_0_1"] == "stickiness: 1 rows"
 
 
-def test_unordered_percentiles_fail(conn: duckdb.DuckDBPyConnection) -> None:
+def test_unordered_percentiles_fail(conn: Connection) -> None:
     materialize_all(conn)
     conn.execute("UPDATE raygun.page_performance_daily SET load_time_p75_ms = 2000 WHERE page = '/a'")
     failed = _failed(conn, mart("page_performance_daily"))
@@ -85,7 +86,7 @@ def test_unordered_percentiles_fail(conn: duckdb.DuckDBPyConnection) -> None:
     assert "load_time_p50_ms <= load_time_p75_ms <= load_time_p95_ms: 1 rows" in str(failed[mart_checks.PERCENTILES]["unordered"])
 
 
-def test_a_total_that_differs_from_the_base_table_fails(conn: duckdb.DuckDBPyConnection) -> None:
+def test_a_total_that_differs_from_the_base_table_fails(conn: Connection) -> None:
     materialize_all(conn)
     conn.execute(
         "INSERT INTO raygun.sessions (session_id, partition_date, source_api, application_id, session_start, _run_id, _ingested_at) "
@@ -100,7 +101,7 @@ def test_a_total_that_differs_from_the_base_table_fails(conn: duckdb.DuckDBPyCon
         assert any(n.startswith("total_matches_") for n in _failed(conn, built)), name
 
 
-def test_a_day_missing_inside_the_loaded_range_fails(conn: duckdb.DuckDBPyConnection) -> None:
+def test_a_day_missing_inside_the_loaded_range_fails(conn: Connection) -> None:
     built = mart("usage_daily")
     for offset in (8, 3, 0):
         materialize_mart(conn, built, DAY - timedelta(offset), "run")
