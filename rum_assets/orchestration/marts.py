@@ -17,14 +17,14 @@ from typing import Literal
 import dagster as dg
 
 from rum_assets.orchestration import mart_checks
-from rum_assets.orchestration.conventions import DAILY_BACKFILL_POLICY, OWNERS, table_metadata
+from rum_assets.orchestration.conventions import DAILY_BACKFILL_POLICY, KINDS, OWNERS, table_metadata
 from rum_assets.orchestration.partitions import daily_partitions, partition_day
 from rum_assets.orchestration.schedules import sensor_status
 from rum_assets.warehouse.marts import existing_tables, fetch_rows, replace_day_from_sql
 from rum_assets.warehouse.resource import WarehouseResource
 from rum_assets.warehouse.tables import Connection, Table, markdown_table
 
-MART_KINDS = {"sql", "duckdb"}
+MART_KINDS = {*KINDS, "sql"}
 MART_LOOKBACK_DAYS = 45
 """How far back a changed base day still re-materializes its mart day (the vendors keep about a month)."""
 
