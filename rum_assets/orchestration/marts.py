@@ -49,11 +49,13 @@ def day_params(day: date) -> dict[DayParam, date]:
 @dataclass(frozen=True)
 class SqlPart:
     """One ``SELECT`` of a mart's rows; its ``?`` placeholders bind ``params`` in order. A part runs only
-    where every table it ``reads`` exists (v1 and v3 tables exist only where that API is configured)."""
+    where every table it ``reads`` exists (v1 and v3 tables exist only where that API is configured) and
+    none it is the fallback for (``absent``) does."""
 
     sql: str
     reads: tuple[str, ...]
     params: tuple[DayParam, ...] = ("day",)
+    absent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,13 @@ class Mart:
     all_reads: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "all_reads", tuple(sorted({t for part in self.parts for t in part.reads})))
+        object.__setattr__(self, "all_reads", tuple(sorted({t for part in self.parts for t in (*part.reads, *part.absent)})))
 
     def select_sql(self, present: set[str]) -> tuple[str, list[str]]:
         """The union of the parts whose tables exist, each giving the table's columns in order, and
         the names of the parameters it binds. Without any, a query with no rows."""
         columns = ", ".join(c.name for c in self.table.columns)
-        parts = [part for part in self.parts if set(part.reads) <= present]
+        parts = [part for part in self.parts if set(part.reads) <= present and not set(part.absent) & present]
         if not parts:
             return f"SELECT {columns} FROM {self.table.qualified_name} WHERE FALSE", []
         sql = " UNION ALL ".join(f"SELECT {columns} FROM ({part.sql}) AS part_{n}" for n, part in enumerate(parts))

@@ -33,7 +33,12 @@ def materialize_all(conn: Connection) -> dict[str, Any]:
 def assert_page_performance(conn: Connection) -> None:
     """/a: 100, 200, 300, 400 -> p50 at h=1.5: 250; p75 at h=2.25: 325; p95 at h=2.85: 385.
     v1 (all pages): 100, 200, 300, 400, 1000 -> p50 at h=2: 300; p75 at h=3: 400; p95 at h=3.8: 400 + 0.8 x 600 = 880.
-    v3: pg1 is /home in raygun.pages, pg2 is not (its identifier); the application row is the time series'."""
+    v3: pg1 is /home in raygun.pages, pg2 is not (its identifier); load time and CLS (no histogram) are the time series'.
+    LCP histogram, 10 views: p50 = 5th view in [1000, 2500) after 2: 1000 + 3/4 x 1500 = 2125; p75 = 7.5th in
+    [2500, 4000) after 6: 2500 + 1.5/2 x 1500 = 3625 (needs improvement); p95 in the open bucket: its key, 4000;
+    good (<= 2500) 6/10, poor (> 4000) 2/10, needs improvement 2/10.
+    INP, 10 views: p50 = 0 + 5/6 x 200 = 166.7; p75 = 200 + 1.5/3 x 300 = 350 (needs improvement); p95 = 500;
+    good 6/10, needs improvement 3/10, poor 1/10."""
     got = rows(
         conn,
         "raygun.page_performance_daily",
@@ -54,8 +59,39 @@ def assert_page_performance(conn: Connection) -> None:
         "source_api, page, lcp_p50_ms, lcp_p75_ms, lcp_p95_ms, inp_p50_ms, inp_p95_ms, cls_p50, cls_p95, fid_p50_ms, interactivity_metric, lcp_good_share",
         2,
     )
-    assert vitals[3][2:] == (2000.0, None, 5000.0, 150.0, 400.0, 0.05, 0.3, None, "INP", None)
+    assert vitals[3][2:] == (2125.0, 3625.0, 4000.0, pytest.approx(500 / 3), 500.0, 0.05, 0.3, None, "INP", 0.6)
     assert all(v[2:] == (None,) * 10 for v in vitals[:3]), "v1 reports no web vitals"
+    ratings = rows(
+        conn,
+        "raygun.page_performance_daily",
+        "source_api, page, lcp_rating, lcp_needs_improvement_share, lcp_poor_share, inp_p75_ms, inp_rating, inp_good_share, "
+        "inp_needs_improvement_share, inp_poor_share, cls_p75, cls_rating, cls_good_share",
+        2,
+    )
+    assert ratings[3][2:] == (
+        "needs improvement",
+        pytest.approx(0.2),
+        pytest.approx(0.2),
+        350.0,
+        "needs improvement",
+        0.6,
+        pytest.approx(0.3),
+        pytest.approx(0.1),
+        None,
+        None,
+        None,
+    )
+
+
+def assert_v3_application_row_without_histograms(conn: Connection) -> None:
+    """Without the histogram table the time series alone: its median and p95, no p75, no shares."""
+    got = rows(
+        conn,
+        "raygun.page_performance_daily",
+        "page, source_api, lcp_p50_ms, lcp_p75_ms, lcp_p95_ms, inp_p50_ms, lcp_good_share, lcp_rating",
+        2,
+    )
+    assert [r for r in got if r[:2] == ("(all pages)", "v3")] == [("(all pages)", "v3", 2000.0, None, 5000.0, 150.0, None, None)]
 
 
 def assert_sessions(conn: Connection) -> None:

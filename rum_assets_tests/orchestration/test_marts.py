@@ -15,7 +15,12 @@ from rum_assets.orchestration import mart_checks
 from rum_assets.orchestration.mart_registry import MARTS
 from rum_assets.orchestration.marts import MART_AUTOMATION, Mart, evaluate_checks, materialize_mart
 from rum_assets.warehouse.tables import Connection
-from rum_assets_tests.orchestration.mart_expectations import assert_every_mart, mart, materialize_all
+from rum_assets_tests.orchestration.mart_expectations import (
+    assert_every_mart,
+    assert_v3_application_row_without_histograms,
+    mart,
+    materialize_all,
+)
 from rum_assets_tests.orchestration.mart_inputs import DAY, load_raygun, load_revenera
 
 
@@ -38,6 +43,12 @@ def test_every_mart_holds_the_hand_computed_values_and_passes_its_checks(conn: C
         assert all(check.passed for check in result.check_results), (name, result.check_results)
 
 
+def test_without_histograms_the_v3_row_is_the_time_series(conn: Connection) -> None:
+    conn.execute("DROP TABLE raygun.page_metric_histograms")
+    materialize_mart(conn, mart("page_performance_daily"), DAY, "run")
+    assert_v3_application_row_without_histograms(conn)
+
+
 def test_headline_numbers_are_numeric_metadata(conn: Connection) -> None:
     results = materialize_all(conn)
     sessions = results["sessions_daily"].metadata
@@ -48,8 +59,9 @@ def test_headline_numbers_are_numeric_metadata(conn: Connection) -> None:
     assert usage["revenera/stickiness"] == dg.MetadataValue.float(0.75)
     pages = results["page_performance_daily"].metadata
     assert pages["raygun/load_time_p75_ms"] == dg.MetadataValue.float(400.0)
-    assert pages["raygun/lcp_p50_ms"] == dg.MetadataValue.float(2000.0)
-    assert "raygun/lcp_p75_ms" not in pages, "a number the vendor does not give is left out, not zero"
+    assert pages["raygun/lcp_p75_ms"] == dg.MetadataValue.float(3625.0)
+    assert pages["raygun/inp_p75_ms"] == dg.MetadataValue.float(350.0)
+    assert "raygun/cls_p75" not in pages, "a number the vendor does not give is left out, not zero"
     assert results["top_events_daily"].metadata["dagster/row_count"] == 4
 
 

@@ -24,6 +24,7 @@ from rum_assets_tests.orchestration.test_marts import (  # noqa: F401 - collecte
     test_headline_numbers_are_numeric_metadata,
     test_shares_outside_0_1_fail,
     test_unordered_percentiles_fail,
+    test_without_histograms_the_v3_row_is_the_time_series,
 )
 
 pytestmark = pytest.mark.postgres

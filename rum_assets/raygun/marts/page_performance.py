@@ -6,12 +6,11 @@ Where each number comes from, and why some are NULL:
 - v1 (pulse) page views carry a load time each: per page and per application (``(all pages)``) the load
   time percentiles are computed here, ``percentile_cont`` (linear interpolation between the nearest
   ranks). The pulse API reports no web vitals: those columns are NULL on v1 rows.
-- v3 page views carry no timings at all; Raygun computes them: the day's ``page_metrics`` (the v3
-  ``pages/time-series`` at 1d) give each application's median (p50) and p95 of every vital and load
-  time. They are application-wide (the base asset does not filter by page), so v3 timings are on the
-  ``(all pages)`` row and v3 page rows carry only their views. The time series has no p75 aggregation
-  (its enum: count, average, median, sum, min, max, p95, p99), so p75, the ratings judged at p75 and
-  the shares of views per rating, which need each view or the histogram, are NULL on v3 rows.
+- v3 page views carry no timings; Raygun computes them, application-wide (the base assets do not filter
+  by page), so v3 timings are on the ``(all pages)`` row and v3 page rows carry only their views. Where
+  the day's ``page_metric_histograms`` have samples of a metric, its p50, p75 and p95 and the rating
+  shares are estimated from the histogram (``histogram_sql``); otherwise p50 and p95 are the time
+  series' median and p95, and p75 and the shares are NULL (the time series has no p75 aggregation).
 """
 
 from __future__ import annotations
@@ -20,21 +19,29 @@ from rum_assets.orchestration.mart_checks import TotalCheck
 from rum_assets.orchestration.marts import Headline, Mart, SqlPart
 from rum_assets.raygun import names
 from rum_assets.raygun.marts import keys
+from rum_assets.raygun.marts.histogram_sql import HISTOGRAMS, QUANTILES, THRESHOLDS, metric_stats_sql
 from rum_assets.warehouse.marts import select_list
 from rum_assets.warehouse.tables import Column, Table
 
 ALL_PAGES = "(all pages)"
 
 _NO_V1 = "NULL on v1 rows: the pulse API reports no web vitals"
-_NO_P75 = "NULL on v3 rows: the v3 time series has no p75 aggregation"
-_NO_VIEWS = "NULL: needs each view's value or the histogram, which the base tables do not hold"
+_HISTOGRAM = "v3: estimated from the day's histogram"
+_NO_P75 = f"{_HISTOGRAM}; NULL without one: the v3 time series has no p75 aggregation"
+_NO_VIEWS = f"{_HISTOGRAM}; NULL without one, and on v1 rows: the pulse API reports no web vitals"
 
 
 def _vital(name: str, label: str, unit: str) -> tuple[Column, ...]:
     return (
-        Column(f"{name}_p50{unit}", "DOUBLE", f"{label} median ({unit.strip('_') or 'score'}; v3 time-series median; {_NO_V1})"),
+        Column(
+            f"{name}_p50{unit}",
+            "DOUBLE",
+            f"{label} median ({unit.strip('_') or 'score'}; {_HISTOGRAM}, else the time-series median; {_NO_V1})",
+        ),
         Column(f"{name}_p75{unit}", "DOUBLE", f"{label} p75 ({unit.strip('_') or 'score'}; {_NO_P75}; {_NO_V1})"),
-        Column(f"{name}_p95{unit}", "DOUBLE", f"{label} p95 ({unit.strip('_') or 'score'}; v3 time-series p95; {_NO_V1})"),
+        Column(
+            f"{name}_p95{unit}", "DOUBLE", f"{label} p95 ({unit.strip('_') or 'score'}; {_HISTOGRAM}, else the time-series p95; {_NO_V1})"
+        ),
     )
 
 
@@ -69,10 +76,16 @@ TABLE = Table(
             "Page views (count): of the fetched session details on page rows; on v3 application rows the API's pageViews count",
         ),
         Column(
-            "load_time_p50_ms", "DOUBLE", "Load time median in milliseconds (v1: percentile_cont over the views; v3: time-series median)"
+            "load_time_p50_ms",
+            "DOUBLE",
+            f"Load time median in milliseconds (v1: percentile_cont over the views; {_HISTOGRAM}, else the time-series median)",
         ),
         Column("load_time_p75_ms", "DOUBLE", f"Load time p75 in milliseconds (v1: percentile_cont over the views; {_NO_P75})"),
-        Column("load_time_p95_ms", "DOUBLE", "Load time p95 in milliseconds (v1: percentile_cont over the views; v3: time-series p95)"),
+        Column(
+            "load_time_p95_ms",
+            "DOUBLE",
+            f"Load time p95 in milliseconds (v1: percentile_cont over the views; {_HISTOGRAM}, else the time-series p95)",
+        ),
         *_vital("lcp", "Largest Contentful Paint", "_ms"),
         *_vital("inp", "Interaction to Next Paint", "_ms"),
         *_vital("cls", "Cumulative Layout Shift", ""),
@@ -122,27 +135,66 @@ _V3_METRICS = {
 }
 
 
-def _v3_application() -> str:
+def _ts(name: str, metric: str) -> str:
+    return f"{_metric(metric, 'median')} AS {name}_median, {_metric(metric, 'p95')} AS {name}_p95"
+
+
+_TIME_SERIES = (
+    "SELECT m.partition_date, m.application_id, "
+    f"CAST({_metric('pageViews', 'count')} AS BIGINT) AS page_views, "
+    + ", ".join(_ts(name, metric) for name, metric in _V3_METRICS.items())
+    + " FROM raygun.page_metrics AS m WHERE m.partition_date = ? GROUP BY m.partition_date, m.application_id"
+)
+
+
+def _pivot(name: str, metric: str) -> str:
+    stats = ["samples", *QUANTILES, *(["good_share", "needs_improvement_share", "poor_share"] if metric in THRESHOLDS else [])]
+    return ", ".join(f"max(s.{stat}) FILTER (WHERE s.metric = '{metric}') AS {name}_{stat}" for stat in stats)
+
+
+_HISTOGRAM_PIVOT = (
+    "SELECT s.application_id, "
+    + ", ".join(_pivot(name, metric) for name, metric in _V3_METRICS.items())
+    + f" FROM ({metric_stats_sql()}) AS s GROUP BY s.application_id"
+)
+
+
+def _rating(p75: str, metric: str) -> str:
+    good, poor = THRESHOLDS[metric]
+    return (
+        f"CASE WHEN {p75} IS NULL THEN NULL WHEN {p75} <= {good} THEN 'good' WHEN {p75} <= {poor} THEN 'needs improvement' ELSE 'poor' END"
+    )
+
+
+def _v3_application(with_histograms: bool) -> str:
+    """The application row: Raygun's time series, and where the day's histogram has samples of a metric,
+    its p50, p75 and p95 all from the histogram (so the three are estimated alike and ordered)."""
     columns = {
-        "partition_date": "m.partition_date",
+        "partition_date": "ts.partition_date",
         "source_api": "'v3'",
-        "application_id": "m.application_id",
+        "application_id": "ts.application_id",
         "page": f"'{ALL_PAGES}'",
         "page_scope": "'application'",
-        "page_views": f"CAST({_metric('pageViews', 'count')} AS BIGINT)",
-        "interactivity_metric": (
-            f"CASE WHEN {_metric('interactionToNextPaint', 'median')} IS NOT NULL THEN 'INP' "
-            f"WHEN {_metric('firstInputDelay', 'median')} IS NOT NULL THEN 'FID' END"
-        ),
+        "page_views": "ts.page_views",
     }
+    inp = "h.inp_samples > 0 OR ts.inp_median IS NOT NULL" if with_histograms else "ts.inp_median IS NOT NULL"
+    fid = "h.fid_samples > 0 OR ts.fid_median IS NOT NULL" if with_histograms else "ts.fid_median IS NOT NULL"
+    columns["interactivity_metric"] = f"CASE WHEN {inp} THEN 'INP' WHEN {fid} THEN 'FID' END"
     for name, metric in _V3_METRICS.items():
         unit = "" if name == "cls" else "_ms"
-        columns[f"{name}_p50{unit}"] = _metric(metric, "median")
-        columns[f"{name}_p95{unit}"] = _metric(metric, "p95")
-    return (
-        f"SELECT {select_list(TABLE, columns)} FROM raygun.page_metrics AS m WHERE m.partition_date = ? "
-        "GROUP BY m.partition_date, m.application_id"
-    )
+        if not with_histograms:
+            columns[f"{name}_p50{unit}"], columns[f"{name}_p95{unit}"] = f"ts.{name}_median", f"ts.{name}_p95"
+            continue
+        sampled = f"h.{name}_samples > 0"
+        columns[f"{name}_p50{unit}"] = f"CASE WHEN {sampled} THEN h.{name}_p50 ELSE ts.{name}_median END"
+        columns[f"{name}_p75{unit}"] = f"h.{name}_p75"
+        columns[f"{name}_p95{unit}"] = f"CASE WHEN {sampled} THEN h.{name}_p95 ELSE ts.{name}_p95 END"
+        if metric in THRESHOLDS:
+            columns[f"{name}_rating"] = _rating(f"h.{name}_p75", metric)
+            for share in ("good", "needs_improvement", "poor"):
+                columns[f"{name}_{share}_share"] = f"h.{name}_{share}_share"
+    histograms = f" LEFT JOIN ({_HISTOGRAM_PIVOT}) AS h ON h.application_id = ts.application_id" if with_histograms else ""
+    return f"SELECT {select_list(TABLE, columns)} FROM ({_TIME_SERIES}) AS ts{histograms}"
 
 
 _V3_PAGE = "coalesce(p.uri, p.name, pv.page_identifier, pv.page, '(unknown)')"
@@ -156,11 +208,13 @@ MART = Mart(
         "Vitals (LCP, INP, CLS, FCP; FID where INP is absent) at p50, p75 and p95, each page's rating at p75 by the "
         "published thresholds (LCP 2.5 s / 4 s, INP 200 ms / 500 ms, CLS 0.1 / 0.25) and the share of views per rating. "
         "v1 rows: load times of the fetched session details (percentile_cont). v3 rows: views per page from the session "
-        "details and Raygun's own application-wide time series (median, p95) on the '(all pages)' row. A figure the "
+        "details, and on the '(all pages)' row Raygun's application-wide figures: percentiles and rating shares "
+        "estimated from the day's histograms (raygun/page_metric_histograms, views spread evenly within a bucket), "
+        "else the time series' median and p95. A figure the "
         "vendor does not give is NULL, and its column says why. Replaced per day in the warehouse; re-materialized when "
         "a base day changes."
     ),
-    deps=(names.SESSION_DETAILS, names.PAGES, names.PAGE_METRICS),
+    deps=(names.SESSION_DETAILS, names.PAGES, names.PAGE_METRICS, names.PAGE_METRIC_HISTOGRAMS),
     parts=(
         SqlPart(_views("coalesce(pv.page, '(unknown)')", "page"), ("raygun.page_views",)),
         SqlPart(_views(f"'{ALL_PAGES}'", "application"), ("raygun.page_views",)),
@@ -173,7 +227,8 @@ MART = Mart(
             ),
             ("raygun.page_views", "raygun.pages"),
         ),
-        SqlPart(_v3_application(), ("raygun.page_metrics",)),
+        SqlPart(_v3_application(True), ("raygun.page_metrics", HISTOGRAMS), ("day", "day")),
+        SqlPart(_v3_application(False), ("raygun.page_metrics",), absent=(HISTOGRAMS,)),
     ),
     base_days_sql="SELECT DISTINCT partition_date FROM raygun.page_views",
     headlines=(
@@ -188,7 +243,7 @@ MART = Mart(
                 f"SELECT max({column}) FROM {TABLE.qualified_name} WHERE partition_date = ? AND page_scope = 'application'",
                 "float",
             )
-            for column in ("load_time_p75_ms", "lcp_p75_ms", "inp_p75_ms", "lcp_p50_ms", "inp_p50_ms", "cls_p50", "lcp_p95_ms")
+            for column in ("load_time_p75_ms", "lcp_p75_ms", "inp_p75_ms", "cls_p75", "lcp_p50_ms", "inp_p50_ms", "cls_p50")
         ),
     ),
     preview_columns=(
