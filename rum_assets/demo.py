@@ -13,6 +13,7 @@ import duckdb
 from rum_assets.config import settings
 from rum_assets.config.emulator_env import emulator_env
 from rum_assets.definitions import defs
+from rum_assets.orchestration.mart_summary import print_mart_summary
 from rum_assets.orchestration.run_health import WorkerIdentity, clear_dead_runs
 from rum_assets.raygun import names as raygun_names
 from rum_assets.revenera import names as revenera_names
@@ -116,6 +117,7 @@ def run_demo(days: list[date], emulator_settings: EmulatorSettings) -> int:
         print(f"Emulator (Raygun v1 + v3, Revenera) at {server.base_url}; warehouse {database}; Dagster home {os.environ['DAGSTER_HOME']}")
         calls = _materialize_all(days)
         _print_summary(database, days, calls)
+        print_mart_summary(database, max(days))
     finally:
         server.stop()
     print()
