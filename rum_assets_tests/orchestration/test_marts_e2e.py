@@ -11,10 +11,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from rum_assets.config.emulator_env import emulator_env
 from rum_assets.orchestration.mart_registry import MARTS
-from rum_assets_tests.fault_runs import build_resources, materialize_days, recent_days
-from rum_emulator.environment import EmulatorSettings, start_emulator
+from rum_assets_tests.fault_runs import build_resources, emulator_environment, materialize_days, recent_days
+from rum_emulator.environment import EmulatorSettings
 
 pytestmark = pytest.mark.slow
 
@@ -24,13 +23,8 @@ SETTINGS = EmulatorSettings(sessions_per_day=15, raygun_call_limit=0, clients_pe
 
 def test_marts_on_two_days_landed_from_the_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     days = recent_days(2)
-    server = start_emulator(SETTINGS)
-    try:
-        for name, value in emulator_env(server.base_url, SETTINGS).items():
-            monkeypatch.setenv(name, value)
+    with emulator_environment(SETTINGS, monkeypatch) as server:
         results = materialize_days(days, build_resources(tmp_path / "e2e.duckdb"), dg.DagsterInstance.ephemeral())
-    finally:
-        server.stop()
     assert server.requests_by_path, "the base assets were fetched over HTTP"
     mart_keys = {m.key for m in MARTS}
     evaluations = [e for r in results[1:] for e in r.get_asset_check_evaluations() if e.asset_key in mart_keys]
