@@ -18,7 +18,7 @@ from rum_assets.revenera.marts import keys
 from rum_assets_tests.fault_runs import QUIET, all_assets, build_resources, recent_days
 
 from .conftest import ARTIFACTS, EMULATOR_SETTINGS, Deployment
-from .test_browser import CHROMIUM_ARGS, chromium  # noqa: F401  (fixture)
+from .test_browser import chromium, launch_chromium, skip_community_dialog  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -52,32 +52,17 @@ def test_a_mart_shows_its_headline_numbers_as_plots(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     days = _materialize_usage_days(deployment, monkeypatch)
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(chromium),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1400, "height": 1100},
-        )
-        context.set_default_timeout(30_000)
-        expect.set_options(timeout=30_000)
-        context.set_default_navigation_timeout(60_000)
+        context = launch_chromium(playwright, chromium, tmp_path, height=1100)
         page = context.pages[0] if context.pages else context.new_page()
         passed = False
         try:
             page.goto(f"{deployment.url}/assets/revenera/usage_daily")
-            skip = page.get_by_role("dialog").get_by_role("button", name="Skip", exact=True)
-            try:
-                skip.click(timeout=10_000)
-            except PlaywrightTimeout:
-                pass
-            page.add_locator_handler(skip, lambda: skip.click())
+            skip_community_dialog(page)
             expect(page.get_by_text("stickiness (DAU/MAU)", exact=False).first).to_be_visible()
             expect(page.get_by_text(days[-1], exact=True).first).to_be_visible()
             page.get_by_role("button", name="Plots").first.click()
