@@ -108,15 +108,16 @@ def _build_definitions() -> dg.Definitions:
     raygun_scheduled = [*raygun_names.DAILY_ASSETS, *(raygun_names.V3_DAILY if with_v3 else ())]
     raygun_job, raygun_schedule = daily_job_and_schedule("raygun", raygun_scheduled, hour=2, minute=15)
     revenera_job, revenera_schedule = daily_job_and_schedule("revenera", revenera_names.REPORT_ASSETS, hour=2, minute=45)
-    freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily_assets)
     base_assets = [*raygun_assets, *(V3_CATALOG_ASSETS if with_v3 else ()), *REVENERA_METADATA_ASSETS, *revenera_daily]
     marts, marts_sensor = mart_definitions(base_assets)
+    marts = [with_partitions(mart, partitions) for mart in marts]
+    freshness_checks, freshness_sensor = freshness_checks_and_sensor([*daily_assets, *marts])
     return dg.Definitions(
         # A run's steps are few and sequential (sessions, then details); a process per step would spend
         # seconds loading the code location for each. Pools still limit steps across runs. The executor
         # also records the run's worker process and clears runs whose worker died (rum_assets.orchestration.run_health).
         executor=worker_recording_in_process_executor,
-        assets=[*base_assets, *(with_partitions(mart, partitions) for mart in marts)],
+        assets=[*base_assets, *marts],
         asset_checks=[*freshness_checks],
         jobs=[raygun_job, revenera_job],
         schedules=[raygun_schedule, revenera_schedule],

@@ -17,7 +17,7 @@ from typing import Literal
 import dagster as dg
 
 from rum_assets.orchestration import mart_checks
-from rum_assets.orchestration.conventions import DAILY_BACKFILL_POLICY, KINDS, OWNERS, table_metadata
+from rum_assets.orchestration.conventions import DAILY_BACKFILL_POLICY, DAILY_FRESHNESS_POLICY, KINDS, OWNERS, table_metadata
 from rum_assets.orchestration.partitions import daily_partitions, partition_day
 from rum_assets.orchestration.schedules import sensor_status
 from rum_assets.warehouse.marts import existing_tables, fetch_rows, replace_day_from_sql
@@ -184,6 +184,7 @@ def mart_asset(mart: Mart, available: Sequence[dg.AssetKey]) -> dg.AssetsDefinit
         kinds=MART_KINDS,
         partitions_def=daily_partitions,
         backfill_policy=DAILY_BACKFILL_POLICY,
+        freshness_policy=DAILY_FRESHNESS_POLICY,
         automation_condition=MART_AUTOMATION,
         metadata=table_metadata(mart.table),
         check_specs=check_specs(mart),

@@ -26,7 +26,7 @@ TABLE = Table(
         Column(
             "users",
             "BIGINT",
-            "Distinct users (count): v1 user identifier or id, v3 customer identifier; sessions without either are not counted",
+            "Distinct users (count): v1 user identifier or id, v3 customer identifier; sessions without either (or with them dropped by the PII policy) are not counted",
         ),
         Column("sessions_with_page_count", "BIGINT", "Sessions whose page views are known (v1: listed; v3: from the fetched detail)"),
         Column("bounced_sessions", "BIGINT", "Sessions with exactly one page view (count)"),
