@@ -45,7 +45,8 @@ def _vital(name: str, label: str, unit: str) -> tuple[Column, ...]:
     )
 
 
-def _rated(name: str, label: str, good: str, poor: str) -> tuple[Column, ...]:
+def _rated(name: str, label: str, metric: str, unit: str) -> tuple[Column, ...]:
+    good, poor = (f"{limit:g}{unit}" for limit in THRESHOLDS[metric])
     return (
         Column(f"{name}_rating", "VARCHAR", f"{label} at p75: good (<= {good}), needs improvement, poor (> {poor}); NULL without p75"),
         Column(f"{name}_good_share", "DOUBLE", f"Share of views with {label} <= {good} (0..1; {_NO_VIEWS})"),
@@ -92,9 +93,9 @@ TABLE = Table(
         *_vital("fcp", "First Contentful Paint", "_ms"),
         *_vital("fid", "First Input Delay (read where INP is absent)", "_ms"),
         Column("interactivity_metric", "VARCHAR", "INP where the day has INP samples, else FID where it has FID, else NULL"),
-        *_rated("lcp", "LCP", "2500 ms", "4000 ms"),
-        *_rated("inp", "INP", "200 ms", "500 ms"),
-        *_rated("cls", "CLS", "0.1", "0.25"),
+        *_rated("lcp", "LCP", "largestContentfulPaint", " ms"),
+        *_rated("inp", "INP", "interactionToNextPaint", " ms"),
+        *_rated("cls", "CLS", "cumulativeLayoutShift", ""),
     ),
 )
 
