@@ -25,6 +25,8 @@ from rum_assets.components.raygun_component import raygun_account_definitions
 from rum_assets.components.revenera_component import revenera_account_definitions
 from rum_assets.config import env_vars, settings
 from rum_assets.orchestration.freshness import freshness_checks_and_sensor
+from rum_assets.orchestration.mart_registry import mart_definitions
+from rum_assets.orchestration.partitions import configured_daily_partitions, with_partitions
 from rum_assets.orchestration.run_health import build_dead_run_sensor, worker_recording_in_process_executor
 
 __all__ = ["build_definitions", "defs", "raygun_resource", "revenera_resource", "warehouse_resource"]
@@ -49,7 +51,10 @@ def build_definitions() -> dg.Definitions:
         revenera_account_definitions(revenera_resource()),
         load_folder_defs(Path(folder)) if folder else load_package_defs(),
     )
-    daily = [a for a in loaded.assets or () if isinstance(a, dg.AssetsDefinition) and a.partitions_def is not None]
+    base_assets = [a for a in loaded.assets or () if isinstance(a, dg.AssetsDefinition)]
+    marts, marts_sensor = mart_definitions(base_assets)
+    marts = [with_partitions(mart, configured_daily_partitions(settings.start_date())) for mart in marts]
+    daily = [a for a in [*base_assets, *marts] if a.partitions_def is not None]
     freshness_checks, freshness_sensor = freshness_checks_and_sensor(daily)
     return dg.Definitions.merge(
         loaded,
@@ -58,8 +63,9 @@ def build_definitions() -> dg.Definitions:
             # seconds loading the code location for each. Pools still limit steps across runs. The executor
             # also records the run's worker process and clears runs whose worker died (rum_assets.orchestration.run_health).
             executor=worker_recording_in_process_executor,
+            assets=marts,
             asset_checks=[*freshness_checks],
-            sensors=[freshness_sensor, build_dead_run_sensor()],
+            sensors=[freshness_sensor, build_dead_run_sensor(), marts_sensor],
             resources={"warehouse": warehouse_resource()},
         ),
     )
