@@ -13,6 +13,7 @@ from rum_assets.raygun.tables import PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS
 from rum_assets.raygun.v3.histograms import PAGE_METRIC_HISTOGRAMS
 from rum_assets.raygun.v3.tables import DEPLOYMENTS, ERROR_GROUPS, PAGE_METRICS, PAGES
 from rum_assets.revenera.tables import CLIENT_PROFILES, EVENT_USAGE, USER_ACTIVITY
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
 from rum_assets.warehouse.tables import Connection, Table, ensure_table
 
 DAY = date(2026, 11, 2)
@@ -26,7 +27,8 @@ def at(hour: int, day: date = DAY) -> datetime:
 def insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     ensure_table(conn, table)
     for row in rows:
-        full = {**row, **LINEAGE}
+        account = {"account": DEFAULT_ACCOUNT} if "account" in table.column_names else {}
+        full = {**account, **row, **LINEAGE}
         placeholders = ", ".join("?" for _ in full)
         conn.execute(f"INSERT INTO {table.qualified_name} ({', '.join(full)}) VALUES ({placeholders})", list(full.values()))
 

@@ -101,8 +101,8 @@ def test_unordered_percentiles_fail(conn: Connection) -> None:
 def test_a_total_that_differs_from_the_base_table_fails(conn: Connection) -> None:
     materialize_all(conn)
     conn.execute(
-        "INSERT INTO raygun.sessions (session_id, partition_date, source_api, application_id, session_start, _run_id, _ingested_at) "
-        "VALUES ('late', ?, 'v1', 'v1', ?, 'r', now())",
+        "INSERT INTO raygun.sessions (account, session_id, partition_date, source_api, application_id, session_start, _run_id, _ingested_at) "
+        "VALUES ('default', 'late', ?, 'v1', 'v1', ?, 'r', now())",
         [DAY, "2026-11-02 23:00:00+00"],
     )
     failed = _failed(conn, mart("sessions_daily"))
