@@ -12,7 +12,7 @@ from rum_assets_tests.fault_runs import build_resources, emulator_environment, m
 from rum_emulator.environment import EmulatorSettings
 from rum_emulator.faults import RandomFaults
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # six runs of every asset (3 days, clean and faulty) and the marts
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 SETTINGS = EmulatorSettings(sessions_per_day=15, raygun_call_limit=0, clients_per_product=25, clock=lambda: NOW, v3_rate_limits=False)
