@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 
 from rum_assets.config import env_vars
+from rum_assets.runtime.sqlite_commits import sync_sqlite_commits_lazily
 
 pytest_plugins = ["rum_assets_tests.v3_contract_plugin"]  # every v3 emulator answer in every test keeps the description
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each test's Dagster home is thrown away: its SQLite commits need no fsync each (rum_assets/runtime/sqlite_commits.py)."""
+    sync_sqlite_commits_lazily()
 
 
 @pytest.fixture(autouse=True)
