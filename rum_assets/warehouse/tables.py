@@ -340,7 +340,7 @@ def scope_filter(table: Table, partition: date | None, scope: Mapping[str, Any] 
     if missing:
         raise ValueError(f"{table.qualified_name}: a write must name its scope {sorted(missing)}")
     clauses = [f"{name} = ?" for name in scope_columns]
-    params: list[Any] = [scope[name] for name in scope_columns]  # type: ignore[index]
+    params: list[Any] = [scope[name] for name in scope_columns] if scope is not None else []
     if table.partition_column is not None:
         if partition is None:
             raise ValueError(f"{table.qualified_name} is partitioned: name the partition")
