@@ -26,7 +26,7 @@ def _land(workdir: Path, days: list[date]) -> float:
     import dagster as dg
 
     from rum_assets.config.settings import duckdb_connection_config
-    from rum_assets.definitions import defs, raygun_resource, revenera_resource
+    from rum_assets.definitions import build_definitions, raygun_resource, revenera_resource
     from rum_assets.warehouse.resource import WarehouseResource
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -36,7 +36,7 @@ def _land(workdir: Path, days: list[date]) -> float:
         "revenera": revenera_resource(),
         "warehouse": WarehouseResource(database=str(workdir / "bench.duckdb"), connection_config=duckdb_connection_config()),
     }
-    assets = [a for a in defs().assets or [] if isinstance(a, dg.AssetsDefinition)]
+    assets = [a for a in build_definitions().assets or [] if isinstance(a, dg.AssetsDefinition)]
     unpartitioned = [a for a in assets if a.partitions_def is None]
     daily = [a for a in assets if a.partitions_def is not None]
     instance = dg.DagsterInstance.ephemeral()

@@ -7,12 +7,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from rum_assets.config import settings
 from rum_assets.config.emulator_env import emulator_env
-from rum_assets.definitions import defs
+from rum_assets.definitions import build_definitions
 from rum_assets.demo_progress import showing_progress
 from rum_assets.demo_summary import CATALOG, CallFigures, record_calls, summary_lines
+from rum_assets.orchestration.mart_summary import mart_summary_lines
 from rum_assets.orchestration.run_health import WorkerIdentity, clear_dead_runs
 from rum_assets.raygun import names as raygun_names
 from rum_assets.revenera import names as revenera_names
@@ -27,7 +29,7 @@ BUDGETS_LEFT = {"raygun v1": raygun_names.API_BUDGET_LEFT, "raygun v3": raygun_n
 
 def _materialize_all(days: list[date]) -> CallFigures:
     """Materialize every asset: unpartitioned ones once, daily ones for each day. Returns the calls made."""
-    definitions = defs()  # loaded now, so it reads the environment that points at the emulator
+    definitions = build_definitions()  # loaded now, so it reads the environment that points at the emulator
     instance = dg.DagsterInstance.get()
     # A run killed earlier keeps its pool slots, and the demo's steps would wait on them forever.
     for cleared in clear_dead_runs(instance):
@@ -90,5 +92,7 @@ def run_demo(days: list[date], emulator_settings: EmulatorSettings) -> int:
         calls = _materialize_all(days)
     finally:
         server.stop()
-    print("\n".join(summary_lines(database, days, calls)))
+    with duckdb.connect(database, read_only=True) as conn:
+        marts = mart_summary_lines(conn, max(days))
+    print("\n".join(summary_lines(database, days, calls, ["", "KPI marts (the last day)", *marts] if marts else [])))
     return 0

@@ -6,16 +6,21 @@ environment (emulator URL, warehouse, state directory, credentials) is the one u
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
+import pytest
 
 from rum_assets.config import settings
+from rum_assets.config.emulator_env import emulator_env
 from rum_assets.warehouse.resource import WarehouseResource
+from rum_emulator.environment import EmulatorSettings, start_emulator
+from rum_emulator.server import EmulatorServer
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 LINEAGE_COLUMNS = frozenset({"_run_id", "_ingested_at", "fetched_at"})
@@ -26,6 +31,18 @@ def recent_days(count: int = 3) -> list[date]:
     """Complete UTC days whose export files are final whatever the hour (the newest is two days ago)."""
     newest = date.today() - timedelta(days=2)
     return [newest - timedelta(days=offset) for offset in range(count - 1, -1, -1)]
+
+
+@contextmanager
+def emulator_environment(emulator_settings: EmulatorSettings, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
+    """Both vendors' emulator, with the environment pointing the project at it; stopped afterwards."""
+    server = start_emulator(emulator_settings)
+    try:
+        for name, value in emulator_env(server.base_url, emulator_settings).items():
+            monkeypatch.setenv(name, value)
+        yield server
+    finally:
+        server.stop()
 
 
 def build_resources(database: Path) -> dict[str, Any]:
@@ -40,9 +57,9 @@ def build_resources(database: Path) -> dict[str, Any]:
 
 def all_assets() -> tuple[list[dg.AssetsDefinition], list[dg.AssetsDefinition]]:
     """(unpartitioned, daily) asset definitions of the code location."""
-    from rum_assets.definitions import defs
+    from rum_assets.definitions import build_definitions
 
-    assets = [a for a in defs().assets or [] if isinstance(a, dg.AssetsDefinition)]
+    assets = [a for a in build_definitions().assets or [] if isinstance(a, dg.AssetsDefinition)]
     return [a for a in assets if a.partitions_def is None], [a for a in assets if a.partitions_def is not None]
 
 

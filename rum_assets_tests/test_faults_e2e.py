@@ -8,12 +8,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from rum_assets.config.emulator_env import emulator_env
-from rum_assets_tests.fault_runs import build_resources, materialize_days, recent_days, table_contents
-from rum_emulator.environment import EmulatorSettings, start_emulator
+from rum_assets_tests.fault_runs import build_resources, emulator_environment, materialize_days, recent_days, table_contents
+from rum_emulator.environment import EmulatorSettings
 from rum_emulator.faults import RandomFaults
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # six runs of every asset (3 days, clean and faulty) and the marts
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 SETTINGS = EmulatorSettings(sessions_per_day=15, raygun_call_limit=0, clients_per_product=25, clock=lambda: NOW, v3_rate_limits=False)
@@ -23,10 +22,7 @@ FAULTS = RandomFaults(rate=0.2, seed=20261201, delay_seconds=0.2)
 
 def test_every_asset_lands_the_same_through_random_faults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     days = recent_days(3)
-    server = start_emulator(SETTINGS)
-    try:
-        for name, value in emulator_env(server.base_url, SETTINGS).items():
-            monkeypatch.setenv(name, value)
+    with emulator_environment(SETTINGS, monkeypatch) as server:
         monkeypatch.setenv("RUM_ASSETS_RETRY_BASE_DELAY_SECONDS", "0.05")
 
         monkeypatch.setenv("RUM_ASSETS_STATE_DIR", str(tmp_path / "clean_state"))
@@ -36,8 +32,6 @@ def test_every_asset_lands_the_same_through_random_faults(tmp_path: Path, monkey
         server.faults.set_random(FAULTS)
         monkeypatch.setenv("RUM_ASSETS_STATE_DIR", str(tmp_path / "faulty_state"))
         materialize_days(days, build_resources(tmp_path / "faulty.duckdb"), dg.DagsterInstance.ephemeral())
-    finally:
-        server.stop()
 
     injected = server.faults.injected_counts
     assert sum(injected.values()) >= 20, injected

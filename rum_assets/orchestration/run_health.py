@@ -152,6 +152,10 @@ def clear_dead_runs(instance: dg.DagsterInstance) -> list[ClearedRun]:
         identity = WorkerIdentity.of_run(run)
         if identity is None or worker_is_alive(identity):
             continue
+        # The code server that launched the worker may have failed the run meanwhile: one failure per run
+        current = instance.get_run_by_id(run.run_id)
+        if current is None or current.is_finished:
+            continue
         message = dead_worker_message(identity, run.status)
         instance.report_run_failed(run, message, JobFailureData(error=None, failure_reason=RunFailureReason.UNEXPECTED_TERMINATION))
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)

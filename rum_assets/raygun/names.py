@@ -16,9 +16,10 @@ PAGES = dg.AssetKey(["raygun", "pages"])
 CUSTOMERS = dg.AssetKey(["raygun", "customers"])
 ERROR_GROUPS = dg.AssetKey(["raygun", "error_groups"])
 PAGE_METRICS = dg.AssetKey(["raygun", "page_metrics"])
+PAGE_METRIC_HISTOGRAMS = dg.AssetKey(["raygun", "page_metric_histograms"])
 ERROR_METRICS = dg.AssetKey(["raygun", "error_metrics"])
 DEPLOYMENTS = dg.AssetKey(["raygun", "deployments"])
-V3_DAILY = (PAGE_METRICS, ERROR_METRICS, DEPLOYMENTS)
+V3_DAILY = (PAGE_METRICS, PAGE_METRIC_HISTOGRAMS, ERROR_METRICS, DEPLOYMENTS)
 """Daily v3-only assets: the daily schedule loads them too when a v3 token is configured."""
 DAILY_ASSETS = (SESSIONS, SESSION_DETAILS)
 """What the daily schedule, the backfill and the late-sessions sensor run for a day."""

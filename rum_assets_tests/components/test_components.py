@@ -11,7 +11,7 @@ import duckdb
 import pytest
 import yaml
 
-from rum_assets.definitions import defs as load_defs
+from rum_assets.definitions import build_definitions as load_defs
 from rum_assets.raygun.tables import SESSIONS
 from rum_assets.revenera.tables import USER_ACTIVITY
 from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 import yaml
 
-from rum_assets.definitions import defs as load_defs
+from rum_assets.definitions import build_definitions as load_defs
 from rum_assets.raygun.v3.client import token_scope
 from rum_assets_tests.fakes import FakeClock
 from rum_emulator.raygun_v3 import ALL_SCOPES, RaygunV3App, RaygunV3EmulatorConfig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from rum_assets.definitions import defs
+from rum_assets.definitions import build_definitions
 
 
 def _daily_keys(definitions: dg.Definitions) -> set[dg.AssetKey]:
@@ -13,7 +13,7 @@ def _daily_keys(definitions: dg.Definitions) -> set[dg.AssetKey]:
 
 
 def test_every_daily_asset_has_a_freshness_check_and_the_sensor_requests_them() -> None:
-    definitions = defs()
+    definitions = build_definitions()
     sensor = definitions.resolve_sensor_def("freshness_checks_sensor")
     checked = {
         key.asset_key
@@ -29,7 +29,7 @@ def test_every_daily_asset_has_a_freshness_check_and_the_sensor_requests_them() 
 
 
 def test_assets_carry_a_freshness_policy_for_health() -> None:
-    definitions = defs()
+    definitions = build_definitions()
     graph = definitions.resolve_asset_graph()
     for key in _daily_keys(definitions):
         assert graph.get(key).freshness_policy is not None, key

@@ -52,10 +52,10 @@ def _node(env: dict[str, str], days: list[str], planned: Any, results: Any) -> N
     try:
         import dagster as dg
 
-        from rum_assets.definitions import defs
+        from rum_assets.definitions import build_definitions
         from rum_assets.raygun import names
 
-        definitions = defs()
+        definitions = build_definitions()
         resources = dict(definitions.resources or {})
         assets = [a for a in definitions.assets or [] if isinstance(a, dg.AssetsDefinition) and a.key in names.DAILY_ASSETS]
         outcome: dict[str, Any] = {"runs": []}

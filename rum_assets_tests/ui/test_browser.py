@@ -13,6 +13,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -51,6 +52,36 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+def launch_chromium(playwright: Any, chromium: Path, tmp_path: Path, *, height: int) -> Any:
+    """Headless Chromium with a fresh profile (no state from earlier visits) and the tests' timeouts."""
+    from playwright.sync_api import expect
+
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "chromium-profile"),
+        executable_path=str(chromium),
+        args=CHROMIUM_ARGS,
+        headless=True,
+        viewport={"width": 1400, "height": height},
+    )
+    context.set_default_timeout(30_000)
+    expect.set_options(timeout=30_000)
+    context.set_default_navigation_timeout(60_000)
+    return context
+
+
+def skip_community_dialog(page: Any) -> None:
+    """A new instance greets its first visitor with "Join the Dagster community": skip it, and should it
+    show up later, skip it then (Playwright looks for it before every action)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    skip = page.get_by_role("dialog").get_by_role("button", name="Skip", exact=True)
+    try:
+        skip.click(timeout=10_000)
+    except PlaywrightTimeout:
+        pass
+    page.add_locator_handler(skip, lambda: skip.click())
+
+
 def _wait_for_partition_run(partition: str) -> dg.DagsterRun:
     """The run the UI launched for ``partition``, once it has finished (bounded)."""
     deadline = time.monotonic() + RUN_SECONDS
@@ -77,7 +108,6 @@ def _wait_for_partition_run(partition: str) -> dg.DagsterRun:
 @pytest.mark.timeout(600)
 @pytest.mark.raygun_v1_only  # the raygun group's graph then fits the window: sessions and details
 def test_materialize_one_partition_from_the_ui(chromium: Path, deployment: Deployment, tmp_path: Path) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -89,16 +119,7 @@ def test_materialize_one_partition_from_the_ui(chromium: Path, deployment: Deplo
         print(f"{time.monotonic() - started:6.1f} s  {name}")
 
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),  # a fresh profile: no state from earlier visits
-            executable_path=str(chromium),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1400, "height": 900},
-        )
-        context.set_default_timeout(30_000)
-        expect.set_options(timeout=30_000)
-        context.set_default_navigation_timeout(60_000)
+        context = launch_chromium(playwright, chromium, tmp_path, height=900)
         context.tracing.start(screenshots=True, snapshots=True)
         page = context.pages[0] if context.pages else context.new_page()
         passed = False
@@ -107,14 +128,7 @@ def test_materialize_one_partition_from_the_ui(chromium: Path, deployment: Deplo
             page.goto(f"{deployment.url}/locations/{CODE_LOCATION}/asset-groups/raygun")
             node = page.get_by_text("sessions", exact=True).first
             expect(node).to_be_visible()
-            # A new instance greets its first visitor with "Join the Dagster community": skip it, and
-            # should it show up later, skip it then (Playwright looks for it before every action).
-            skip = page.get_by_role("dialog").get_by_role("button", name="Skip", exact=True)
-            try:
-                skip.click(timeout=10_000)
-            except PlaywrightTimeout:
-                pass
-            page.add_locator_handler(skip, lambda: skip.click())
+            skip_community_dialog(page)
             page.screenshot(path=str(ARTIFACTS / "ui-1-asset-graph.png"))
             phase("asset graph shown")
             node.click()

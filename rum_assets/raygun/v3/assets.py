@@ -1,5 +1,5 @@
 """Raygun v3 catalog, metrics and deployment assets: pages, customers, error groups; daily page and error
-metrics and deployments.
+metrics, page histograms and deployments.
 
 Each asset loads every configured v3 application (see :func:`rum_assets.raygun.v3.access.v3_applications`),
 each in its own transaction. An application that fails (a token without the endpoint's scope: 403 naming
@@ -21,6 +21,7 @@ from rum_assets.raygun import names
 from rum_assets.raygun.resource import RaygunResource
 from rum_assets.raygun.v3.access import open_v3_client, v3_applications
 from rum_assets.raygun.v3.client import RaygunV3Client
+from rum_assets.raygun.v3.histograms import PAGE_METRIC_HISTOGRAMS, histogram_rows
 from rum_assets.raygun.v3.tables import (
     CUSTOMERS,
     DEPLOYMENTS,
@@ -305,6 +306,28 @@ def raygun_page_metrics(context: dg.AssetExecutionContext, raygun: RaygunResourc
 
 @dg.asset(
     **_daily_asset_kwargs(
+        names.PAGE_METRIC_HISTOGRAMS,
+        PAGE_METRIC_HISTOGRAMS,
+        "Page-timing histograms of the partition's UTC day for every configured Raygun v3 application "
+        "(`POST /metrics/{app}/pages/histogram`, one call per application): for loadTime, firstPaint, "
+        "firstContentfulPaint, firstInputDelay, largestContentfulPaint, cumulativeLayoutShift and "
+        "interactionToNextPaint, the page views per bucket, as sent. What the time series cannot give: p75 and the "
+        "share of views under a web-vitals threshold (raygun/page_performance_daily). A re-run replaces the day per "
+        "application.",
+    )
+)
+@without_retry_on_contract_errors
+def raygun_page_metric_histograms(
+    context: dg.AssetExecutionContext, raygun: RaygunResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    def fill(client: RaygunV3Client, app: str, day: date, staged: StagedRows) -> None:
+        staged.add_all(histogram_rows(client.page_histograms(app, day), app, day))
+
+    return _load_day(context, raygun, warehouse, PAGE_METRIC_HISTOGRAMS, fill, ["application_id", "metric", "bucket_range", "bucket_count"])
+
+
+@dg.asset(
+    **_daily_asset_kwargs(
         ERROR_METRICS_KEY,
         ERROR_METRICS,
         "Error instances of the partition's UTC day for every configured Raygun v3 application "
@@ -345,4 +368,4 @@ def raygun_deployments(context: dg.AssetExecutionContext, raygun: RaygunResource
 
 
 V3_CATALOG_ASSETS = (raygun_pages, raygun_customers, raygun_error_groups)
-V3_DAILY_ASSETS = (raygun_page_metrics, raygun_error_metrics, raygun_deployments)
+V3_DAILY_ASSETS = (raygun_page_metrics, raygun_page_metric_histograms, raygun_error_metrics, raygun_deployments)

@@ -54,6 +54,7 @@ LIST_CUSTOMERS = Operation("list-customers", "GET", f"{_APP}/customers", "custom
 LIST_ERROR_GROUPS = Operation("list-error-groups", "GET", f"{_APP}/error-groups", "cr.errors:read", orderby_exploded=False)
 LIST_DEPLOYMENTS = Operation("list-deployments", "GET", f"{_APP}/deployments", "deployments:read", orderby_exploded=False)
 PAGE_TIME_SERIES = Operation("metrics-pages-time-series", "POST", "/metrics/{application-identifier}/pages/time-series", "metrics:pages")
+PAGE_HISTOGRAM = Operation("metrics-pages-histogram", "POST", "/metrics/{application-identifier}/pages/histogram", "metrics:pages")
 ERROR_TIME_SERIES = Operation(
     "metrics-errors-time-series", "POST", "/metrics/{application-identifier}/errors/time-series", "metrics:errors"
 )
@@ -69,6 +70,7 @@ OPERATIONS: dict[str, Operation] = {
         LIST_ERROR_GROUPS,
         LIST_DEPLOYMENTS,
         PAGE_TIME_SERIES,
+        PAGE_HISTOGRAM,
         ERROR_TIME_SERIES,
     )
 }

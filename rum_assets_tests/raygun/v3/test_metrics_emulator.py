@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from rum_assets.raygun.v3.histograms import HISTOGRAM_METRICS
 from rum_assets.raygun.v3.models import DEFAULT_AGGREGATIONS, PAGE_METRICS
 from rum_assets.raygun.v3.problems import MissingScopeError
 from rum_assets_tests.fakes import FakeClock
@@ -41,3 +42,16 @@ def test_metrics_scope_is_named(start_v3, clock: FakeClock, tmp_path: Path) -> N
             match=r"Raygun v3 POST /metrics/wb7k2q/errors/time-series for day 2026-11-18 \(HTTP 403\): the token lacks metrics:errors: add it in Raygun's personal access token settings",
         ):
             client.error_metrics(WEB_APP, DAY)
+
+
+def test_the_page_histograms_of_a_day_in_one_call(start_v3, clock: FakeClock, tmp_path: Path) -> None:
+    server, _, recording = start_v3(sessions_per_day=200)
+    with fake_time_client(server, clock, tmp_path) as client:
+        histograms = client.page_histograms(WEB_APP, DAY)
+        [views] = client.page_metrics(WEB_APP, DAY, metrics=("pageViews",), aggregations=("count",))
+    assert len(recording.answers) == 2
+    assert [h.metric for h in histograms] == list(HISTOGRAM_METRICS)
+    for histogram in histograms:
+        keys = [bucket.key for bucket in histogram.buckets]
+        assert keys == sorted(keys) and keys[0] == 0
+        assert sum(bucket.count for bucket in histogram.buckets) == views.series[0].value, "every page view in one bucket"

@@ -6,13 +6,23 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 from rum_assets.orchestration.quality import NO_NULL_KEYS, UNIQUE_KEYS
-from rum_assets.raygun.v3.assets import ERROR_METRICS_KEY, PAGE_METRICS_KEY, ROWS_BY_APPLICATION, raygun_error_metrics, raygun_page_metrics
+from rum_assets.raygun import names
+from rum_assets.raygun.v3.assets import (
+    ERROR_METRICS_KEY,
+    PAGE_METRICS_KEY,
+    ROWS_BY_APPLICATION,
+    raygun_error_metrics,
+    raygun_page_metric_histograms,
+    raygun_page_metrics,
+)
+from rum_assets.raygun.v3.histograms import HISTOGRAM_METRICS
 from rum_assets.raygun.v3.models import DEFAULT_AGGREGATIONS, PAGE_METRICS
 from rum_assets_tests.raygun.v3.test_v3_assets_support import (
     DAY,
     RUM_APPS,
     WEB_APP,
     clock,  # noqa: F401  (fixture)
+    emulator_histograms,
     emulator_series,
     instant,
     materialize,
@@ -80,3 +90,24 @@ def test_a_rerun_replaces_only_the_loaded_application_of_the_day(start_v3, tmp_p
     assert len(second) == len(RUM_APPS)
     assert second[WEB_APP] != dict(first)[WEB_APP]
     assert all(second[a] == run for a, run in first if a != WEB_APP)
+
+
+def test_the_page_histograms_of_the_day_as_sent(start_v3, tmp_path: Path) -> None:  # noqa: F811
+    server, app = start_v3()
+    result = materialize([raygun_page_metric_histograms], resources(server, tmp_path), DAY)
+    assert result.success
+    stored = query(
+        tmp_path,
+        "SELECT application_id, metric, bucket_key, bucket_range, bucket_count FROM raygun.page_metric_histograms "
+        "WHERE partition_date = ? ORDER BY ALL",
+        [DAY],
+    )
+    expected = []
+    for app_id in RUM_APPS:
+        for histogram in emulator_histograms(app, app_id, DAY, list(HISTOGRAM_METRICS)):
+            expected.extend((app_id, histogram["metric"], float(b["key"]), b["range"], b["count"]) for b in histogram["buckets"])
+    assert stored == sorted(expected)
+    assert {row[1] for row in stored} == set(HISTOGRAM_METRICS)
+    assert metadata(result, names.PAGE_METRIC_HISTOGRAMS)["dagster/row_count"] == len(stored)
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert checks[UNIQUE_KEYS] and checks[NO_NULL_KEYS]

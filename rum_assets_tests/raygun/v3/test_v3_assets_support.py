@@ -109,3 +109,12 @@ def emulator_series(
     source = app.metrics[app_id]
     first = day_start_ms(window.first_day)
     return source.error_series(wanted, window.now_ms, first) if errors else source.page_series(wanted, window.now_ms, first)
+
+
+def emulator_histograms(app: RaygunV3App, app_id: str, day: date, metrics: list[str]) -> list[dict[str, Any]]:
+    """The page histograms the emulator serves for one application's day, asked of its own metrics."""
+    window = app.window(app_id)
+    start = day_start_ms(day_number(day))
+    return app.metrics[app_id].histogram(
+        Query(start, start + DAY_MS, "1d", "count", metrics), window.now_ms, day_start_ms(window.first_day)
+    )

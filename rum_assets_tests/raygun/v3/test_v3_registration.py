@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from rum_assets.definitions import defs as load_defs
+from rum_assets.definitions import build_definitions as load_defs
 from rum_assets.raygun import names
 
 V3_CATALOG = {names.PAGES, names.CUSTOMERS, names.ERROR_GROUPS}
