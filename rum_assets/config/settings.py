@@ -87,7 +87,7 @@ def state_dir() -> str:
     return env_vars.STATE_DIR.read()
 
 
-def duckdb_connection_config() -> dict[str, object]:
+def duckdb_connection_config() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB settings for every warehouse connection.
 
     A memory limit makes DuckDB spill large loads (de-duplicating a day of a million sessions) to disk
