@@ -40,10 +40,11 @@ test: .venv/.synced
 test-fast: .venv/.synced
 	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load -m "not slow and not postgres"
 
-## Lint and formatting check (ruff); CI runs it before the tests.
+## Lint, formatting check (ruff) and type check (mypy, configured in pyproject.toml [tool.mypy]); CI runs it before the tests.
 lint: .venv/.synced
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 format: .venv/.synced
 	.venv/bin/ruff check --fix .

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.common import DAY
 
@@ -91,7 +92,7 @@ class Emulator:
         deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the emulator exited with {self.process.returncode}: {self.process.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]
+                raise RuntimeError(f"the emulator exited with {self.process.returncode}: {self.process.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]  # started with stderr=PIPE
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return
@@ -139,13 +140,13 @@ def _timed(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[f
         )
 
 
-def _ask_ours(command: str, argument: str) -> dict[str, object]:
+def _ask_ours(command: str, argument: str) -> dict[str, Any]:
     completed = subprocess.run(
         [sys.executable, "-m", "bench.ours", command, argument], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     if completed.returncode != 0:
         raise RuntimeError((completed.stderr.strip().splitlines() or ["bench.ours failed"])[-1])
-    return json.loads(completed.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def _ours_env(emulator_env: dict[str, str], workdir: Path) -> dict[str, str]:
@@ -194,7 +195,7 @@ def run_one(scenario: str, size: int, base_url: str, emulator_env: dict[str, str
                 figures = _ask_ours("figures", str(workdir / "dagster_home"))
             else:
                 figures = json.loads(out.strip().splitlines()[-1])
-            run.rows, run.api_calls = int(figures["rows"]), int(figures["api_calls"])  # type: ignore[call-overload]
+            run.rows, run.api_calls = int(figures["rows"]), int(figures["api_calls"])
         except Exception as exc:
             run.error = f"no figures: {exc}"
         return run
@@ -215,7 +216,7 @@ def report(summaries: dict[tuple[str, int], Summary], scenarios: Sequence[str], 
         for scenario in scenarios:
             s = summaries[(scenario, size)]
             ok = s.ok()
-            errors = "; ".join(sorted({r.error for r in s.runs if r.error}))  # type: ignore[misc]
+            errors = "; ".join(sorted({r.error for r in s.runs if r.error}))
             lines.append(
                 f"{scenario:<13}{size:>10,}{_fmt(s.median('seconds'), '.2f'):>9}"
                 f"{_fmt(min((r.seconds for r in ok), default=None), '.2f'):>8}{_fmt(max((r.seconds for r in ok), default=None), '.2f'):>8}"
@@ -284,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for round_ in range(args.runs):
                 order = scenarios[round_ % len(scenarios) :] + scenarios[: round_ % len(scenarios)]
                 for scenario in order:
-                    run = run_one(scenario, size, emulator.base_url, emulator_env, (args.ours_dir.resolve(), ours_extra))  # type: ignore[arg-type]
+                    run = run_one(scenario, size, emulator.base_url, emulator_env, (args.ours_dir.resolve(), ours_extra))
                     summaries[(scenario, size)].runs.append(run)
                     status = (
                         run.error

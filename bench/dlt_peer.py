@@ -30,7 +30,7 @@ def _count_requests() -> list[int]:
         counter[0] += 1
         return send(self, request, **kwargs)
 
-    requests.Session.send = counting_send  # type: ignore[method-assign]
+    requests.Session.send = counting_send  # type: ignore[method-assign]  # counts every HTTP call dlt makes
     return counter
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from typing import Any
 
 import httpx
 
@@ -22,17 +23,18 @@ def fetch_day(base_url: str, day: date) -> tuple[int, int]:
         auth.raise_for_status()
         headers = {"X-SessionKey": auth.json()["sessionKey"]}
         calls, rows = 1, 0
-        url: str | None = SESSIONS_PATH
-        params: dict[str, object] | None = {**day_params(day), "skip": 0, "limit": PAGE_SIZE}
+        url = SESSIONS_PATH
+        params: dict[str, Any] | None = {**day_params(day), "skip": 0, "limit": PAGE_SIZE}
         for _ in range(MAX_PAGES):
             response = http.get(url, params=params, headers=headers)
             calls += 1
             response.raise_for_status()
             page = json.loads(response.content)
             rows += len(page["sessions"])
-            url, params = (page.get("links") or {}).get("next"), None
-            if not url:
+            next_url = (page.get("links") or {}).get("next")
+            if not next_url:
                 break
+            url, params = next_url, None
     return rows, calls
 
 

@@ -43,7 +43,7 @@ def figures(home: str) -> dict[str, int]:
         if event is None or event.asset_materialization is None:
             raise SystemExit("no materialization of raygun/sessions was recorded")
         metadata = event.asset_materialization.metadata
-        return {"rows": int(metadata["dagster/row_count"].value), "api_calls": int(metadata["raygun/api_calls_used"].value)}  # type: ignore[arg-type]
+        return {"rows": int(metadata["dagster/row_count"].value), "api_calls": int(metadata["raygun/api_calls_used"].value)}  # type: ignore[arg-type]  # both are IntMetadataValues
 
 
 def initialise(home: str) -> dict[str, int]:

@@ -93,12 +93,12 @@ def _instrument() -> None:
     from rum_assets.raygun.v1 import client
     from rum_assets.warehouse import tables as warehouse
 
-    client.RaygunClient._get_json_response = _timed("fetch (HTTP, incl. emulator)", client.RaygunClient._get_json_response)  # type: ignore[method-assign]
+    client.RaygunClient._get_json_response = _timed("fetch (HTTP, incl. emulator)", client.RaygunClient._get_json_response)  # type: ignore[method-assign]  # the profile wraps the method in place to time it
     parse_name = "parse_body" if hasattr(client, "parse_body") else "parse_response"
     setattr(client, parse_name, _timed("parse + validate", getattr(client, parse_name)))
-    client.RaygunClient.iter_session_pages = _timed_generator(
+    client.RaygunClient.iter_session_pages = _timed_generator(  # type: ignore[method-assign]  # the profile wraps the method in place to time it
         "waiting for the next page (read ahead)", client.RaygunClient.iter_session_pages
-    )  # type: ignore[method-assign]
+    )
     for name, label in (
         ("prepare_tables", "prepare tables (migrations)"),
         ("load_v1_sessions", "load v1 sessions (page, stage, write)"),
@@ -108,7 +108,7 @@ def _instrument() -> None:
     ):
         setattr(assets, name, _timed(label, getattr(assets, name)))
     session_loads.session_row = _timed("build rows (session_row)", session_loads.session_row)
-    warehouse.StagedRows.add = _timed("stage rows (StagedRows.add)", warehouse.StagedRows.add)  # type: ignore[method-assign]
+    warehouse.StagedRows.add = _timed("stage rows (StagedRows.add)", warehouse.StagedRows.add)  # type: ignore[method-assign]  # the profile wraps the method in place to time it
     session_loads.replace_partition = _with_peaks(
         "the write", _timed("warehouse write (replace_partition)", session_loads.replace_partition)
     )
@@ -118,7 +118,7 @@ def _instrument() -> None:
         MARKS.setdefault("asset body starts", time.perf_counter())
         return get_client(self, *args, **kwargs)
 
-    resource.RaygunResource.get_client = marking_get_client  # type: ignore[method-assign]
+    resource.RaygunResource.get_client = marking_get_client  # type: ignore[method-assign]  # marks when the asset body starts
 
 
 def _gc_timer() -> None:

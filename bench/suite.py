@@ -13,6 +13,7 @@ import argparse
 import json
 import subprocess
 import sys
+from typing import Any
 
 PLAN = [
     ("revenera_export_load", [1_000_000]),
@@ -31,7 +32,7 @@ MODULES = {
 QUICK_PLAN = [(name, sizes[:1]) for name, sizes in PLAN]
 
 
-def run(name: str, size: int) -> dict[str, object]:
+def run(name: str, size: int) -> dict[str, Any]:
     completed = subprocess.run(
         [sys.executable, "-m", MODULES.get(name, "bench.scenarios"), name, str(size)],
         capture_output=True,
@@ -56,11 +57,11 @@ def main() -> int:
                 failed = True
                 print(f"{name:<24}{size:>10}  failed: {figures['error']}")
                 continue
-            seconds = float(figures["seconds"])  # type: ignore[arg-type]
-            rows = int(figures["rows"])  # type: ignore[arg-type]
+            seconds = float(figures["seconds"])
+            rows = int(figures["rows"])
             print(
                 f"{name:<24}{size:>10}{rows:>10}{seconds:>10.2f}{rows / seconds:>12,.0f}"
-                f"{float(figures['peak_rss_mib']):>10.0f}{figures.get('api_calls', ''):>8}",  # type: ignore[arg-type]
+                f"{float(figures['peak_rss_mib']):>10.0f}{figures.get('api_calls', ''):>8}",
                 flush=True,
             )
             if "ratio" in figures:

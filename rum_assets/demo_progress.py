@@ -23,6 +23,7 @@ from rum_assets.orchestration.progress import PROGRESS_LOGGER, ProgressState, de
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import TaskID
 
 WATCH_SECONDS = 0.5
 DAY_TAG = "rum_assets/demo_batch"
@@ -72,7 +73,7 @@ class TerminalDisplay:
         )
         self._bars = Progress(*columns, console=console)
         self._day = self._bars.add_task(f"{label} steps", total=total_steps, detail="")
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, TaskID] = {}
         self._lock = threading.Lock()
         self._bars.start()
 

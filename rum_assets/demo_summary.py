@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import duckdb
 
@@ -123,5 +124,5 @@ def record_calls(calls: CallFigures, day: str, metadata: Mapping[str, object], k
             calls.left_today[budget] = value if isinstance(value, int) else str(value)
 
 
-def _value(entry: object) -> object:
+def _value(entry: object) -> Any:
     return getattr(entry, "value", entry)

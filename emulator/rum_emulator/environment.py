@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from rum_emulator.faults import FAULT_KINDS, FaultKind, FaultPlan, RandomFaults
+from rum_emulator.messages import VendorApp
 from rum_emulator.server import EmulatorServer
 
 DEMO_RAYGUN_API_KEY = "demo-raygun-api-key"
@@ -55,13 +57,23 @@ class EmulatorSettings:
         )
 
 
-def build_apps(settings: EmulatorSettings) -> list[object]:
+class _Clock(TypedDict, total=False):
+    clock: Callable[[], datetime]
+
+
+class _V3Limits(TypedDict, total=False):
+    per_second_limit: int
+    per_minute_limit: int
+    per_day_limit: int
+
+
+def build_apps(settings: EmulatorSettings) -> list[VendorApp]:
     from rum_emulator.raygun import RaygunApp, RaygunEmulatorConfig
     from rum_emulator.raygun_v3 import RaygunV3App, RaygunV3EmulatorConfig
     from rum_emulator.revenera import ReveneraApp, ReveneraEmulatorConfig
 
-    clock = {"clock": settings.clock} if settings.clock is not None else {}
-    limits = {} if settings.v3_rate_limits else {"per_second_limit": 0, "per_minute_limit": 0, "per_day_limit": 0}
+    clock: _Clock = {"clock": settings.clock} if settings.clock is not None else {}
+    limits: _V3Limits = {} if settings.v3_rate_limits else {"per_second_limit": 0, "per_minute_limit": 0, "per_day_limit": 0}
     return [
         RaygunApp(RaygunEmulatorConfig(sessions_per_day=settings.sessions_per_day, daily_call_limit=settings.raygun_call_limit, **clock)),
         RaygunV3App(
@@ -78,7 +90,7 @@ def build_apps(settings: EmulatorSettings) -> list[object]:
 
 def start_emulator(settings: EmulatorSettings, host: str = "127.0.0.1", port: int = 0, *, background: bool = True) -> EmulatorServer:
     faults = FaultPlan(settings.random_faults())
-    server = EmulatorServer(build_apps(settings), host=host, port=port, faults=faults)  # type: ignore[arg-type]
+    server = EmulatorServer(build_apps(settings), host=host, port=port, faults=faults)
     if background:
         server.start()
     return server

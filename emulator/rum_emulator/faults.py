@@ -101,11 +101,12 @@ def parse_fault_kinds(text: str) -> tuple[FaultKind, ...]:
     """``"all"`` or a comma-separated list of kinds (for the command line)."""
     if text.strip().lower() in ("", "all"):
         return FAULT_KINDS
-    kinds = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = sorted(set(kinds) - set(FAULT_KINDS))
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    known: dict[str, FaultKind] = {kind: kind for kind in FAULT_KINDS}
+    unknown = sorted(set(parts) - set(known))
     if unknown:
         raise ValueError(f"unknown fault kinds {unknown}; known: {', '.join(FAULT_KINDS)}")
-    return kinds  # type: ignore[return-value]
+    return tuple(known[part] for part in parts)
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,12 @@ def _compute(function: Any, resource_keys: Mapping[str, str]) -> Any:
 
     if "config" not in parameters:
 
-        def compute(context: dg.AssetExecutionContext):  # Dagster reads a return annotation as the outputs' types
+        def compute(context: dg.AssetExecutionContext):  # type: ignore[no-untyped-def]  # Dagster reads a return annotation as the outputs' types
             return function(context, **resources(context))
 
         return compute
 
-    def compute_with_config(context: dg.AssetExecutionContext, config: Any):
+    def compute_with_config(context: dg.AssetExecutionContext, config: Any):  # type: ignore[no-untyped-def]  # as compute above
         return function(context, config=config, **resources(context))
 
     compute_with_config.__annotations__["config"] = parameters["config"].annotation

@@ -56,9 +56,11 @@ def retry_base_delay_seconds() -> float:
 
 def pii_mode() -> Literal["keep", "hash", "drop"]:
     value = env_vars.PII_MODE.read().lower()
-    if value not in ("keep", "hash", "drop"):
-        raise ValueError(f"{env_vars.PII_MODE.name} must be keep, hash or drop, not {value!r}")
-    return value  # type: ignore[return-value]
+    modes: tuple[Literal["keep", "hash", "drop"], ...] = ("keep", "hash", "drop")
+    for mode in modes:
+        if value == mode:
+            return mode
+    raise ValueError(f"{env_vars.PII_MODE.name} must be keep, hash or drop, not {value!r}")
 
 
 def secret_or_default(variable: EnvVariable) -> str | dg.EnvVar:
@@ -85,7 +87,7 @@ def state_dir() -> str:
     return env_vars.STATE_DIR.read()
 
 
-def duckdb_connection_config() -> dict[str, object]:
+def duckdb_connection_config() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB settings for every warehouse connection.
 
     A memory limit makes DuckDB spill large loads (de-duplicating a day of a million sessions) to disk

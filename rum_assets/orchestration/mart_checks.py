@@ -41,12 +41,12 @@ class TotalCheck:
         return f"total_matches_{self.name}"
 
 
-def _result(name: str, passed: bool, day: date, **metadata: object) -> dg.AssetCheckResult:
+def _result(name: str, passed: bool, day: date, **metadata: str | int | float | None) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         check_name=name,
         passed=passed,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"partition": day.isoformat(), **{k: v for k, v in metadata.items() if v is not None}},  # type: ignore[dict-item]
+        metadata={"partition": day.isoformat(), **{k: v for k, v in metadata.items() if v is not None}},
     )
 
 

@@ -89,7 +89,7 @@ class Mart:
     def __post_init__(self) -> None:
         object.__setattr__(self, "all_reads", tuple(sorted({t for part in self.parts for t in (*part.reads, *part.absent)})))
 
-    def select_sql(self, present: set[str]) -> tuple[str, list[str]]:
+    def select_sql(self, present: set[str]) -> tuple[str, list[DayParam]]:
         """The union of the parts whose tables exist, each giving the table's columns in order, and
         the names of the parameters it binds. Without any, a query with no rows."""
         columns = ", ".join(c.name for c in self.table.columns)

@@ -24,9 +24,8 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
-import duckdb
 
-from rum_assets.warehouse.tables import REJECTED_ROWS, StagedRows, Table, scope_filter
+from rum_assets.warehouse.tables import REJECTED_ROWS, Connection, StagedRows, Table, scalar, scope_filter
 
 UNIQUE_KEYS = "unique_keys"
 NO_NULL_KEYS = "no_null_keys"
@@ -66,7 +65,7 @@ def standard_check_specs(asset_key: dg.AssetKey, table: Table) -> list[dg.AssetC
     ]
 
 
-def actual_table_schema(conn: duckdb.DuckDBPyConnection, table: Table) -> dg.TableSchema:
+def actual_table_schema(conn: Connection, table: Table) -> dg.TableSchema:
     """The table's columns as DuckDB has them, described from the table definition."""
     described = {c.name: c for c in table.all_columns}
     rows = conn.execute(
@@ -101,7 +100,7 @@ def previous_column_schema(context: dg.AssetExecutionContext) -> dg.TableSchema 
 
 
 def standard_check_results(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     table: Table,
     day: date,
     current_schema: dg.TableSchema,
@@ -117,12 +116,13 @@ def standard_check_results(
     """
     where, params = scope_filter(table, day, scope, complete=False)
     keys = ", ".join((*table.scope_columns, *table.key_columns))
-    table_duplicates = conn.execute(
+    table_duplicates = scalar(
+        conn,
         f"SELECT count(*) FROM (SELECT {keys} FROM {table.qualified_name} WHERE {where} GROUP BY {keys} HAVING count(*) > 1) AS repeated",
         params,
-    ).fetchone()[0]  # type: ignore[index]
+    )
     null_condition = " OR ".join(f"{k} IS NULL" for k in table.key_columns)
-    table_nulls = conn.execute(f"SELECT count(*) FROM {table.qualified_name} WHERE {where} AND ({null_condition})", params).fetchone()[0]  # type: ignore[index]
+    table_nulls = scalar(conn, f"SELECT count(*) FROM {table.qualified_name} WHERE {where} AND ({null_condition})", params)
     repeated = sum(batch.repeated_key_rows for batch in staged)
     rejected = sum(batch.null_key_rows for batch in staged)
     partition = day.isoformat()

@@ -7,10 +7,15 @@ them (and the sensors) stopped: for a staging instance, or the first deploy agai
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from rum_assets.config import settings
+
+if TYPE_CHECKING:
+    # What build_schedule_from_partitioned_job returns for an asset job; Dagster does not export the name.
+    from dagster._core.definitions.partitions.partitioned_schedule import UnresolvedPartitionedAssetScheduleDefinition
 
 
 def schedule_status() -> dg.DefaultScheduleStatus:
@@ -23,7 +28,7 @@ def sensor_status() -> dg.DefaultSensorStatus:
 
 def daily_job_and_schedule(
     vendor: str, assets: Sequence[dg.AssetKey], *, hour: int, minute: int
-) -> tuple[dg.UnresolvedAssetJobDefinition, dg.ScheduleDefinition]:
+) -> tuple[dg.UnresolvedAssetJobDefinition, dg.ScheduleDefinition | UnresolvedPartitionedAssetScheduleDefinition]:
     """A partitioned asset job over ``assets`` and a schedule requesting yesterday's partition."""
     job = dg.define_asset_job(
         f"{vendor}_daily",
@@ -41,4 +46,4 @@ def daily_job_and_schedule(
             "closed the day. Starts running when deployed; RUM_ASSETS_AUTOMATION_STOPPED=1 deploys it stopped."
         ),
     )
-    return job, schedule  # type: ignore[return-value]
+    return job, schedule

@@ -29,7 +29,7 @@ from rum_assets.raygun.v1.client import RaygunClient
 from rum_assets.raygun.v1.list_reservations import PLAN_TAG
 from rum_assets.raygun.v3.access import configured_application_ids, v1_configured
 from rum_assets.warehouse.resource import WarehouseResource
-from rum_assets.warehouse.tables import count_partition, preview_markdown
+from rum_assets.warehouse.tables import count_partition, preview_markdown, scalar
 
 SESSIONS_KEY = names.SESSIONS
 DETAILS_KEY = names.SESSION_DETAILS
@@ -121,10 +121,11 @@ def raygun_sessions(context: dg.AssetExecutionContext, raygun: RaygunResource, w
     mine = {"account": raygun.account}
     with warehouse.connection() as conn:
         written = count_partition(conn, SESSIONS, day, mine)
-        active = conn.execute(
+        active = scalar(
+            conn,
             f"SELECT count(*) FROM {SESSIONS.qualified_name} WHERE partition_date = ? AND account = ? AND status = 'active'",
             [day, raygun.account],
-        ).fetchone()[0]  # type: ignore[index]
+        )
         schema = actual_table_schema(conn, SESSIONS)
         checks = standard_check_results(conn, SESSIONS, day, schema, previous_schema, mine, staged=[f.staged for f in landed])
         preview = preview_markdown(

@@ -46,7 +46,7 @@ def fetch_concurrently(
         raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
     stop = Event()
 
-    stoppers = (RateLimitedError, *stop_on)
+    stoppers: tuple[type[VendorError], ...] = (RateLimitedError, *stop_on)
 
     def task(session_id: str) -> DetailT:
         if stop.is_set():

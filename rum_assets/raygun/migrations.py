@@ -13,14 +13,14 @@ from __future__ import annotations
 import duckdb
 
 from rum_assets.raygun.tables import ALL_TABLES, SCOPE_COLUMNS, V1
-from rum_assets.warehouse.tables import Table
+from rum_assets.warehouse.tables import Connection, Table
 
 
 class MigrationError(RuntimeError):
     """A table could not be migrated; it is left as it was."""
 
 
-def _columns(conn: duckdb.DuckDBPyConnection, table: Table) -> dict[str, tuple[str, bool]]:
+def _columns(conn: Connection, table: Table) -> dict[str, tuple[str, bool]]:
     """Column name -> (DuckDB type, nullable) of the table as it exists; empty when it does not."""
     rows = conn.execute(
         "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
@@ -29,7 +29,7 @@ def _columns(conn: duckdb.DuckDBPyConnection, table: Table) -> dict[str, tuple[s
     return {name: (data_type, nullable == "YES") for name, data_type, nullable in rows}
 
 
-def migrate_table(conn: duckdb.DuckDBPyConnection, table: Table, v1_application_id: str) -> bool:
+def migrate_table(conn: Connection, table: Table, v1_application_id: str) -> bool:
     """Migrate one table; True when anything changed."""
     columns = _columns(conn, table)
     if not columns:
@@ -67,6 +67,6 @@ def migrate_table(conn: duckdb.DuckDBPyConnection, table: Table, v1_application_
     return True
 
 
-def migrate_raygun_tables(conn: duckdb.DuckDBPyConnection, v1_application_id: str) -> list[str]:
+def migrate_raygun_tables(conn: Connection, v1_application_id: str) -> list[str]:
     """Migrate every Raygun table that needs it; the names of those migrated."""
     return [table.qualified_name for table in ALL_TABLES if migrate_table(conn, table, v1_application_id)]

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from datetime import date
+from functools import partial
 from typing import Any
 
 import dagster as dg
@@ -103,12 +104,14 @@ def revenera_user_activity(
     context: dg.AssetExecutionContext, revenera: ReveneraResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     def fill(client: ReveneraClient, product_id: str, day: date, staged: StagedRows) -> Mapping[str, Any]:
-        options = {"days_until_declared_lost": revenera.days_until_declared_lost, "date_reported_lost": revenera.date_reported_lost}
-        totals = client.user_activity(product_id, day, **options).result[day]
+        activity = partial(
+            client.user_activity, days_until_declared_lost=revenera.days_until_declared_lost, date_reported_lost=revenera.date_reported_lost
+        )
+        totals = activity(product_id, day).result[day]
         assert isinstance(totals, StatusCounts)
         staged.add(_activity_row(product_id, day, "(none)", "(all)", totals))
         if revenera.segment_property:
-            segmented = client.user_activity(product_id, day, segment_property=revenera.segment_property, **options).result[day]
+            segmented = activity(product_id, day, segment_property=revenera.segment_property).result[day]
             assert isinstance(segmented, SegmentedCounts)  # the client refuses an unsegmented answer
             for segment, counts in segmented.level1.items():
                 staged.add(_activity_row(product_id, day, revenera.segment_property, segment, counts.totals))

@@ -338,9 +338,9 @@ class ReveneraClient:
                     EventUsage(
                         category=entry.category,
                         name=entry.name,
-                        combiLabel=entry.combi_label,
+                        combi_label=entry.combi_label,
                         tracking="BASIC",
-                        eventCounts=int(entry.value),
+                        event_counts=int(entry.value),
                     )
                 )
         return usage

@@ -58,6 +58,7 @@ def build_export_sensor(
         seen: dict[str, dict[str, dict[str, list[Any]]]] = state.get("seen", {}) if isinstance(state.get("seen"), dict) else {}
         requested: dict[str, dict[str, dict[str, Any]]] = state.get("requested", {}) if isinstance(state.get("requested"), dict) else {}
         runs: list[dg.RunRequest] = []
+        described: list[str] = []
         enabled = revenera.enabled_export_kinds()
         with revenera.get_client(context.log) as client:
             for kind, key in names.EXPORT_ASSETS.items():
@@ -98,6 +99,7 @@ def build_export_sensor(
                     tags = {PRODUCTS_TAG: products, FINAL_SIZES_TAG: json.dumps(due, sort_keys=True)}
                     run_key = f"revenera-{kind}-{day}-{products}-{json.dumps(due, sort_keys=True)}"
                     runs.append(dg.RunRequest(run_key=run_key, partition_key=day, asset_selection=[key], tags=tags))
+                    described.append(f"{key.to_user_string()} {day} ({products})")
                     requested.setdefault(kind, {}).setdefault(day, {}).update(due)
         cursor = json.dumps(
             {
@@ -111,8 +113,8 @@ def build_export_sensor(
         context.log.info(
             "Requesting %d export loads: %s",
             len(runs),
-            ", ".join(f"{r.asset_selection[0].to_user_string()} {r.partition_key} ({r.tags[PRODUCTS_TAG]})" for r in runs),
-        )  # type: ignore[index]
+            ", ".join(described),
+        )
         return dg.SensorResult(run_requests=runs, cursor=cursor)
 
     return revenera_export_files

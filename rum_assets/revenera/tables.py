@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypedDict
 
 from rum_assets.warehouse.accounts import ACCOUNT_COLUMN
 from rum_assets.warehouse.tables import Column, Table
@@ -12,7 +13,13 @@ SCHEMA = "revenera"
 _PRODUCT = Column("product_id", "VARCHAR", "Revenera product id", nullable=False)
 _PARTITION = Column("partition_date", "DATE", "UTC day reported (the Dagster partition)", nullable=False)
 _ROW = Column("row_number", "BIGINT", "Position of the row in the day's export file (1-based)", nullable=False)
-_PER_DAY = {"scope_columns": ("account", "product_id")}
+
+
+class _Scope(TypedDict):
+    scope_columns: tuple[str, ...]
+
+
+_PER_DAY: _Scope = {"scope_columns": ("account", "product_id")}
 
 PRODUCT_PROPERTIES = Table(
     schema=SCHEMA,
@@ -56,7 +63,7 @@ USER_ACTIVITY = Table(
     schema=SCHEMA,
     name="user_activity",
     key_columns=("segment_property", "segment"),
-    **_PER_DAY,  # type: ignore[arg-type]
+    **_PER_DAY,
     description="New, active and lost clients per product and day, in total and per segment.",
     columns=(
         _PRODUCT,
@@ -74,7 +81,7 @@ EVENT_USAGE = Table(
     schema=SCHEMA,
     name="event_usage",
     key_columns=("event_category", "event_name"),
-    **_PER_DAY,  # type: ignore[arg-type]
+    **_PER_DAY,
     description="Usage of each tracked event per product and day.",
     columns=(
         _PRODUCT,
@@ -95,7 +102,7 @@ CLIENT_PROFILES = Table(
     schema=SCHEMA,
     name="client_profiles",
     key_columns=("client_id",),
-    **_PER_DAY,  # type: ignore[arg-type]
+    **_PER_DAY,
     description="Clients active on the day with that day's product properties and their current hardware.",
     columns=(
         _PRODUCT,
@@ -117,7 +124,7 @@ USAGE_DISTRIBUTION = Table(
     schema=SCHEMA,
     name="usage_distribution",
     key_columns=("active_days", "measure", "bucket"),
-    **_PER_DAY,  # type: ignore[arg-type]
+    **_PER_DAY,
     description="The vendor's engagement histogram for one day: clients per bucket of active days, and within it per bucket of sessions and runtime.",
     columns=(
         _PRODUCT,
@@ -286,7 +293,7 @@ def _export_table(name: str, kind: str, description: str) -> Table:
         schema=SCHEMA,
         name=name,
         key_columns=("row_number",),
-        **_PER_DAY,  # type: ignore[arg-type]
+        **_PER_DAY,
         description=description,
         columns=(_PRODUCT, _PARTITION, _ROW, *(known.column for known in EXPORT_KNOWN_COLUMNS[kind]), ACCOUNT_COLUMN),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TypedDict, Unpack
 
 
 def mask_secrets(text: str, secrets: Iterable[str]) -> str:
@@ -17,6 +18,14 @@ def mask_secrets(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
         text = text.replace(secret, "***")
     return text
+
+
+class ErrorDetails(TypedDict, total=False):
+    """The keyword arguments of :class:`VendorError`, passed on by the subclasses that add their own."""
+
+    day: date | None
+    status: int | None
+    secrets: Iterable[str]
 
 
 class VendorError(Exception):
@@ -64,11 +73,11 @@ class PayloadError(VendorError):
 class RateLimitedError(VendorError):
     """The vendor's rate limit is spent and the wait it asks for exceeds what we are allowed to wait."""
 
-    def __init__(self, vendor: str, endpoint: str, problem: str, *, resets_at: datetime | None, **kwargs: object) -> None:
+    def __init__(self, vendor: str, endpoint: str, problem: str, *, resets_at: datetime | None, **kwargs: Unpack[ErrorDetails]) -> None:
         self.resets_at = resets_at
         if resets_at is not None:
             problem = f"{problem}; the budget resets at {resets_at.isoformat(timespec='seconds')}"
-        super().__init__(vendor, endpoint, problem, **kwargs)  # type: ignore[arg-type]
+        super().__init__(vendor, endpoint, problem, **kwargs)
 
 
 class CallBudgetExhaustedError(RateLimitedError):

@@ -197,7 +197,7 @@ def log_retry(log: logging.Logger, context: CallContext, attempt: int, policy: R
 
 def retries_exhausted(
     context: CallContext, attempts: int, problem: str, *, rate_limited: bool, seconds: float | None = None
-) -> VendorHTTPError:
+) -> VendorHTTPError | RateLimitedError:
     """The error once a request's retries are used up: still rate limited, or the last problem seen."""
     if rate_limited:
         return RateLimitedError(

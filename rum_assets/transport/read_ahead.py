@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
-from typing import TypeVar
+from collections.abc import Generator, Iterator
+from typing import TypeVar, cast
 
 T = TypeVar("T")
 
@@ -25,7 +25,7 @@ class _Failure:
         self.error = error
 
 
-def read_ahead(items: Iterator[T], depth: int = 1, *, name: str = "read-ahead") -> Iterator[T]:
+def read_ahead(items: Iterator[T], depth: int = 1, *, name: str = "read-ahead") -> Generator[T, None, None]:
     """Yield what ``items`` yields, with up to ``depth`` items produced ahead in a daemon thread.
 
     An exception in ``items`` is raised here when its place in the sequence is reached, after the
@@ -73,7 +73,7 @@ def read_ahead(items: Iterator[T], depth: int = 1, *, name: str = "read-ahead") 
                 return
             if isinstance(item, _Failure):
                 raise item.error
-            yield item  # type: ignore[misc]
+            yield cast(T, item)  # the queue holds the producer's items, _DONE and _Failure; both are handled above
     finally:
         stop.set()
         producer.join(_JOIN_S)

@@ -20,7 +20,7 @@ from rum_assets.warehouse.tables import Connection, Table, _is_handle, ensure_ta
 @contextmanager
 def _transaction(conn: Connection, lock_name: str) -> Iterator[None]:
     if _is_handle(conn):
-        with conn.conn.transaction():  # type: ignore[union-attr]
+        with conn.conn.transaction():  # type: ignore[attr-defined]  # the one handle is PostgresWarehouse; the Protocol leaves out its psycopg connection
             # Two runs of the same mart day wait for each other instead of interleaving their writes.
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(?))", [lock_name])
             yield

@@ -42,6 +42,7 @@ from rum_assets.warehouse.tables import (
     check_row_count,
     full_scope,
     json_default,
+    scalar,
     scope_fill,
     scope_filter,
 )
@@ -176,7 +177,7 @@ class PostgresWarehouse:
         self.conn.close()
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
-        return self.conn.execute(translate_placeholders(sql), list(params or []))  # type: ignore[arg-type]
+        return self.conn.execute(translate_placeholders(sql), list(params or []))
 
     # -- DDL -----------------------------------------------------------------------------------
 
@@ -296,7 +297,7 @@ class PostgresWarehouse:
         """Replace the day's (and scope's) rejected rows of ``batch.table`` with its staged null-key rows."""
         table = batch.table
         rejected = f"{table.schema}.{REJECTED_ROWS}"
-        if self.execute("SELECT to_regclass(?)", [rejected]).fetchone()[0] is None:  # type: ignore[index]
+        if scalar(self, "SELECT to_regclass(?)", [rejected]) is None:
             return
         scope_json = json.dumps(dict(scope), sort_keys=True, default=json_default)
         self.execute(

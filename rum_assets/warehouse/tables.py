@@ -25,11 +25,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import dagster as dg
 import duckdb
 import orjson
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 
 @dataclass(frozen=True)
@@ -140,15 +143,24 @@ class WarehouseHandle(Protocol):
 Connection: TypeAlias = "duckdb.DuckDBPyConnection | WarehouseHandle"
 
 
-def _is_handle(conn: Connection) -> bool:
+def _is_handle(conn: Connection) -> TypeIs[WarehouseHandle]:
     """A :class:`WarehouseHandle` (it writes itself); anything else is used as a DuckDB connection."""
     return hasattr(conn, "replace_partition")
+
+
+def scalar(conn: Connection, sql: str, params: Sequence[Any] | None = None) -> Any:
+    """The one value of a query that always yields one row (an aggregate without GROUP BY)."""
+    row = conn.execute(sql, list(params or [])).fetchone()
+    if row is None:
+        raise LookupError(f"no row from {sql}")
+    return row[0]
 
 
 def ensure_table(conn: Connection, table: Table) -> None:
     """Create the schema and table if missing, and add columns the definition has gained."""
     if _is_handle(conn):
-        return conn.ensure_table(table)
+        conn.ensure_table(table)
+        return
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
     conn.execute(table.create_sql())
     existing = {
@@ -292,9 +304,9 @@ def _reject_null_keys(conn: duckdb.DuckDBPyConnection, batch: StagedRows, partit
     table = batch.table
     rejected = f"{table.schema}.{REJECTED_ROWS}"
     scope_json = json.dumps(dict(scope), sort_keys=True, default=json_default)
-    exists = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [table.schema, REJECTED_ROWS]
-    ).fetchone()[0]  # type: ignore[index]
+    exists = scalar(
+        conn, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [table.schema, REJECTED_ROWS]
+    )
     if not exists and not batch.null_key_rows:
         return
     conn.execute(
@@ -328,7 +340,7 @@ def scope_filter(table: Table, partition: date | None, scope: Mapping[str, Any] 
     if missing:
         raise ValueError(f"{table.qualified_name}: a write must name its scope {sorted(missing)}")
     clauses = [f"{name} = ?" for name in scope_columns]
-    params: list[Any] = [scope[name] for name in scope_columns]  # type: ignore[index]
+    params: list[Any] = [scope[name] for name in scope_columns] if scope is not None else []
     if table.partition_column is not None:
         if partition is None:
             raise ValueError(f"{table.qualified_name} is partitioned: name the partition")

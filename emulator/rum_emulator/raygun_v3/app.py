@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from rum_emulator.messages import Request, Response, Route
@@ -109,7 +110,7 @@ class RaygunV3App:
 
     def routes(self) -> Iterable[Route]:
         for operation, endpoint in self.served:
-            yield Route(operation.method, operation.pattern, self._published(lambda r, o=operation, e=endpoint: self._answer(r, o, e)))
+            yield Route(operation.method, operation.pattern, self._published(partial(self._answer, operation=operation, endpoint=endpoint)))
         for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
             yield Route(method, rf"{PREFIX}/(?:applications|metrics)(?:/.*)?", self._published(self._unknown))
 

@@ -27,7 +27,7 @@ from rum_emulator.raygun_v3.timeutil import DAY_MS, day_number, day_start_ms, fl
 
 GRANULARITIES = {"15m": 15 * 60_000, "1h": 3_600_000, "4h": 4 * 3_600_000, "12h": 12 * 3_600_000, "1d": DAY_MS, "7d": 7 * DAY_MS}
 AGGREGATIONS = ("count", "average", "median", "sum", "min", "max", "p95", "p99")
-TIMING = {
+TIMING: dict[str, tuple[float, int, list[float]]] = {
     # metric -> (typical median, decimals, histogram edges)
     "loadTime": (1800.0, 0, [0, 250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 7500, 10000]),
     "firstPaint": (900.0, 0, [0, 250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000]),

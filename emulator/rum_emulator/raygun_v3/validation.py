@@ -77,7 +77,7 @@ def check(request: Request) -> Checked:
     return Checked(dict(result.parameters.path), dict(result.parameters.query), body)
 
 
-def _errors_map(errors: list[Exception]) -> dict[str, list[str]]:
+def _errors_map(errors: Iterable[Exception]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for error in errors:
         for name, message in _messages(error):

@@ -130,7 +130,8 @@ class Exports:
 
     def list_tracking(self, product: ProductData, kind: str) -> dict[str, Any]:
         today = self._now().date()
-        open_files, daily = [], []
+        open_files: list[dict[str, Any]] = []
+        daily: list[dict[str, Any]] = []
         for day in self._retained_days():
             size = self._size_kb(product, kind, [day])
             name = file_name(product.product_id, kind, day)
@@ -221,10 +222,9 @@ class Exports:
     def last_lines(self, product: ProductData, kind: str, body: dict[str, Any]) -> dict[str, Any]:
         """``{"fieldNames": {key: friendly name}, "results": [rows, all values strings]}``: the last
         ``lineCount`` rows of today's open file written so far (timestamps up to now), oldest first."""
-        count = body.get("lineCount")
         try:
-            count = int(count)  # the documentation types it as a string; its example sends a number
-        except (TypeError, ValueError):
+            count = int(body["lineCount"])  # the documentation types it as a string; its example sends a number
+        except (KeyError, TypeError, ValueError):
             raise BadRequest("lineCount is required (a number)") from None
         if not 1 <= count <= MAX_LAST_LINES:
             raise BadRequest(f"lineCount must be between 1 and {MAX_LAST_LINES}")

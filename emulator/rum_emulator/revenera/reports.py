@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal, overload
 
 from rum_emulator.revenera.data import ALL_EVENTS, Client, ProductData
 from rum_emulator.revenera.validation import BadRequest, ClientPredicate, Segments, client_filter, date_range, days_between
@@ -22,6 +22,10 @@ SPLITS = ("day", "week", "month")
 LEVEL_NAMES = ("level1", "level2", "level3")
 
 
+@overload
+def period_start(day: date, split: str) -> date: ...
+@overload
+def period_start(day: date, split: str | None) -> date | None: ...
 def period_start(day: date, split: str | None) -> date | None:
     """The result key of ``day``: the day, the Monday of its ISO week, or the 1st of its month."""
     if split == "day":
@@ -30,16 +34,22 @@ def period_start(day: date, split: str | None) -> date | None:
         return day - timedelta(days=day.weekday())
     if split == "month":
         return day.replace(day=1)
-    return None
+    if split is None:
+        return None
+    raise ValueError(f"dateSplit {split!r} is not one of {', '.join(SPLITS)}")
 
 
+@overload
+def _split(body: dict[str, Any], *, required: Literal[True], default: str | None = None) -> str: ...
+@overload
+def _split(body: dict[str, Any], *, required: bool, default: str | None = None) -> str | None: ...
 def _split(body: dict[str, Any], *, required: bool, default: str | None = None) -> str | None:
     split = body.get("dateSplit", default)
     if split is None and not required:
         return None
     if split not in SPLITS:
         raise BadRequest(f"dateSplit must be {', '.join(SPLITS)}{'' if required else ' or null'}, got {split!r}")
-    return split  # type: ignore[no-any-return]
+    return split
 
 
 def _client_days(product: ProductData, start: date, stop: date, today: date) -> Iterator[tuple[date, bytes]]:
@@ -109,11 +119,12 @@ def date_range_report(product: ProductData, body: dict[str, Any], today: date, r
         raise BadRequest(f"clientStatus must list 1 to 3 different values of {', '.join(STATUSES)}, got {statuses!r}")
     quiet, rule = 0, LOST_RULES[0]
     if "lost" in statuses:
-        quiet, rule = body.get("daysUntilDeclaredLost"), body.get("dateReportedLost")
-        if not isinstance(quiet, int) or isinstance(quiet, bool) or not 1 <= quiet <= 365:
-            raise BadRequest(f"daysUntilDeclaredLost is required with clientStatus lost (an integer 1-365), got {quiet!r}")
-        if rule not in LOST_RULES:
-            raise BadRequest(f"dateReportedLost is required with clientStatus lost ({' or '.join(LOST_RULES)}), got {rule!r}")
+        asked_quiet, asked_rule = body.get("daysUntilDeclaredLost"), body.get("dateReportedLost")
+        if not isinstance(asked_quiet, int) or isinstance(asked_quiet, bool) or not 1 <= asked_quiet <= 365:
+            raise BadRequest(f"daysUntilDeclaredLost is required with clientStatus lost (an integer 1-365), got {asked_quiet!r}")
+        if not isinstance(asked_rule, str) or asked_rule not in LOST_RULES:
+            raise BadRequest(f"dateReportedLost is required with clientStatus lost ({' or '.join(LOST_RULES)}), got {asked_rule!r}")
+        quiet, rule = asked_quiet, asked_rule
     group_by = body.get("groupBy", "clientId")
     if group_by not in (None, "clientId"):
         raise BadRequest(f"groupBy {group_by!r} is not supported by this emulator (only clientId)")
@@ -160,8 +171,8 @@ def date_range_report(product: ProductData, body: dict[str, Any], today: date, r
 
     if split is None:
         return {"result": shape(roots[None])}
-    periods = sorted({period_start(d, split) for d in days_between(start, stop)})  # type: ignore[type-var]
-    return {"result": {p.isoformat(): shape(roots[p]) for p in periods}}  # type: ignore[union-attr]
+    periods = sorted({period_start(d, split) for d in days_between(start, stop)})
+    return {"result": {p.isoformat(): shape(roots[p]) for p in periods}}
 
 
 def _nodes(root: _Node, levels: list[Segments], client: Client, day: date) -> list[_Node]:
@@ -199,11 +210,23 @@ def _text_matcher(kind: Any, value: Any, where: str) -> Callable[[str], bool]:
     raise BadRequest(f"{where}: type must be string or regex")
 
 
+TextMatcher = Callable[[str], bool]
+
+
+def _is_pair(wanted: tuple[str | None, str]) -> Callable[[tuple[str, str]], bool]:
+    return lambda pair: pair == wanted
+
+
+def _any_part(tests: list[tuple[TextMatcher, TextMatcher]]) -> Callable[[tuple[str, str]], bool]:
+    """A combination: a (category, name) pair matching any one of its parts."""
+    return lambda pair: any(category(pair[0]) and name(pair[1]) for category, name in tests)
+
+
 def event_selectors(body: dict[str, Any]) -> list[EventSelector]:
     """``events`` (reference 3.5); omitted or null means every event of the catalog."""
     events = body.get("events")
     if events is None:
-        return [EventSelector({"category": c, "name": n}, lambda pair, c=c, n=n: pair == (c, n)) for c, n in ALL_EVENTS]
+        return [EventSelector({"category": c, "name": n}, _is_pair((c, n))) for c, n in ALL_EVENTS]
     if not isinstance(events, list) or not events:
         raise BadRequest("events must be a non-empty list of {category, name} or {combiLabel, combiArray}")
     selectors = []
@@ -220,16 +243,14 @@ def event_selectors(body: dict[str, Any]) -> list[EventSelector]:
                 cat = _text_matcher(part.get("categoryType"), part.get("category"), f"{where}.combiArray[{m}].category")
                 name = _text_matcher(part.get("nameType"), part["name"], f"{where}.combiArray[{m}].name")
                 tests.append((cat, name))
-            selectors.append(
-                EventSelector({"combiLabel": label}, lambda pair, tests=tests: any(c(pair[0]) and nm(pair[1]) for c, nm in tests))
-            )
+            selectors.append(EventSelector({"combiLabel": label}, _any_part(tests)))
         elif (
             isinstance(event, dict)
             and isinstance(event.get("name"), str)
             and (event.get("category") is None or isinstance(event.get("category"), str))
         ):
             pair = (event.get("category"), event["name"])
-            selectors.append(EventSelector({"category": pair[0], "name": pair[1]}, lambda p, pair=pair: p == pair))
+            selectors.append(EventSelector({"category": pair[0], "name": pair[1]}, _is_pair(pair)))
         else:
             raise BadRequest(f"{where} must be {{category, name}} or {{combiLabel, combiArray}}")
     return selectors
@@ -316,7 +337,7 @@ def event_full_report(product: ProductData, body: dict[str, Any], today: date, r
     tallies = _tally(product, _client_days(product, start, stop, today), client_filter(body), segments)
     if segments is None:
         return {"result": _sorted_rows(_event_rows(tallies[None], selectors), body)}
-    labels = [*segments.fixed_labels, *sorted(set(tallies) - set(segments.fixed_labels))]  # type: ignore[arg-type]
+    labels = [*segments.fixed_labels, *sorted({label for label in tallies if label is not None} - set(segments.fixed_labels))]
     return {"result": {label: _sorted_rows(_event_rows(tallies[label], selectors), body) for label in labels}}
 
 
@@ -334,13 +355,13 @@ def event_timeline(product: ProductData, body: dict[str, Any], today: date, rete
         raise BadRequest("divisor must be users, sessions, usageCounts or null (runtime is not supported)")
     selectors = event_selectors(body)
     keep = client_filter(body)
-    result = {}
+    result: dict[str, list[dict[str, Any]]] = {}
     periods: dict[date, list[date]] = defaultdict(list)
     for day in days_between(start, stop):
-        periods[period_start(day, split)].append(day)  # type: ignore[index]
+        periods[period_start(day, split)].append(day)
     for period, days in sorted(periods.items()):
         tally = _tally(product, ((d, product.active_flags(d)) for d in days if d <= today), keep)[None]
-        rows = []
+        rows: list[dict[str, Any]] = []
         for entry in _event_rows(tally, selectors):
             value: float = entry["eventCounts"]
             if divisor in ("users", "sessions"):

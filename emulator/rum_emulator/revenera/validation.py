@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal, overload
 
 from rum_emulator.revenera.data import PROPERTIES, Client
 
@@ -33,6 +33,10 @@ def body_object(body: Any) -> dict[str, Any]:
     return body
 
 
+@overload
+def parse_date(body: dict[str, Any], name: str, *, required: Literal[True] = True, where: str = "") -> date: ...
+@overload
+def parse_date(body: dict[str, Any], name: str, *, required: bool = True, where: str = "") -> date | None: ...
 def parse_date(body: dict[str, Any], name: str, *, required: bool = True, where: str = "") -> date | None:
     value = body.get(name)
     field = f"{where}{name}"
@@ -106,7 +110,7 @@ def matcher(spec: Any, where: str, data_type: str = "string") -> Callable[[Any],
             raise BadRequest(f"{where}.type {kind!r} needs a date property")
         if kind == "date":
             exact = parse_date(spec, "value", where=f"{where}.")
-            return lambda v: v == exact.isoformat()  # type: ignore[union-attr]
+            return lambda v: v == exact.isoformat()
         low_d = parse_date(spec, "min", required=False, where=f"{where}.")
         high_d = parse_date(spec, "max", required=False, where=f"{where}.")
         if low_d is None and high_d is None:
@@ -147,13 +151,17 @@ def client_filter(body: dict[str, Any], last_seen: Callable[[Client], date | Non
             seen_ok = matcher(spec, where, "date")
 
             def check_seen(client: Client, day: date, seen_ok: Callable[[Any], bool] = seen_ok) -> bool:
-                seen = last_seen(client)  # type: ignore[misc]
+                seen = last_seen(client)
                 return seen is not None and seen_ok(seen.isoformat())
 
             checks.append(check_seen)
         elif name in PROPERTIES:
             ok = matcher(spec, where, PROPERTIES[name].data_type)
-            checks.append(lambda client, day, name=name, ok=ok: ok(client.property_on(name, day)))
+
+            def check_property(client: Client, day: date, name: str = name, ok: Callable[[Any], bool] = ok) -> bool:
+                return ok(client.property_on(name, day))
+
+            checks.append(check_property)
         else:
             raise BadRequest(
                 f"{where} is not a property this emulator can filter on (known: {', '.join(sorted([*PROPERTIES, 'geography', 'dateLastSeen']))})"

@@ -211,7 +211,7 @@ class RaygunV3Client:
         if not 1 <= count <= MAX_PAGE_SIZE:
             raise ValueError(f"count must be between 1 and {MAX_PAGE_SIZE}, not {count}")
         params: dict[str, Any] = {"count": count, "offset": offset, **operation.orderby(orderby)}
-        return self._call(operation, values, model, day=day, params=params).root  # type: ignore[return-value]
+        return self._call(operation, values, model, day=day, params=params).root
 
     def _iter_list(
         self,

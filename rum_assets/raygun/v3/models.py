@@ -12,7 +12,7 @@ required, so a payload without them fails loudly with the field's name. The exce
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 from pydantic.alias_generators import to_camel
@@ -188,7 +188,7 @@ PageMetric = Literal[
     "cumulativeLayoutShift",
     "interactionToNextPaint",
 ]
-PAGE_METRICS: tuple[PageMetric, ...] = PageMetric.__args__  # type: ignore[attr-defined]
+PAGE_METRICS: tuple[PageMetric, ...] = get_args(PageMetric)
 Aggregation = Literal["count", "average", "median", "sum", "min", "max", "p95", "p99"]
 DEFAULT_AGGREGATIONS: tuple[Aggregation, ...] = ("median", "p95", "p99", "average", "count")
 Granularity = Literal["15m", "1h", "4h", "12h", "1d", "7d"]

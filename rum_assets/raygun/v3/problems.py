@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Unpack
 
 import httpx
 from pydantic import ValidationError
 
 from rum_assets.raygun.v3.models import Problem
-from rum_assets.transport.errors import AuthenticationError, NotFoundError, VendorError, VendorHTTPError
+from rum_assets.transport.errors import AuthenticationError, ErrorDetails, NotFoundError, VendorError, VendorHTTPError
 from rum_assets.transport.http import body_snippet
 
 VENDOR = "Raygun v3"
@@ -19,9 +20,9 @@ class MissingScopeError(AuthenticationError):
     """The token is valid but lacks the scope an endpoint needs (HTTP 403). ``scope`` is the one the
     operation's description names (see :mod:`rum_assets.raygun.v3.operations`)."""
 
-    def __init__(self, endpoint: str, problem: str, *, scope: str, **kwargs: object) -> None:
+    def __init__(self, endpoint: str, problem: str, *, scope: str, **kwargs: Unpack[ErrorDetails]) -> None:
         self.scope = scope
-        super().__init__(VENDOR, endpoint, problem, **kwargs)  # type: ignore[arg-type]
+        super().__init__(VENDOR, endpoint, problem, **kwargs)
 
 
 def parse_problem(response: httpx.Response) -> Problem | None:

@@ -16,12 +16,10 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-import duckdb
-
 from rum_assets.raygun.v3.models import Customer, Deployment, ErrorGroup, Page, ResolvedIn, TimeSeries, V3Model, undescribed
 from rum_assets.warehouse.accounts import ACCOUNT_COLUMN, DEFAULT_ACCOUNT
 from rum_assets.warehouse.pii import PiiPolicy
-from rum_assets.warehouse.tables import Column, Table, ensure_table
+from rum_assets.warehouse.tables import Column, Connection, Table, ensure_table, scalar
 
 SCHEMA = "raygun"
 _APPLICATION = Column("application_id", "VARCHAR", "Raygun v3 application identifier", nullable=False)
@@ -267,17 +265,17 @@ def error_metric_rows(series: Iterable[TimeSeries], app: str, day: date) -> Iter
                 yield {"partition_date": day, "application_id": app, "bucket_start": point.time, "error_instances": count}
 
 
-def customers_watermark(conn: duckdb.DuckDBPyConnection, app: str, account: str = DEFAULT_ACCOUNT) -> datetime | None:
+def customers_watermark(conn: Connection, app: str, account: str = DEFAULT_ACCOUNT) -> datetime | None:
     """The latest ``last_seen_at`` stored for the account's ``app`` (None before its first load)."""
-    exists = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [CUSTOMERS.schema, CUSTOMERS.name]
-    ).fetchone()[0]  # type: ignore[index]
+    exists = scalar(
+        conn, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [CUSTOMERS.schema, CUSTOMERS.name]
+    )
     if not exists:
         return None
     ensure_table(conn, CUSTOMERS)  # a table written before the account column gets it (its rows: the default account)
-    value = conn.execute(
-        f"SELECT max(last_seen_at) FROM {CUSTOMERS.qualified_name} WHERE account = ? AND application_id = ?", [account, app]
-    ).fetchone()[0]  # type: ignore[index]
+    value = scalar(
+        conn, f"SELECT max(last_seen_at) FROM {CUSTOMERS.qualified_name} WHERE account = ? AND application_id = ?", [account, app]
+    )
     if value is None:
         return None
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)

@@ -10,7 +10,7 @@ New and lost users are the vendor's (``revenera.user_activity``), which are not 
 from __future__ import annotations
 
 from rum_assets.orchestration.mart_checks import TotalCheck
-from rum_assets.orchestration.marts import Headline, Mart, SqlPart
+from rum_assets.orchestration.marts import DayParam, Headline, Mart, SqlPart
 from rum_assets.revenera import names
 from rum_assets.revenera.marts import keys
 from rum_assets.warehouse.tables import Column, Table
@@ -66,7 +66,7 @@ def _active(version: str, group: str) -> str:
 
 
 _ALL_LITERAL = f"'{ALL_VERSIONS}'"
-_WINDOW = ("day", "week_start", "day", "month_start", "day")
+_WINDOW: tuple[DayParam, ...] = ("day", "week_start", "day", "month_start", "day")
 
 _PRODUCT = (
     "SELECT a.product_id, CAST(? AS DATE) AS partition_date, a.prod_version, a.active_users, a.weekly_active_users, "
