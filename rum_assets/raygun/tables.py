@@ -72,7 +72,9 @@ SESSIONS = Table(
         Column("viewport_width", "INTEGER", "Viewport width in pixels (v3 only)"),
         Column("viewport_height", "INTEGER", "Viewport height in pixels (v3 only)"),
         Column("deployment_version", "VARCHAR", "Deployment version of the application (v3 only)"),
-        Column("application_url", "VARCHAR", "Raygun's link to view the session (v3 only; Raygun's description: applicationUrl of a session)"),
+        Column(
+            "application_url", "VARCHAR", "Raygun's link to view the session (v3 only; Raygun's description: applicationUrl of a session)"
+        ),
     ),
 )
 
@@ -145,7 +147,11 @@ SESSION_ERRORS = Table(
         Column("web_url", "VARCHAR", "Raygun web app URL of the error instance (v1 only)"),
         Column("error_group_identifier", "VARCHAR", "Raygun error group identifier (v3 only)"),
         Column("occurred_at", "TIMESTAMPTZ", "When the error occurred (v3 only)"),
-        Column("application_url", "VARCHAR", "Raygun's link to view the error instance (v3 only; Raygun's description: applicationUrl of a session error)"),
+        Column(
+            "application_url",
+            "VARCHAR",
+            "Raygun's link to view the error instance (v3 only; Raygun's description: applicationUrl of a session error)",
+        ),
     ),
 )
 
