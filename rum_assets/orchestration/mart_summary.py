@@ -96,14 +96,3 @@ def mart_summary_lines(conn: Connection, day: date) -> list[str]:
     present = existing_tables(conn, SUMMARIES)
     width = max(len(name) for name in SUMMARIES) + 2
     return [f"{name.ljust(width)}{day.isoformat()}: {summary(conn, day)}" for name, summary in SUMMARIES.items() if name in present]
-
-
-def print_mart_summary(database: str, day: date) -> None:
-    import duckdb
-
-    with duckdb.connect(database, read_only=True) as conn:
-        lines = mart_summary_lines(conn, day)
-    if lines:
-        print()
-        print("KPI marts (the last day)")
-        print("\n".join(lines))

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from rum_assets.warehouse.tables import Connection, Table, _is_handle, ensure_table
+from rum_assets.warehouse.tables import Connection, Table, _is_handle, ensure_table, table_exists
 
 
 @contextmanager
@@ -66,13 +66,7 @@ def fetch_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[t
 
 def existing_tables(conn: Connection, qualified_names: Iterable[str]) -> set[str]:
     """Which of ``schema.table`` exist: a mart reads only the base tables the deployment has (v1, v3 or both)."""
-    found = set()
-    for name in qualified_names:
-        schema, table = name.split(".", 1)
-        rows = fetch_rows(conn, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table])
-        if rows and rows[0][0]:
-            found.add(name)
-    return found
+    return {name for name in qualified_names if table_exists(conn, *name.split(".", 1))}
 
 
 _NULL_TYPES = {"DOUBLE": "DOUBLE PRECISION"}

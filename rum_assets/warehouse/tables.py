@@ -156,6 +156,10 @@ def scalar(conn: Connection, sql: str, params: Sequence[Any] | None = None) -> A
     return row[0]
 
 
+def table_exists(conn: Connection, schema: str, name: str) -> bool:
+    return bool(scalar(conn, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]))
+
+
 def ensure_table(conn: Connection, table: Table) -> None:
     """Create the schema and table if missing, and add columns the definition has gained."""
     if _is_handle(conn):
@@ -304,10 +308,7 @@ def _reject_null_keys(conn: duckdb.DuckDBPyConnection, batch: StagedRows, partit
     table = batch.table
     rejected = f"{table.schema}.{REJECTED_ROWS}"
     scope_json = json.dumps(dict(scope), sort_keys=True, default=json_default)
-    exists = scalar(
-        conn, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [table.schema, REJECTED_ROWS]
-    )
-    if not exists and not batch.null_key_rows:
+    if not table_exists(conn, table.schema, REJECTED_ROWS) and not batch.null_key_rows:
         return
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {rejected} (table_name VARCHAR NOT NULL, partition_date DATE, scope VARCHAR NOT NULL, "

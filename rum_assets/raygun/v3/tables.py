@@ -19,7 +19,7 @@ from typing import Any
 from rum_assets.raygun.v3.models import Customer, Deployment, ErrorGroup, Page, ResolvedIn, TimeSeries, V3Model, undescribed
 from rum_assets.warehouse.accounts import ACCOUNT_COLUMN, DEFAULT_ACCOUNT
 from rum_assets.warehouse.pii import PiiPolicy
-from rum_assets.warehouse.tables import Column, Connection, Table, ensure_table, scalar
+from rum_assets.warehouse.tables import Column, Connection, Table, ensure_table, scalar, table_exists
 
 SCHEMA = "raygun"
 _APPLICATION = Column("application_id", "VARCHAR", "Raygun v3 application identifier", nullable=False)
@@ -267,10 +267,7 @@ def error_metric_rows(series: Iterable[TimeSeries], app: str, day: date) -> Iter
 
 def customers_watermark(conn: Connection, app: str, account: str = DEFAULT_ACCOUNT) -> datetime | None:
     """The latest ``last_seen_at`` stored for the account's ``app`` (None before its first load)."""
-    exists = scalar(
-        conn, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [CUSTOMERS.schema, CUSTOMERS.name]
-    )
-    if not exists:
+    if not table_exists(conn, CUSTOMERS.schema, CUSTOMERS.name):
         return None
     ensure_table(conn, CUSTOMERS)  # a table written before the account column gets it (its rows: the default account)
     value = scalar(
