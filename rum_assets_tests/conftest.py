@@ -11,7 +11,10 @@ import pytest
 from rum_assets.config import env_vars
 from rum_assets.runtime.sqlite_commits import sync_sqlite_commits_lazily
 
-pytest_plugins = ["rum_assets_tests.v3_contract_plugin"]  # every v3 emulator answer in every test keeps the description
+pytest_plugins = [
+    "rum_assets_tests.v3_contract_plugin",  # every v3 emulator answer in every test keeps the description
+    "rum_assets_tests.log_audit_plugin",  # a passing test logs no WARNING or ERROR it is not about
+]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
