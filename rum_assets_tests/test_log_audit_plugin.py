@@ -115,6 +115,8 @@ def test_a_marker_without_a_reason_is_refused(pytester: pytest.Pytester) -> None
         ("2026-12-03 10:00:00 +0000 - dagster - DEBUG - job - run - STEP_START", 0),
         ("INFO     rum_assets:x.py:1 no WARNING here", 0),
         ("the demo printed no ERROR line", 0),
+        ("ERROR    sqlalchemy.pool.impl.NullPool:base.py:1073 Exception during reset or similar", 0),
+        ("ERROR    sqlalchemy.pool.impl.NullPool:base.py:1073 a pool error worth seeing", 40),
     ],
 )
 def test_the_formats_it_reads(line: str, level: int) -> None:

@@ -64,6 +64,7 @@ def test_checks_its_own_answers(monkeypatch):
 """
 
 
+@pytest.mark.logs_at("ERROR", why="pytester prints the inner run's failures")
 def test_a_test_whose_emulator_answers_outside_the_description_fails_naming_the_request(pytester: pytest.Pytester) -> None:
     pytester.makeconftest('pytest_plugins = ["rum_assets_tests.v3_contract_plugin"]')
     pytester.makepyfile(test_inner=INNER)

@@ -142,6 +142,7 @@ def test_slots_of_ended_runs_are_freed(instance: dg.DagsterInstance) -> None:
     assert _slots_of(instance, run.run_id) == 0
 
 
+@pytest.mark.logs_at("WARNING", why="it is about a dead run being marked failed, which the sensor logs as a WARNING")
 def test_sensor_clears_dead_runs(instance: dg.DagsterInstance) -> None:
     run = _started_run_holding_slot(instance, _dead_worker())
     sensor = build_dead_run_sensor()

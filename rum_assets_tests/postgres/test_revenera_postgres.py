@@ -251,6 +251,7 @@ def _zip_of(text: str) -> bytes:
     ],
     ids=["broken-csv", "bad-timestamp"],
 )
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_a_bad_file_fails_that_product_only_and_keeps_its_rows_in_postgresql(postgres_url: str, body: str, expected: str) -> None:
     postgres = WarehouseResource(url=postgres_url)
     count = f"SELECT product_id, count(*) FROM {RAW_EVENTS.qualified_name} GROUP BY product_id ORDER BY product_id"

@@ -113,6 +113,7 @@ def test_pii_modes(emulator: EmulatorServer, tmp_path: Path, mode: str) -> None:
         assert all(e is None for e in emails + ips + identifiers)
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_a_malformed_day_fails_clearly_and_keeps_the_earlier_rows(emulator: EmulatorServer, tmp_path: Path) -> None:
     resources = _resources(emulator, tmp_path)
     _materialize(resources, assets=[raygun_sessions])

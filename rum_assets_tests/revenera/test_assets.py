@@ -93,6 +93,7 @@ def test_rematerializing_gives_the_same_rows(start_revenera, tmp_path: Path) -> 
     assert all(first.values())
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_an_export_not_final_yet_fails_clearly_and_keeps_the_day(start_revenera, tmp_path: Path, clock: FakeClock) -> None:
     server, _ = start_revenera()
     resources = _resources(server, tmp_path)
@@ -106,6 +107,7 @@ def test_an_export_not_final_yet_fails_clearly_and_keeps_the_day(start_revenera,
     assert _query(tmp_path, "SELECT count(*) FROM revenera.raw_events") == before
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_a_malformed_report_fails_and_keeps_earlier_rows(start_revenera, tmp_path: Path) -> None:
     server, _ = start_revenera()
     resources = _resources(server, tmp_path)
@@ -124,6 +126,7 @@ def test_a_malformed_report_fails_and_keeps_earlier_rows(start_revenera, tmp_pat
     assert _query(tmp_path, "SELECT * EXCLUDE (_run_id, _ingested_at) FROM revenera.event_usage ORDER BY ALL") == before
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_a_bad_product_id_fails_naming_it_while_good_products_land(start_revenera, tmp_path: Path) -> None:
     server, _ = start_revenera()
     resources = _resources(server, tmp_path, product_ids=f"{PRODUCTS[0]},999")
@@ -135,6 +138,7 @@ def test_a_bad_product_id_fails_naming_it_while_good_products_land(start_revener
 
 
 @pytest.mark.parametrize("ids", ["", " , "])
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_no_products_configured_is_a_clear_failure(start_revenera, tmp_path: Path, ids: str) -> None:
     server, _ = start_revenera()
     result = dg.materialize(

@@ -134,6 +134,7 @@ def test_client_pages_follow_next_client_id(start_revenera) -> None:
     assert active_that_day == expected_active_clients(app.product(PID), DAY)
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_export_download_streams_and_asks_a_fresh_url_per_attempt(start_revenera, tmp_path: Path) -> None:
     server, app = start_revenera()
     server.faults.add(FaultRule("/download/", status=502, times=1))

@@ -128,6 +128,7 @@ def test_a_missing_column_is_null_and_warns(start_revenera, tmp_path: Path) -> N
     assert evaluations["unique_keys"].passed and evaluations["no_null_keys"].passed
 
 
+@pytest.mark.logs_at("WARNING", why="it is about a file that is not UTF-8, which is logged as a WARNING")
 def test_bom_latin1_and_quoted_newlines(start_revenera, tmp_path: Path, pieces: list[int]) -> None:
     bom, app, with_bom = load(start_revenera, tmp_path, "bom", [revenera_raw_events], export_bom=True)
     assert with_bom.success
@@ -171,6 +172,7 @@ def test_a_miscounted_file_is_read_again_as_one_piece(start_revenera, tmp_path: 
     assert sum("in 3 pieces failed (the load yielded" in message and "reading it again as one" in message for message in logged) == 2
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_a_broken_csv_fails_that_product_only_and_keeps_its_rows(start_revenera, tmp_path: Path, pieces: list[int]) -> None:
     server, _ = start_revenera()
     db = tmp_path / "broken.duckdb"
@@ -189,6 +191,7 @@ def test_a_broken_csv_fails_that_product_only_and_keeps_its_rows(start_revenera,
     assert query(db, "SELECT product_id, count(*) FROM revenera.raw_events GROUP BY ALL ORDER BY ALL") == before
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_a_disabled_kind_fails_fast(start_revenera, tmp_path: Path) -> None:
     server, _ = start_revenera()
     result = dg.materialize(

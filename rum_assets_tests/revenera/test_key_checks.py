@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 from pathlib import Path
 
@@ -26,6 +28,7 @@ def _page_with_a_client_without_id() -> bytes:
     return json.dumps({"result": clients, "reachedEnd": True, "nextClientId": None}).encode()
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing key check, which Dagster logs at ERROR")
 def test_null_and_repeated_client_ids_fail_and_warn_and_the_row_without_a_key_is_kept(start_revenera, tmp_path: Path) -> None:
     server, _ = start_revenera()
     server.faults.add(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -99,6 +101,7 @@ def test_a_growing_file_is_not_final_until_its_day_is_old_and_a_changed_size_is_
     assert ("revenera/raw_events", YESTERDAY, ",".join(sorted(PRODUCTS))) in _requests(later)
 
 
+@pytest.mark.logs_at("WARNING", why="it is about a failing listing skipped by the sensor, logged as a WARNING")
 def test_a_product_whose_listing_fails_is_skipped_and_the_others_get_runs(start_revenera, clock: FakeClock) -> None:
     server, _ = start_revenera(products_without_exports={PRODUCTS[1]: 403})
     result = _tick(build_export_sensor(lookback_days=2, clock=clock), dg.DagsterInstance.ephemeral(), None, _revenera(server.base_url))
@@ -119,6 +122,7 @@ def test_a_disabled_kind_is_not_listed(start_revenera, clock: FakeClock) -> None
     assert server.requests_by_path.get(f"/v3/exceptionTracking/listFiles/{PRODUCTS[0]}", 0) == 0
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_the_asset_loads_yesterday_only_with_the_sizes_the_sensor_vouched_for(start_revenera, tmp_path: Path) -> None:
     server, _ = start_revenera()
     resources = {"revenera": _revenera(server.base_url), "warehouse": WarehouseResource(database=str(tmp_path / "w.duckdb"))}

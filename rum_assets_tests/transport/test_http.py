@@ -47,6 +47,7 @@ def _send(server: EmulatorServer, sleeps: list[float], policy: RetryPolicy | Non
         )
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_retries_server_errors_with_bounded_jittered_backoff(server: EmulatorServer, sleeps: list[float]) -> None:
     server.faults.add(FaultRule("/echo", status=503, times=1))
     server.faults.add(FaultRule("/echo", status=500, times=1))
@@ -57,6 +58,7 @@ def test_retries_server_errors_with_bounded_jittered_backoff(server: EmulatorSer
     assert 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_retries_dropped_connections_and_timeouts(server: EmulatorServer, sleeps: list[float]) -> None:
     server.faults.add(FaultRule("/echo", kind="drop", times=1))
     server.faults.add(FaultRule("/echo", delay_seconds=1.0, times=1))
@@ -65,6 +67,7 @@ def test_retries_dropped_connections_and_timeouts(server: EmulatorServer, sleeps
     assert len(sleeps) == 2
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_honours_retry_after_within_the_allowed_wait(server: EmulatorServer, sleeps: list[float]) -> None:
     server.faults.add(FaultRule("/echo", status=429, retry_after="7"))
     assert _send(server, sleeps).status_code == 200
@@ -83,6 +86,7 @@ def test_retry_after_beyond_the_allowed_wait_raises_with_reset_time(server: Emul
     assert "resets at" in str(error)
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_gives_up_after_max_attempts_naming_vendor_endpoint_and_day(server: EmulatorServer, sleeps: list[float]) -> None:
     server.faults.add(FaultRule("/echo", status=500, times=None, body=b'{"message": "boom s3cr3t-value"}'))
     with pytest.raises(VendorHTTPError) as raised:
@@ -93,6 +97,7 @@ def test_gives_up_after_max_attempts_naming_vendor_endpoint_and_day(server: Emul
     assert "boom" in message and "s3cr3t-value" not in message
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_total_time_bound_stops_retries_early(server: EmulatorServer, sleeps: list[float]) -> None:
     server.faults.add(FaultRule("/echo", status=429, retry_after="50", times=None))
     with pytest.raises(RateLimitedError):
@@ -123,12 +128,14 @@ def test_an_unannounced_429_can_mean_the_budget_is_spent(server: EmulatorServer,
     assert server.requests_by_path["/echo"] == 1 and sleeps == []
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_an_unannounced_429_is_retried_with_backoff_by_default(server: EmulatorServer, sleeps: list[float]) -> None:
     server.faults.add(FaultRule("/echo", status=429, times=1))
     assert _send(server, sleeps).status_code == 200
     assert len(sleeps) == 1
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_retry_warnings_mask_secrets_quoted_from_the_body(
     server: EmulatorServer, sleeps: list[float], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -152,6 +159,7 @@ def test_parse_retry_after_caps_huge_waits() -> None:
 
 
 @pytest.mark.parametrize("value", ["inf", "nan", "-3", "1e400", "garbage"])
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_unusable_retry_after_falls_back_to_bounded_backoff(server: EmulatorServer, sleeps: list[float], value: str) -> None:
     server.faults.add(FaultRule("/echo", status=429, retry_after=value, times=2))
     assert _send(server, sleeps).status_code == 200

@@ -116,6 +116,7 @@ def test_the_ledger_stops_calls_before_the_vendor_limit(start_raygun, clock: Fak
     assert app.calls_used(DEMO_RAYGUN_API_KEY, clock().date()) == 4
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_retries_server_errors(start_raygun, clock: FakeClock) -> None:
     server, _ = start_raygun(sessions_per_day=20, daily_call_limit=0, clock=clock)
     server.faults.add(FaultRule("/api/v1/pulse/sessions", status=500, times=2))

@@ -171,6 +171,7 @@ def test_exactly_the_budgeted_calls_reach_the_emulator(serve, clock: FakeClock, 
     assert len(detail_ids(warehouse)) == 11
 
 
+@pytest.mark.logs_at("WARNING", why="it is about a spent budget stopping detail fetches, which is logged as a WARNING")
 def test_a_spent_budget_stops_new_fetches_and_keeps_the_fetched(serve, clock: FakeClock, tmp_path: Path) -> None:
     faults = CountingFaults(hold_seconds=0.05)
     # the session list spends 2 calls (authenticate, one page), the details' authenticate 1: 11 details answered, then 429

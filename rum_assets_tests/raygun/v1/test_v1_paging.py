@@ -33,6 +33,7 @@ def test_stops_when_the_total_is_reached_on_a_full_page(start_raygun, clock: Fak
     assert server.requests_by_path[SESSIONS] == 2
 
 
+@pytest.mark.logs_at("WARNING", why="it is about an ignored foreign links.next, which is logged as a WARNING")
 def test_a_foreign_links_next_is_never_called(start_raygun, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     foreign, _ = start_raygun(sessions_per_day=1203, daily_call_limit=0, clock=clock)
     server, _ = start_raygun(
@@ -47,6 +48,7 @@ def test_a_foreign_links_next_is_never_called(start_raygun, clock: FakeClock, ca
     assert len(warnings) == 1 and foreign.base_url.replace("http://", "") in warnings[0]
 
 
+@pytest.mark.logs_at("WARNING", why="it is about an ignored foreign links.next, which is logged as a WARNING")
 def test_same_host_on_another_port_is_another_origin(start_raygun, clock: FakeClock) -> None:
     foreign, _ = start_raygun(sessions_per_day=30, daily_call_limit=0, clock=clock)
     server, _ = start_raygun(

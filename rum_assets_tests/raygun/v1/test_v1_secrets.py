@@ -25,6 +25,7 @@ def _leaks(text: str) -> list[str]:
     return [secret for secret in SECRETS if secret in text]
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_retry_warnings_and_errors_mask_echoed_credentials(start_raygun, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     server, _ = start_raygun(daily_call_limit=0, clock=clock)
     server.faults.add(FaultRule("/api/v1/pulse/authenticate", status=500, times=None, body=ECHO))
@@ -40,6 +41,7 @@ def test_retry_warnings_and_errors_mask_echoed_credentials(start_raygun, clock: 
     assert "bad request from ***" in str(raised.value) and _leaks(str(raised.value)) == []
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_data_call_warnings_mask_the_client_id(start_raygun, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     server, _ = start_raygun(sessions_per_day=10, daily_call_limit=0, clock=clock)
     server.faults.add(FaultRule("/api/v1/pulse/sessions", status=503, times=1, body=ECHO))

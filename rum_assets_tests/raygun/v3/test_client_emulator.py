@@ -113,6 +113,7 @@ def test_missing_scope_is_named_from_the_description_when_the_403_does_not(start
     assert token not in str(caught.value)
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_server_errors_are_retried_then_reported(start_v3, clock: FakeClock, tmp_path: Path) -> None:
     server, _, _recording = start_v3()
     server.faults.add(FaultRule("/v3/applications", status=503, times=2))

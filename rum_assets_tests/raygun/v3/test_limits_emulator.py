@@ -51,6 +51,7 @@ def test_minute_remaining_header_slows_the_limiter(start_v3, clock: FakeClock, t
     elsewhere.close()
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_429_with_retry_after_is_waited_out(start_v3, clock: FakeClock, tmp_path: Path) -> None:
     server, _, recording = start_v3(per_second_limit=2, per_minute_limit=0, per_day_limit=0, retry_after_on_429=True)
     with fake_time_client(server, clock, tmp_path, limiter=unpaced(clock)) as client:
@@ -62,6 +63,7 @@ def test_429_with_retry_after_is_waited_out(start_v3, clock: FakeClock, tmp_path
     assert clock.now > NOW
 
 
+@pytest.mark.logs_at("WARNING", why="it is about retries, each logged as a WARNING")
 def test_429_without_retry_after_in_the_minute_window_waits_for_the_next_minute(start_v3, clock: FakeClock, tmp_path: Path) -> None:
     server, _, recording = start_v3(
         per_second_limit=0, per_minute_limit=3, per_day_limit=0, retry_after_on_429=False, rate_limit_reset_header=False

@@ -3,6 +3,8 @@ naming it, while the other assets and applications land and a failed application
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 import dagster as dg
@@ -48,6 +50,7 @@ def _retries(result: dg.ExecuteInProcessResult) -> int:
     return sum(1 for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY)
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_missing_customers_scope_fails_customers_only_and_keeps_its_rows(start_v3, tmp_path: Path) -> None:  # noqa: F811
     server, _ = start_v3(customers_per_application=50, tokens={"full": ALL_SCOPES, NO_CUSTOMERS: ALL_SCOPES - {"customers:read"}})
     assert materialize(CATALOG, resources(server, tmp_path, pat="full")).success
@@ -66,6 +69,7 @@ def test_missing_customers_scope_fails_customers_only_and_keeps_its_rows(start_v
     assert query(tmp_path, "SELECT * FROM raygun.customers ORDER BY ALL") == customers_before
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_a_token_without_cr_errors_read_fails_error_groups_only(start_v3, tmp_path: Path) -> None:  # noqa: F811
     server, _ = start_v3(customers_per_application=30, tokens={NO_ERRORS: ALL_SCOPES - {"cr.errors:read"}})
     config = resources(server, tmp_path, pat=NO_ERRORS)
@@ -86,6 +90,7 @@ def test_a_token_without_cr_errors_read_fails_error_groups_only(start_v3, tmp_pa
     assert query(tmp_path, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'error_groups'")[0][0] == 0
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_missing_page_metrics_scope_fails_page_metrics_without_retry(start_v3, tmp_path: Path) -> None:  # noqa: F811
     server, _ = start_v3(tokens={NO_PAGE_METRICS: ALL_SCOPES - {"metrics:pages"}})
     result = materialize(DAILY, resources(server, tmp_path, pat=NO_PAGE_METRICS), DAY)
@@ -98,6 +103,7 @@ def test_missing_page_metrics_scope_fails_page_metrics_without_retry(start_v3, t
     assert query(tmp_path, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'page_metrics'")[0][0] == 0
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_unknown_application_fails_naming_it_while_the_others_land(start_v3, tmp_path: Path) -> None:  # noqa: F811
     server, app = start_v3()
     configured = f"{WEB_APP},nosuch9,{MOBILE_APP}"
@@ -110,6 +116,7 @@ def test_unknown_application_fails_naming_it_while_the_others_land(start_v3, tmp
     assert counts == {app_id: len(app.catalogs[app_id].pages) for app_id in RUM_APPS}
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_unknown_application_fails_the_day_naming_it_while_the_others_land(start_v3, tmp_path: Path) -> None:  # noqa: F811
     server, _ = start_v3()
     result = materialize([raygun_error_metrics], resources(server, tmp_path, application_ids=f"nosuch9,{WEB_APP}"), DAY)

@@ -164,6 +164,7 @@ def test_v1_only_still_loads_without_a_token(server: EmulatorServer, tmp_path: P
     assert names.V3_CALLS_USED not in metadata(result, names.SESSIONS)
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_neither_api_configured_fails_naming_the_variables(server: EmulatorServer, tmp_path: Path) -> None:
     result = materialize(resources(server, tmp_path, v3=False), assets=[raygun_sessions], raise_on_error=False)
     assert not result.success
@@ -171,6 +172,7 @@ def test_neither_api_configured_fails_naming_the_variables(server: EmulatorServe
     assert all(name in message for name in ("RAYGUN_PAT", "RAYGUN_API_KEY", "RAYGUN_CLIENT_ID", "RAYGUN_CLIENT_SECRET")), message
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_an_unknown_application_fails_the_run_naming_it_while_the_others_land(server: EmulatorServer, tmp_path: Path) -> None:
     res = resources(server, tmp_path, v1=True, application_ids="wb7k2q, nosuch1")
     result = materialize(res, assets=[raygun_sessions], raise_on_error=False)
@@ -186,6 +188,7 @@ def test_an_unknown_application_fails_the_run_naming_it_while_the_others_land(se
     assert step_failure.user_failure_data is not None and step_failure.user_failure_data.metadata["sources_landed"].value == 2
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_a_token_without_the_sessions_scope_fails_naming_the_scope(server: EmulatorServer, tmp_path: Path) -> None:
     result = materialize(resources(server, tmp_path, pat=LIMITED_TOKEN), assets=[raygun_sessions], raise_on_error=False)
     assert not result.success
