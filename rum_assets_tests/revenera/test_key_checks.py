@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from rum_assets.orchestration.quality import NO_NULL_KEYS, UNIQUE_KEYS
 from rum_assets.revenera.assets import revenera_client_profiles

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from rum_assets.revenera import names
 from rum_assets.revenera.export_assets import revenera_raw_events

@@ -3,13 +3,13 @@ kept, replaced per (day, application); a deployment without ``deployedAt`` is se
 
 from __future__ import annotations
 
-import pytest
-
 import hashlib
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from rum_assets.orchestration.quality import NO_NULL_KEYS
 from rum_assets.raygun.v3.assets import DEPLOYMENTS_KEY, ROWS_BY_APPLICATION, raygun_deployments

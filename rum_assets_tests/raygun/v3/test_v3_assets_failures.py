@@ -3,11 +3,10 @@ naming it, while the other assets and applications land and a failed application
 
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from rum_assets.raygun.assets import raygun_sessions
 from rum_assets.raygun.v3.assets import (
