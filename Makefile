@@ -10,7 +10,7 @@ export UV_PYTHON := python3
 export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: demo test test-fast lint format ui emulator bench check-defs clean
+.PHONY: demo test test-fast slow-tests lint format ui emulator bench check-defs clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -36,9 +36,16 @@ test: .venv/.synced
 	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load
 
 ## The edit-run loop: the suite without the slow end-to-end tests (live deployment, daemon, browser, several
-## processes) and without the PostgreSQL ones (each starts a server and loads both warehouses); `make test` runs all.
+## processes), those measured slow (rum_assets_tests/slow_tests.txt) and the PostgreSQL ones (each starts a server
+## and loads both warehouses); `make test` runs all.
 test-fast: .venv/.synced
 	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load -m "not slow and not postgres"
+
+## Measure the whole suite and rewrite rum_assets_tests/slow_tests.txt, the measured-slow tests test-fast leaves out.
+slow-tests: .venv/.synced
+	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load -q -p no:cacheprovider --junitxml=.slow-tests.xml || true
+	.venv/bin/python -m rum_assets_tests.slow_tests .slow-tests.xml
+	rm -f .slow-tests.xml
 
 ## Lint, formatting check (ruff) and type check (mypy, configured in pyproject.toml [tool.mypy]); CI runs it before the tests.
 lint: .venv/.synced

@@ -10,6 +10,7 @@ import pytest
 
 from rum_assets.config import env_vars
 from rum_assets.runtime.sqlite_commits import sync_sqlite_commits_lazily
+from rum_assets_tests import slow_tests
 
 pytest_plugins = [
     "rum_assets_tests.v3_contract_plugin",  # every v3 emulator answer in every test keeps the description
@@ -39,9 +40,10 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Everything under ``ui/`` (a live Dagster deployment, a browser, a daemon) is ``slow``:
-    ``make test-fast`` leaves it out; ``make test`` and CI run it."""
+    """Everything under ``ui/`` (a live Dagster deployment, a browser, a daemon) is ``slow``, and so is every
+    test ``slow_tests.txt`` lists as measured slow: ``make test-fast`` leaves them out; ``make test`` and CI run them."""
     ui = PROJECT_ROOT / "rum_assets_tests" / "ui"
+    measured = slow_tests.listed()
     for item in items:
-        if ui in Path(str(item.fspath)).parents:
+        if ui in Path(str(item.fspath)).parents or slow_tests.function_id(item.nodeid) in measured:
             item.add_marker(pytest.mark.slow)
