@@ -70,10 +70,19 @@ def materialize_days(
     *,
     raise_on_error: bool = True,
     run_config: dict[str, Any] | None = None,
+    marts: bool = True,
 ) -> list[dg.ExecuteInProcessResult]:
-    """Every unpartitioned asset once, then every daily asset for each day (console log: errors only, unless ``run_config`` says)."""
+    """Every unpartitioned asset once, then every daily asset for each day (console log: errors only, unless ``run_config`` says).
+
+    ``marts=False`` leaves out the KPI marts (they only read the warehouse, so a test about what the
+    vendors' answers become does not need them; ``test_marts_e2e`` covers them)."""
     run_config = QUIET if run_config is None else run_config
     unpartitioned, daily = all_assets()
+    if not marts:
+        from rum_assets.orchestration.mart_registry import MARTS
+
+        mart_keys = {mart.key for mart in MARTS}
+        daily = [asset for asset in daily if not set(asset.keys) & mart_keys]
     results = [
         dg.materialize(
             unpartitioned + daily,

@@ -124,7 +124,7 @@ def test_no_secret_anywhere_after_faulty_runs_and_refused_credentials(
         monkeypatch.setenv(name, value)
     database = tmp_path / "warehouse.duckdb"
     instance = dg.DagsterInstance.get()
-    days = recent_days(2)
+    days = recent_days(1)
     try:
         debug = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
         results = materialize_days(days, build_resources(database), instance, raise_on_error=False, run_config=debug)

@@ -49,6 +49,7 @@ from rum_assets.revenera.paths import ENDPOINTS, PathTable
 from rum_assets.transport.errors import AuthenticationError, NotFoundError, PayloadError, VendorHTTPError
 from rum_assets.transport.http import CallContext, RetryPolicy, response_problem, send
 from rum_assets.transport.payloads import parse_response, response_json
+from rum_assets.transport.tls import shared_tls_context
 
 VENDOR = "Revenera"
 ORIGIN = "https://analytics.revenera.com"
@@ -97,6 +98,7 @@ class ReveneraClient:
                 "Origin": ORIGIN,
             },
             follow_redirects=False,
+            verify=shared_tls_context(),
         )
         self._logged_in = False
         self.calls_made = 0
@@ -430,7 +432,9 @@ class ReveneraClient:
             if not isinstance(url, str):
                 raise PayloadError(VENDOR, context.endpoint, f"field 'downloadUrl' is missing for {file_name}", day=day)
             try:
-                with httpx.stream("GET", url, timeout=self.policy.timeout_seconds, follow_redirects=True) as response:
+                with httpx.stream(
+                    "GET", url, timeout=self.policy.timeout_seconds, follow_redirects=True, verify=shared_tls_context()
+                ) as response:
                     self.calls_made += 1
                     if response.status_code != 200:
                         problem = f"download answered HTTP {response.status_code}"

@@ -49,6 +49,7 @@ from rum_assets.transport.errors import (
 from rum_assets.transport.http import CallContext, RetryPolicy, response_problem, send
 from rum_assets.transport.payloads import parse_response
 from rum_assets.transport.read_ahead import read_ahead
+from rum_assets.transport.tls import shared_tls_context
 
 VENDOR = "Raygun"
 AUTHENTICATE_PATH = "/api/v1/pulse/authenticate"
@@ -125,7 +126,7 @@ class RaygunClient:
         self.log = logger or logging.getLogger("rum_assets.raygun")
         self.clock = clock
         self._sleep_kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
-        self._http = httpx.Client(headers={"Accept": "application/json", "User-Agent": "rum_assets"})
+        self._http = httpx.Client(headers={"Accept": "application/json", "User-Agent": "rum_assets"}, verify=shared_tls_context())
         self._auth_method: str | None = None
         self.calls_to_leave = calls_to_leave
         """Calls of the day this client must leave unspent, asked before each call (None: none)."""

@@ -70,6 +70,7 @@ from rum_assets.raygun.v3.transport import Transport
 from rum_assets.transport.errors import AuthenticationError, PayloadError
 from rum_assets.transport.http import CallContext, RetryPolicy
 from rum_assets.transport.payloads import parse_response
+from rum_assets.transport.tls import shared_tls_context
 
 MAX_PAGE_SIZE = 500
 DAILY_CALL_LIMIT = 10_000
@@ -137,6 +138,7 @@ class RaygunV3Client:
         self._http = httpx.Client(
             headers={"Accept": "application/json", "User-Agent": "rum_assets", "Authorization": f"Bearer {token}"},
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            verify=shared_tls_context(),
         )
         self.transport = Transport(
             self._http,
