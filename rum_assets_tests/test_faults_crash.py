@@ -114,6 +114,7 @@ def _sessions_per_day(database: Path) -> dict[date, tuple[int, set[str]]]:
     return {day: (count, set(run_ids)) for day, count, run_ids in rows}
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_a_full_disk_while_staging_fails_clearly_leaves_the_warehouse_and_no_staged_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -63,6 +63,7 @@ def test_every_daily_asset_has_the_vendor_retry_policy() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.logs_at("ERROR", why="it is about a step that fails after its retries and is retried")
 def test_a_vendor_down_longer_than_the_clients_retries_is_retried_by_the_step(tmp_path: Path) -> None:
     with EmulatorServer([RaygunApp(RaygunEmulatorConfig(sessions_per_day=20, daily_call_limit=0))]) as server:
         server.faults.add(FaultRule(SESSIONS_PATH, status=503, times=2))  # both of the client's attempts
@@ -72,6 +73,7 @@ def test_a_vendor_down_longer_than_the_clients_retries_is_retried_by_the_step(tm
     assert _retries(result) == 1
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_refused_credentials_fail_at_once_without_retry(tmp_path: Path) -> None:
     with EmulatorServer([RaygunApp(RaygunEmulatorConfig(sessions_per_day=20, daily_call_limit=0))]) as server:
         result = _materialize(server, tmp_path, api_key="not-the-demo-key")
@@ -87,6 +89,7 @@ def test_refused_credentials_fail_at_once_without_retry(tmp_path: Path) -> None:
     assert sum(calls.values()) == 1, calls  # one login attempt, refused; no step retry
 
 
+@pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
 def test_a_write_that_needs_more_memory_than_duckdb_may_use_fails_at_once_and_keeps_the_day(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -111,6 +111,7 @@ def test_the_stores_take_one_lease_at_a_time_and_swap_only_the_version_read(wher
 
 
 @pytest.mark.slow
+@pytest.mark.logs_at("WARNING", why="it is about a spent budget stopping detail fetches, which is logged as a WARNING")
 def test_three_nodes_list_every_day_and_details_get_the_rest(postgres_url: str, tmp_path: Path) -> None:
     days = _days()
     app = RaygunApp(RaygunEmulatorConfig(sessions_per_day=SESSIONS_PER_DAY, daily_call_limit=DAILY_LIMIT, limit_retry_after=False))
