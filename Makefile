@@ -31,15 +31,17 @@ demo: .venv/.synced
 ## Each test has its own Dagster home, warehouse, state directory and free ports, so workers never share one.
 TEST_WORKERS ?= 4
 
-## Run the whole test suite.
+## Run the whole test suite. rum_assets_tests/conftest.py puts the known-long tests first; --maxschedchunk 1
+## makes xdist hand them out one at a time (by default each worker's first batch is a quarter of its share,
+## consecutive, so the first worker would get every long test and run them one after another).
 test: .venv/.synced
-	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load
+	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 
 ## The edit-run loop: the suite without the slow end-to-end tests (live deployment, daemon, browser, several
 ## processes), those measured slow (rum_assets_tests/slow_tests.txt) and the PostgreSQL ones (each starts a server
 ## and loads both warehouses); `make test` runs all.
 test-fast: .venv/.synced
-	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load -m "not slow and not postgres"
+	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1 -m "not slow and not postgres"
 
 ## Measure the whole suite and rewrite rum_assets_tests/slow_tests.txt, the measured-slow tests test-fast leaves out.
 slow-tests: .venv/.synced

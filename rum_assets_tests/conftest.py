@@ -39,11 +39,43 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     yield
 
 
+# The longest tests of a full run (call + setup + teardown, 2 cores, 4 workers), longest first. xdist's
+# ``--dist load`` hands tests out in collection order, so one of these collected last keeps a worker busy
+# for minutes after the others are done; started first, they overlap the many short ones instead.
+LONGEST_FIRST = (
+    "rum_assets_tests/ui/test_backfill_daemon.py",
+    "rum_assets_tests/test_faults_e2e.py",
+    "rum_assets_tests/deploy/test_topology.py",
+    "rum_assets_tests/ui/test_dead_runs.py",
+    "rum_assets_tests/ui/test_browser.py",
+    "rum_assets_tests/orchestration/test_marts_e2e.py",
+    "rum_assets_tests/test_secrets_scan.py",
+    "rum_assets_tests/postgres/test_v1_budget_nodes.py",
+    "rum_assets_tests/ui/test_browser_marts.py",
+    "rum_assets_tests/components/test_two_accounts.py",
+    "rum_assets_tests/test_demo.py",
+    "rum_assets_tests/postgres/test_revenera_postgres.py",
+    "rum_assets_tests/test_bench_runs.py",
+)
+
+
+def _start_order(item: pytest.Item) -> int:
+    """Known-long files first (in LONGEST_FIRST's order), then the other ``slow`` tests, then the rest."""
+    path = item.nodeid.split("::", 1)[0]
+    if path in LONGEST_FIRST:
+        return LONGEST_FIRST.index(path)
+    return len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") else 1)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Everything under ``ui/`` (a live Dagster deployment, a browser, a daemon) is ``slow``, and so is every
-    test ``slow_tests.txt`` lists as measured slow: ``make test-fast`` leaves them out; ``make test`` and CI run them."""
+    test ``slow_tests.txt`` lists as measured slow: ``make test-fast`` leaves them out; ``make test`` and CI run them.
+
+    Then the known-long tests are moved to the front (a stable sort, so the order is the same in every
+    xdist worker and within a group stays the collection order)."""
     ui = PROJECT_ROOT / "rum_assets_tests" / "ui"
     measured = slow_tests.listed()
     for item in items:
         if ui in Path(str(item.fspath)).parents or slow_tests.function_id(item.nodeid) in measured:
             item.add_marker(pytest.mark.slow)
+    items.sort(key=_start_order)

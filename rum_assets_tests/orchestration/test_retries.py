@@ -64,13 +64,24 @@ def test_every_daily_asset_has_the_vendor_retry_policy() -> None:
 
 @pytest.mark.slow
 @pytest.mark.logs_at("ERROR", why="it is about a step that fails after its retries and is retried")
-def test_a_vendor_down_longer_than_the_clients_retries_is_retried_by_the_step(tmp_path: Path) -> None:
+def test_a_vendor_down_longer_than_the_clients_retries_is_retried_by_the_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The retry waits 0 s instead of the policy's 20 +/- 20 s (most of this test's time); the delay the
+    # policy asked for is kept and checked, so the step is still retried by VENDOR_RETRY_POLICY.
+    asked: list[float] = []
+    policy_delay = dg.RetryPolicy.calculate_delay
+
+    def no_wait(policy: dg.RetryPolicy, attempt_num: int) -> float:
+        asked.append(policy_delay(policy, attempt_num))
+        return 0
+
+    monkeypatch.setattr(dg.RetryPolicy, "calculate_delay", no_wait)
     with EmulatorServer([RaygunApp(RaygunEmulatorConfig(sessions_per_day=20, daily_call_limit=0))]) as server:
         server.faults.add(FaultRule(SESSIONS_PATH, status=503, times=2))  # both of the client's attempts
         result = _materialize(server, tmp_path)
 
     assert result.success
     assert _retries(result) == 1
+    assert len(asked) == 1 and 0 <= asked[0] <= VENDOR_RETRY_POLICY.delay * 2, asked  # type: ignore[operator]
 
 
 @pytest.mark.logs_at("ERROR", why="it is about a failing step or run, which Dagster logs at ERROR")
