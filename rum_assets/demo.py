@@ -21,7 +21,7 @@ from rum_assets.orchestration.run_health import WorkerIdentity, clear_dead_runs
 from rum_assets.raygun import names as raygun_names
 from rum_assets.revenera import names as revenera_names
 from rum_assets.revenera.finality import final_by_date
-from rum_assets.runtime.sqlite_commits import sync_sqlite_commits_lazily
+from rum_assets.runtime.sqlite_commits import keep_sqlite_files_open, sync_sqlite_commits_lazily
 from rum_assets.warehouse.resource import WarehouseResource
 from rum_emulator.environment import EmulatorSettings, start_emulator
 
@@ -114,6 +114,7 @@ def _record(calls: CallFigures, day: str, result: dg.ExecuteInProcessResult) -> 
 
 def run_demo(days: list[date], emulator_settings: EmulatorSettings) -> int:
     sync_sqlite_commits_lazily()  # the demo's run history is for looking at: an fsync per event was half its time
+    keep_sqlite_files_open()
     server = start_emulator(emulator_settings)
     try:
         os.environ.update(emulator_env(server.base_url, emulator_settings))
