@@ -28,7 +28,9 @@ from rum_assets.warehouse.marts import existing_tables, fetch_rows, replace_day_
 from rum_assets.warehouse.resource import WarehouseResource
 from rum_assets.warehouse.tables import Connection, Table, markdown_table
 
-MART_KINDS = {*KINDS, "sql"}
+MART_KIND = "sql"
+"""The kind that tells a mart's asset from a base asset (:func:`is_mart`)."""
+MART_KINDS = {*KINDS, MART_KIND}
 MART_LOOKBACK_DAYS = 45
 """How far back a changed base day still re-materializes its mart day (the vendors keep about a month)."""
 
@@ -113,6 +115,8 @@ class Mart:
     all_reads: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
+        if not set(self.window_deps) <= set(self.deps):
+            raise ValueError(f"{self.key.to_user_string()}: window_deps must be among its deps")
         object.__setattr__(self, "all_reads", tuple(sorted({t for part in self.parts for t in (*part.reads, *part.absent)})))
 
     def select_sql(self, present: set[str]) -> tuple[str, list[DayParam]]:
@@ -221,7 +225,7 @@ def mart_asset(mart: Mart, available: Sequence[dg.AssetKey], account: str = DEFA
         partitions_def=daily_partitions,
         backfill_policy=DAILY_BACKFILL_POLICY,
         freshness_policy=DAILY_FRESHNESS_POLICY,
-        automation_condition=mart_automation(sorted(window & set(deps), key=str)),
+        automation_condition=mart_automation([dep for dep in deps if dep in window]),
         metadata=table_metadata(mart.table),
         check_specs=check_specs(mart, key),
     )
@@ -233,8 +237,8 @@ def mart_asset(mart: Mart, available: Sequence[dg.AssetKey], account: str = DEFA
 
 
 def is_mart(asset: dg.AssetsDefinition) -> bool:
-    """An asset :func:`mart_asset` built (of any account): the one whose kinds say ``sql``."""
-    return all("sql" in spec.kinds for spec in asset.specs)
+    """An asset :func:`mart_asset` built, of any account."""
+    return all(MART_KIND in spec.kinds for spec in asset.specs)
 
 
 def build_marts_sensor(marts: Sequence[dg.AssetsDefinition]) -> dg.AutomationConditionSensorDefinition:
