@@ -45,6 +45,10 @@ def mart_automation(window_deps: Sequence[dg.AssetKey] = ()) -> dg.AutomationCon
     A dependency in ``window_deps`` is mapped to the 30 days ending on the mart's day, so a change of its
     day D requests every mart day D..D+29 (within the lookback). It is left out of the missing check: the
     days of a window before the first loaded day are never materialized and must not hold the mart back.
+    Dagster's dependency conditions see a dependency only through its mapping, so the window's own day is
+    not checked apart from the rest; the mart's other base assets of the day (usage_daily: user_activity,
+    loaded by the same job) must not be missing, and a day computed before its profiles arrived runs again
+    when they do.
     """
     missing = dg.AutomationCondition.any_deps_missing()
     if window_deps:
