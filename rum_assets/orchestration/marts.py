@@ -53,7 +53,7 @@ def mart_automation(window_deps: Sequence[dg.AssetKey] = ()) -> dg.AutomationCon
     missing = dg.AutomationCondition.any_deps_missing()
     if window_deps:
         missing = missing.ignore(dg.AssetSelection.assets(*window_deps))
-    label = "mart day follows its base days" + (" and the 30 days before" if window_deps else "")
+    label = "mart day follows its base days" + (" and the 30-day windows holding them" if window_deps else "")
     return (
         dg.AutomationCondition.in_latest_time_window(lookback_delta=timedelta(days=MART_LOOKBACK_DAYS))
         & dg.AutomationCondition.any_deps_updated().since_last_handled()
@@ -62,9 +62,6 @@ def mart_automation(window_deps: Sequence[dg.AssetKey] = ()) -> dg.AutomationCon
         & ~dg.AutomationCondition.in_progress()
     ).with_label(label)
 
-
-MART_AUTOMATION = mart_automation()
-"""The automation of a mart that reads its base tables' day alone."""
 
 DayParam = Literal["day", "week_start", "month_start", "account"]
 
