@@ -14,10 +14,9 @@ from typing import Any
 
 import dagster as dg
 
+from rum_assets.orchestration.account_keys import account_key
 
-def account_key(key: dg.AssetKey, account: str) -> dg.AssetKey:
-    """``raygun/sessions`` of account ``acme`` is ``raygun/acme/sessions``."""
-    return dg.AssetKey([key.path[0], account, *key.path[1:]])
+__all__ = ["account_key", "for_account"]
 
 
 def _compute(function: Any, resource_keys: Mapping[str, str]) -> Any:

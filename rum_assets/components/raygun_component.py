@@ -29,6 +29,7 @@ from rum_assets.components.account_assets import account_key, for_account
 from rum_assets.components.environment import shared_raygun_settings
 from rum_assets.components.secrets import Secret, secret_value
 from rum_assets.config.settings import start_date
+from rum_assets.orchestration.mart_registry import RAYGUN_MARTS, account_marts
 from rum_assets.orchestration.partitions import configured_daily_partitions, with_partitions
 from rum_assets.orchestration.schedules import daily_job_and_schedule
 from rum_assets.raygun import names as raygun_names
@@ -98,7 +99,8 @@ class RaygunComponent(dg.Component, dg.Model, dg.Resolvable):
 
 
 def raygun_account_definitions(raygun: RaygunResource) -> dg.Definitions:
-    """One account's Raygun assets, job and schedule (and, for the default account, its sensors)."""
+    """One account's Raygun assets, job and schedule (and, for the default account, its sensors); another
+    account's also its KPI marts (the code location adds the default account's over every base asset)."""
     partitions = configured_daily_partitions(start_date())
     # The v3-only assets exist where a v3 token is configured; a v1-only account does not show them.
     with_v3 = raygun.pat is not None
@@ -118,6 +120,7 @@ def raygun_account_definitions(raygun: RaygunResource) -> dg.Definitions:
     bound = {"raygun": resource_key, "warehouse": "warehouse"}
     assets = [with_partitions(for_account(a, raygun.account, bound, RAYGUN_KEYS), partitions) for a in daily]
     assets += [for_account(a, raygun.account, bound, RAYGUN_KEYS) for a in catalog]
+    assets += [with_partitions(mart, partitions) for mart in account_marts(RAYGUN_MARTS, assets, raygun.account)]
     job, schedule = daily_job_and_schedule(
         f"raygun_{raygun.account}", [account_key(key, raygun.account) for key in scheduled], hour=2, minute=15
     )

@@ -28,6 +28,7 @@ from rum_assets.components.account_assets import account_key, for_account
 from rum_assets.components.environment import shared_revenera_settings
 from rum_assets.components.secrets import Secret, secret_value
 from rum_assets.config.settings import start_date
+from rum_assets.orchestration.mart_registry import REVENERA_MARTS, account_marts
 from rum_assets.orchestration.partitions import configured_daily_partitions, with_partitions
 from rum_assets.orchestration.schedules import daily_job_and_schedule
 from rum_assets.revenera import names as revenera_names
@@ -82,7 +83,8 @@ class ReveneraComponent(dg.Component, dg.Model, dg.Resolvable):
 
 
 def revenera_account_definitions(revenera: ReveneraResource) -> dg.Definitions:
-    """One login's Revenera assets, job and schedule (and, for the default login, the export sensor)."""
+    """One login's Revenera assets, job and schedule (and, for the default login, the export sensor); another
+    login's also its KPI marts (the code location adds the default login's over every base asset)."""
     partitions = configured_daily_partitions(start_date())
     if revenera.account == DEFAULT_ACCOUNT:
         job, schedule = daily_job_and_schedule("revenera", revenera_names.REPORT_ASSETS, hour=2, minute=45)
@@ -100,6 +102,7 @@ def revenera_account_definitions(revenera: ReveneraResource) -> dg.Definitions:
     bound = {"revenera": resource_key, "warehouse": "warehouse"}
     assets = [for_account(a, revenera.account, bound, keys) for a in REVENERA_METADATA_ASSETS]
     assets += [with_partitions(for_account(a, revenera.account, bound, keys), partitions) for a in daily]
+    assets += [with_partitions(mart, partitions) for mart in account_marts(REVENERA_MARTS, assets, revenera.account)]
     job, schedule = daily_job_and_schedule(
         f"revenera_{revenera.account}", [account_key(key, revenera.account) for key in revenera_names.REPORT_ASSETS], hour=2, minute=45
     )

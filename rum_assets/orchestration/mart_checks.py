@@ -1,4 +1,4 @@
-"""The checks every mart can declare, evaluated on the day just written.
+"""The checks every mart can declare, evaluated on the day just written, on the rows of its account.
 
 Each fails with ERROR severity and names what is wrong in its metadata (the day, the offending rows or
 numbers); none blocks, because nothing is built on a mart inside this project.
@@ -29,7 +29,7 @@ NO_MISSING_DAY = "no_missing_day"
 @dataclass(frozen=True)
 class TotalCheck:
     """A total of the mart's day (``mart_sql``) that must equal the base table's (``base_sql``); each query
-    takes the day as its only ``?`` parameters and returns one number."""
+    binds the day and the account (``partition_date = ? AND account = ?``) and returns one number."""
 
     name: str
     description: str
@@ -50,33 +50,41 @@ def _result(name: str, passed: bool, day: date, **metadata: str | int | float | 
     )
 
 
-def _params(sql: str, day: date) -> list[date]:
-    return [day] * sql.count("?")
+def day_and_account(sql: str, day: date, account: str) -> list[date | str]:
+    """The parameters of a query whose ``?`` are pairs of the day and the account."""
+    if sql.count("?") % 2:
+        raise ValueError(f"a mart's total or headline query binds (day, account) pairs, this one an odd number of ?: {sql}")
+    return [day, account] * (sql.count("?") // 2)
 
 
-def check_shares(conn: Connection, table: Table, day: date, columns: Sequence[str]) -> dg.AssetCheckResult:
+def check_shares(conn: Connection, table: Table, day: date, columns: Sequence[str], account: str) -> dg.AssetCheckResult:
     outside = []
     for column in columns:
-        sql = f"SELECT count(*) FROM {table.qualified_name} WHERE partition_date = ? AND ({column} < 0 OR {column} > 1)"
-        count = int(fetch_rows(conn, sql, [day])[0][0])
+        sql = f"SELECT count(*) FROM {table.qualified_name} WHERE partition_date = ? AND account = ? AND ({column} < 0 OR {column} > 1)"
+        count = int(fetch_rows(conn, sql, [day, account])[0][0])
         if count:
             outside.append(f"{column}: {count} rows")
     return _result(SHARES, not outside, day, outside_0_1=", ".join(outside) or None)
 
 
-def check_percentiles(conn: Connection, table: Table, day: date, triples: Sequence[tuple[str, str, str]]) -> dg.AssetCheckResult:
+def check_percentiles(
+    conn: Connection, table: Table, day: date, triples: Sequence[tuple[str, str, str]], account: str
+) -> dg.AssetCheckResult:
     unordered = []
     for p50, p75, p95 in triples:
-        sql = f"SELECT count(*) FROM {table.qualified_name} WHERE partition_date = ? AND ({p50} > {p75} OR {p75} > {p95} OR {p50} > {p95})"
-        count = int(fetch_rows(conn, sql, [day])[0][0])
+        sql = (
+            f"SELECT count(*) FROM {table.qualified_name} WHERE partition_date = ? AND account = ? "
+            f"AND ({p50} > {p75} OR {p75} > {p95} OR {p50} > {p95})"
+        )
+        count = int(fetch_rows(conn, sql, [day, account])[0][0])
         if count:
             unordered.append(f"{p50} <= {p75} <= {p95}: {count} rows break it")
     return _result(PERCENTILES, not unordered, day, unordered=", ".join(unordered) or None)
 
 
-def check_total(conn: Connection, total: TotalCheck, day: date) -> dg.AssetCheckResult:
-    mart = fetch_rows(conn, total.mart_sql, _params(total.mart_sql, day))[0][0] or 0
-    base = fetch_rows(conn, total.base_sql, _params(total.base_sql, day))[0][0] or 0
+def check_total(conn: Connection, total: TotalCheck, day: date, account: str) -> dg.AssetCheckResult:
+    mart = fetch_rows(conn, total.mart_sql, day_and_account(total.mart_sql, day, account))[0][0] or 0
+    base = fetch_rows(conn, total.base_sql, day_and_account(total.base_sql, day, account))[0][0] or 0
     return _result(total.check_name, int(mart) == int(base), day, mart_total=int(mart), base_total=int(base))
 
 
@@ -90,12 +98,13 @@ def missing_days(mart_days: Iterable[date], base_days: Iterable[date]) -> list[d
     return sorted(d for d in set(base_days) if first <= d <= last and d not in present)
 
 
-def _days(conn: Connection, sql: str) -> list[date]:
-    return [d if isinstance(d, date) else date.fromisoformat(str(d)) for (d,) in fetch_rows(conn, sql)]
+def _days(conn: Connection, sql: str, account: str) -> list[date]:
+    return [d if isinstance(d, date) else date.fromisoformat(str(d)) for (d,) in fetch_rows(conn, sql, [account])]
 
 
-def check_no_missing_day(conn: Connection, table: Table, day: date, base_days_sql: str) -> dg.AssetCheckResult:
-    mart_days = _days(conn, f"SELECT DISTINCT partition_date FROM {table.qualified_name}")
-    gaps = missing_days(mart_days, _days(conn, base_days_sql))
+def check_no_missing_day(conn: Connection, table: Table, day: date, base_days_sql: str, account: str) -> dg.AssetCheckResult:
+    """Between ``account``'s first and last mart day; its base days are ``base_days_sql`` (binds the account)."""
+    mart_days = _days(conn, f"SELECT DISTINCT partition_date FROM {table.qualified_name} WHERE account = ?", account)
+    gaps = missing_days(mart_days, _days(conn, base_days_sql, account))
     shown = ", ".join(d.isoformat() for d in gaps[:10]) + (f" and {len(gaps) - 10} more" if len(gaps) > 10 else "")
     return _result(NO_MISSING_DAY, not gaps, day, missing_days=shown or None, days_loaded=len(mart_days))

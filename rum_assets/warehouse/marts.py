@@ -9,12 +9,12 @@ and inserted in one transaction: a failing query leaves the day's previous rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from rum_assets.warehouse.tables import Connection, Table, _is_handle, ensure_table, table_exists
+from rum_assets.warehouse.tables import Connection, Table, _is_handle, ensure_table, scope_filter, table_exists
 
 
 @contextmanager
@@ -42,8 +42,11 @@ def _inserted(conn: Connection, cursor: Any) -> int:
     return int(row[0]) if row else 0
 
 
-def replace_day_from_sql(conn: Connection, table: Table, select_sql: str, day: date, params: Sequence[Any], run_id: str) -> int:
-    """Replace ``day`` of ``table`` with the rows of ``select_sql``, which yields exactly ``table.columns``.
+def replace_day_from_sql(
+    conn: Connection, table: Table, select_sql: str, day: date, params: Sequence[Any], run_id: str, scope: Mapping[str, Any]
+) -> int:
+    """Replace ``day`` of ``table`` in ``scope`` (e.g. one account's rows) with the rows of ``select_sql``,
+    which yields exactly ``table.columns``, all of them in that scope.
 
     Returns the rows written. The lineage columns are set here (this run, now).
     """
@@ -54,8 +57,9 @@ def replace_day_from_sql(conn: Connection, table: Table, select_sql: str, day: d
         f"INSERT INTO {table.qualified_name} ({columns}, _run_id, _ingested_at) "
         f"SELECT {columns}, ?, CAST(? AS TIMESTAMPTZ) FROM ({select_sql}) AS mart_rows"
     )
-    with _transaction(conn, f"{table.qualified_name}|{day.isoformat()}"):
-        conn.execute(f"DELETE FROM {table.qualified_name} WHERE {table.partition_column} = ?", [day])
+    where, where_params = scope_filter(table, day, scope)
+    with _transaction(conn, f"{table.qualified_name}|{day.isoformat()}|{sorted(scope.items())}"):
+        conn.execute(f"DELETE FROM {table.qualified_name} WHERE {where}", where_params)
         cursor = conn.execute(insert, [run_id, datetime.now(UTC).isoformat(), *params])
         return _inserted(conn, cursor)
 

@@ -176,3 +176,16 @@ def test_two_accounts_of_each_vendor_land_in_the_same_tables_with_their_own_budg
     # account north's day again: south's rows of the day are kept
     run_job(two_accounts, "raygun_north_daily")
     assert query(tmp_path, "SELECT account, count(*) FROM raygun.sessions GROUP BY ALL ORDER BY ALL") == [("north", 30), ("south", 30)]
+
+    # each account's marts, computed from its own rows: 30 sessions each, each login's product its own DAU
+    marts = [dg.AssetKey(["raygun", account, "sessions_daily"]) for account in TOKENS]
+    marts += [dg.AssetKey(["revenera", account, "usage_daily"]) for account in PRODUCTS]
+    result = materialize(two_accounts, marts)
+    mart_checks = [c for c in result.get_asset_check_evaluations() if c.check_name != "freshness_check"]  # a past day is overdue
+    assert mart_checks and all(c.passed for c in mart_checks), [c.check_name for c in mart_checks if not c.passed]
+    sessions_daily = query(
+        tmp_path, "SELECT account, application_id, sessions FROM raygun.sessions_daily WHERE dimension = 'all' ORDER BY ALL"
+    )
+    assert sessions_daily == [("north", APPLICATIONS["north"], 30), ("south", APPLICATIONS["south"], 30)]
+    usage = query(tmp_path, "SELECT DISTINCT account, product_id FROM revenera.usage_daily WHERE prod_version = '(all)' ORDER BY ALL")
+    assert usage == [("east", PRODUCTS["east"]), ("west", PRODUCTS["west"])]

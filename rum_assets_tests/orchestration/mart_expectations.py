@@ -12,6 +12,7 @@ import pytest
 
 from rum_assets.orchestration.mart_registry import MARTS
 from rum_assets.orchestration.marts import Mart, materialize_mart
+from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
 from rum_assets.warehouse.tables import Connection
 from rum_assets_tests.orchestration.mart_inputs import DAY
 
@@ -20,9 +21,11 @@ def mart(name: str) -> Mart:
     return next(m for m in MARTS if m.table.name == name)
 
 
-def rows(conn: Connection, table: str, columns: str, sort_by: int) -> list[tuple[Any, ...]]:
-    """The day's rows, sorted here by their first ``sort_by`` values as text (collations differ between the warehouses)."""
-    found = [tuple(r) for r in conn.execute(f"SELECT {columns} FROM {table} WHERE partition_date = ?", [DAY]).fetchall()]
+def rows(conn: Connection, table: str, columns: str, sort_by: int, account: str = DEFAULT_ACCOUNT) -> list[tuple[Any, ...]]:
+    """The account's rows of the day, sorted here by their first ``sort_by`` values as text (collations
+    differ between the warehouses)."""
+    sql = f"SELECT {columns} FROM {table} WHERE partition_date = ? AND account = ?"
+    found = [tuple(r) for r in conn.execute(sql, [DAY, account]).fetchall()]
     return sorted(found, key=lambda r: tuple("" if v is None else str(v) for v in r[:sort_by]))
 
 

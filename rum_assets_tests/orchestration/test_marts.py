@@ -13,7 +13,7 @@ import pytest
 
 from rum_assets.orchestration import mart_checks
 from rum_assets.orchestration.mart_registry import MARTS
-from rum_assets.orchestration.marts import MART_AUTOMATION, Mart, evaluate_checks, materialize_mart
+from rum_assets.orchestration.marts import Mart, evaluate_checks, mart_automation, materialize_mart
 from rum_assets.warehouse.tables import Connection
 from rum_assets_tests.orchestration.mart_expectations import (
     assert_every_mart,
@@ -138,12 +138,16 @@ def test_the_code_location_has_every_mart_with_its_automation_and_sensor() -> No
     marts = {m.key for m in MARTS}
     for key in marts:
         node = repository.asset_graph.get(key)
-        assert node.automation_condition == MART_AUTOMATION
+        assert node.automation_condition == mart_automation(window_deps(key))
         assert node.group_name.endswith("_marts") and node.owners and "sql" in node.kinds
         assert node.metadata["dagster/column_schema"].columns
     sensor = repository.get_sensor_def("marts_automation_sensor")
     assert sensor.asset_selection.resolve(repository.asset_graph) == marts
     assert repository.asset_graph.get(page_key()).parent_keys >= {dg.AssetKey(["raygun", "session_details"])}
+
+
+def window_deps(key: dg.AssetKey) -> tuple[dg.AssetKey, ...]:
+    return next(m.window_deps for m in MARTS if m.key == key)
 
 
 def page_key() -> dg.AssetKey:

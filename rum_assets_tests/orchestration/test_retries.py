@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from rum_assets.config.settings import duckdb_connection_config
-from rum_assets.orchestration.mart_registry import MARTS
+from rum_assets.orchestration.marts import is_mart
 from rum_assets.orchestration.retries import VENDOR_RETRY_POLICY
 from rum_assets.raygun.assets import raygun_sessions
 from rum_assets.raygun.resource import RaygunResource
@@ -51,11 +51,10 @@ def test_every_daily_asset_has_the_vendor_retry_policy() -> None:
 
     # The KPI marts are no vendor's: their SQL over local tables would fail the same way minutes later,
     # and their automation condition runs a day again when its base assets change.
-    marts = {mart.key for mart in MARTS}
     daily_assets = [
         a
         for a in build_definitions().assets or []
-        if isinstance(a, dg.AssetsDefinition) and a.partitions_def is not None and a.key not in marts
+        if isinstance(a, dg.AssetsDefinition) and a.partitions_def is not None and not is_mart(a)
     ]
     assert len(daily_assets) >= 8
     for asset in daily_assets:

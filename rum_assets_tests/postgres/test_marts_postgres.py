@@ -7,7 +7,8 @@ warehouse holding the known inputs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -30,10 +31,17 @@ from rum_assets_tests.orchestration.test_marts import (  # noqa: F401 - collecte
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def conn(postgres_url: str) -> Iterator[Connection]:
+@contextmanager
+def loaded_warehouse(postgres_url: str, *loaders: Callable[[Connection], None]) -> Iterator[Connection]:
+    """A PostgreSQL warehouse holding the known inputs and whatever ``loaders`` add."""
     with WarehouseResource(url=postgres_url).connection() as warehouse:
         assert isinstance(warehouse, PostgresWarehouse)
-        load_raygun(warehouse)
-        load_revenera(warehouse)
+        for load in (load_raygun, load_revenera, *loaders):
+            load(warehouse)
+        yield warehouse
+
+
+@pytest.fixture
+def conn(postgres_url: str) -> Iterator[Connection]:
+    with loaded_warehouse(postgres_url) as warehouse:
         yield warehouse

@@ -16,10 +16,11 @@ Where each number comes from, and why some are NULL:
 from __future__ import annotations
 
 from rum_assets.orchestration.mart_checks import TotalCheck
-from rum_assets.orchestration.marts import Headline, Mart, SqlPart
+from rum_assets.orchestration.marts import DayParam, Headline, Mart, SqlPart
 from rum_assets.raygun import names
 from rum_assets.raygun.marts import keys
 from rum_assets.raygun.marts.histogram_sql import HISTOGRAMS, QUANTILES, THRESHOLDS, metric_stats_sql
+from rum_assets.warehouse.accounts import ACCOUNT_COLUMN
 from rum_assets.warehouse.marts import select_list
 from rum_assets.warehouse.tables import Column, Table
 
@@ -60,7 +61,9 @@ TABLE = Table(
     name="page_performance_daily",
     description="Page views, load time and Core Web Vitals per application, page and UTC day.",
     key_columns=("source_api", "application_id", "page"),
+    scope_columns=(ACCOUNT_COLUMN.name,),
     columns=(
+        ACCOUNT_COLUMN,
         Column("partition_date", "DATE", "UTC day of the page views (the Dagster partition)", nullable=False),
         keys.SOURCE_API,
         keys.APPLICATION,
@@ -108,6 +111,7 @@ _LOAD_TIMES = {
 
 def _views(page: str, scope: str, join: str = "", where: str = "pv.source_api = 'v1'") -> str:
     columns = {
+        "account": "pv.account",
         "partition_date": "pv.partition_date",
         "source_api": "pv.source_api",
         "application_id": "pv.application_id",
@@ -116,10 +120,8 @@ def _views(page: str, scope: str, join: str = "", where: str = "pv.source_api = 
         "page_views": "count(*)",
         **_LOAD_TIMES,
     }
-    group = "pv.partition_date, pv.source_api, pv.application_id" + ("" if scope == "application" else f", {page}")
-    return (
-        f"SELECT {select_list(TABLE, columns)} FROM raygun.page_views AS pv {join} WHERE pv.partition_date = ? AND {where} GROUP BY {group}"
-    )
+    group = "pv.account, pv.partition_date, pv.source_api, pv.application_id" + ("" if scope == "application" else f", {page}")
+    return f"SELECT {select_list(TABLE, columns)} FROM raygun.page_views AS pv {join} WHERE pv.partition_date = ? AND pv.account = ? AND {where} GROUP BY {group}"
 
 
 def _metric(metric: str, aggregation: str) -> str:
@@ -141,10 +143,10 @@ def _ts(name: str, metric: str) -> str:
 
 
 _TIME_SERIES = (
-    "SELECT m.partition_date, m.application_id, "
+    "SELECT m.account, m.partition_date, m.application_id, "
     f"CAST({_metric('pageViews', 'count')} AS BIGINT) AS page_views, "
     + ", ".join(_ts(name, metric) for name, metric in _V3_METRICS.items())
-    + " FROM raygun.page_metrics AS m WHERE m.partition_date = ? GROUP BY m.partition_date, m.application_id"
+    + " FROM raygun.page_metrics AS m WHERE m.partition_date = ? AND m.account = ? GROUP BY m.account, m.partition_date, m.application_id"
 )
 
 
@@ -171,6 +173,7 @@ def _v3_application(with_histograms: bool) -> str:
     """The application row: Raygun's time series, and where the day's histogram has samples of a metric,
     its p50, p75 and p95 all from the histogram (so the three are estimated alike and ordered)."""
     columns = {
+        "account": "ts.account",
         "partition_date": "ts.partition_date",
         "source_api": "'v3'",
         "application_id": "ts.application_id",
@@ -194,9 +197,13 @@ def _v3_application(with_histograms: bool) -> str:
             columns[f"{name}_rating"] = _rating(f"h.{name}_p75", metric)
             for share in ("good", "needs_improvement", "poor"):
                 columns[f"{name}_{share}_share"] = f"h.{name}_{share}_share"
+    # The histograms have no account column: an application's are joined to the account's row of it.
     histograms = f" LEFT JOIN ({_HISTOGRAM_PIVOT}) AS h ON h.application_id = ts.application_id" if with_histograms else ""
     return f"SELECT {select_list(TABLE, columns)} FROM ({_TIME_SERIES}) AS ts{histograms}"
 
+
+_DAY: tuple[DayParam, ...] = ("day", "account")
+"""What every part binds: the day and the account, of each base table it reads."""
 
 _V3_PAGE = "coalesce(p.uri, p.name, pv.page_identifier, pv.page, '(unknown)')"
 
@@ -217,31 +224,33 @@ MART = Mart(
     ),
     deps=(names.SESSION_DETAILS, names.PAGES, names.PAGE_METRICS, names.PAGE_METRIC_HISTOGRAMS),
     parts=(
-        SqlPart(_views("coalesce(pv.page, '(unknown)')", "page"), ("raygun.page_views",)),
-        SqlPart(_views(f"'{ALL_PAGES}'", "application"), ("raygun.page_views",)),
+        SqlPart(_views("coalesce(pv.page, '(unknown)')", "page"), ("raygun.page_views",), _DAY),
+        SqlPart(_views(f"'{ALL_PAGES}'", "application"), ("raygun.page_views",), _DAY),
         SqlPart(
             _views(
                 _V3_PAGE,
                 "page",
-                join="LEFT JOIN raygun.pages AS p ON p.identifier = pv.page_identifier AND p.application_id = pv.application_id",
+                join="LEFT JOIN raygun.pages AS p ON p.account = pv.account AND p.identifier = pv.page_identifier "
+                "AND p.application_id = pv.application_id",
                 where="pv.source_api = 'v3'",
             ),
             ("raygun.page_views", "raygun.pages"),
+            _DAY,
         ),
-        SqlPart(_v3_application(True), ("raygun.page_metrics", HISTOGRAMS), ("day", "day")),
-        SqlPart(_v3_application(False), ("raygun.page_metrics",), absent=(HISTOGRAMS,)),
+        SqlPart(_v3_application(True), ("raygun.page_metrics", HISTOGRAMS), (*_DAY, "day")),
+        SqlPart(_v3_application(False), ("raygun.page_metrics",), _DAY, absent=(HISTOGRAMS,)),
     ),
-    base_days_sql="SELECT DISTINCT partition_date FROM raygun.page_views",
+    base_days_sql="SELECT DISTINCT partition_date FROM raygun.page_views WHERE account = ?",
     headlines=(
         Headline(
             "raygun/page_views",
-            f"SELECT sum(page_views) FROM {TABLE.qualified_name} WHERE partition_date = ? AND page_scope = 'page'",
+            f"SELECT sum(page_views) FROM {TABLE.qualified_name} WHERE partition_date = ? AND account = ? AND page_scope = 'page'",
             "int",
         ),
         *(
             Headline(
                 f"raygun/{column}",
-                f"SELECT max({column}) FROM {TABLE.qualified_name} WHERE partition_date = ? AND page_scope = 'application'",
+                f"SELECT max({column}) FROM {TABLE.qualified_name} WHERE partition_date = ? AND account = ? AND page_scope = 'application'",
                 "float",
             )
             for column in ("load_time_p75_ms", "lcp_p75_ms", "inp_p75_ms", "cls_p75", "lcp_p50_ms", "inp_p50_ms", "cls_p50")
@@ -270,8 +279,8 @@ MART = Mart(
         TotalCheck(
             "page_views",
             "The page views of the page rows equal raygun.page_views' rows of the day.",
-            f"SELECT sum(page_views) FROM {TABLE.qualified_name} WHERE partition_date = ? AND page_scope = 'page'",
-            "SELECT count(*) FROM raygun.page_views WHERE partition_date = ?",
+            f"SELECT sum(page_views) FROM {TABLE.qualified_name} WHERE partition_date = ? AND account = ? AND page_scope = 'page'",
+            "SELECT count(*) FROM raygun.page_views WHERE partition_date = ? AND account = ?",
         ),
     ),
 )

@@ -7,6 +7,7 @@ from rum_assets.orchestration.mart_checks import TotalCheck
 from rum_assets.orchestration.marts import Headline, Mart, SqlPart
 from rum_assets.raygun import names
 from rum_assets.raygun.marts import keys
+from rum_assets.warehouse.accounts import ACCOUNT_COLUMN
 from rum_assets.warehouse.tables import Column, Table
 
 DIMENSIONS = {"all": "'(all)'", "country": "s.country", "browser": "s.browser_name", "os": "s.os_name", "platform": "s.platform_name"}
@@ -16,7 +17,9 @@ TABLE = Table(
     name="sessions_daily",
     description="Sessions, users, bounce share and median session length per application, UTC day and dimension value.",
     key_columns=("source_api", "application_id", "dimension", "value"),
+    scope_columns=(ACCOUNT_COLUMN.name,),
     columns=(
+        ACCOUNT_COLUMN,
         Column("partition_date", "DATE", "UTC day the sessions started (the Dagster partition)", nullable=False),
         keys.SOURCE_API,
         keys.APPLICATION,
@@ -43,24 +46,24 @@ _SESSIONS = (
     "SELECT s.*, coalesce(s.page_view_count, d.page_view_count) AS pages, "
     "coalesce(s.user_identifier, s.customer_identifier, CAST(s.user_id AS VARCHAR)) AS user_key "
     "FROM raygun.sessions AS s LEFT JOIN raygun.session_details AS d "
-    "ON d.session_id = s.session_id AND d.source_api = s.source_api AND d.application_id = s.application_id "
-    "AND d.partition_date = s.partition_date WHERE s.partition_date = ?"
+    "ON d.account = s.account AND d.session_id = s.session_id AND d.source_api = s.source_api "
+    "AND d.application_id = s.application_id AND d.partition_date = s.partition_date WHERE s.partition_date = ? AND s.account = ?"
 )
 
 
 def _by(dimension: str, value: str) -> str:
     value = value.replace("s.", "x.")
     return (
-        f"SELECT x.partition_date, x.source_api, x.application_id, '{dimension}' AS dimension, "
+        f"SELECT x.account, x.partition_date, x.source_api, x.application_id, '{dimension}' AS dimension, "
         f"coalesce({value}, '(unknown)') AS value, count(*) AS sessions, count(DISTINCT x.user_key) AS users, "
         "count(x.pages) AS sessions_with_page_count, count(*) FILTER (WHERE x.pages = 1) AS bounced_sessions, "
         "CAST(count(*) FILTER (WHERE x.pages = 1) AS DOUBLE PRECISION) / NULLIF(count(x.pages), 0) AS bounce_share, "
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY x.session_length_ms) / 1000.0 AS median_session_length_s "
-        f"FROM ({_SESSIONS}) AS x GROUP BY x.partition_date, x.source_api, x.application_id, coalesce({value}, '(unknown)')"
+        f"FROM ({_SESSIONS}) AS x GROUP BY x.account, x.partition_date, x.source_api, x.application_id, coalesce({value}, '(unknown)')"
     )
 
 
-_TOTAL = f"SELECT sum(sessions) FROM {TABLE.qualified_name} WHERE partition_date = ? AND dimension = 'all'"
+_TOTAL = f"SELECT sum(sessions) FROM {TABLE.qualified_name} WHERE partition_date = ? AND account = ? AND dimension = 'all'"
 
 MART = Mart(
     key=keys.SESSIONS_DAILY,
@@ -74,15 +77,19 @@ MART = Mart(
         "a base day changes (late sessions)."
     ),
     deps=(names.SESSIONS, names.SESSION_DETAILS),
-    parts=tuple(SqlPart(_by(d, v), ("raygun.sessions", "raygun.session_details")) for d, v in DIMENSIONS.items()),
-    base_days_sql="SELECT DISTINCT partition_date FROM raygun.sessions",
+    parts=tuple(SqlPart(_by(d, v), ("raygun.sessions", "raygun.session_details"), ("day", "account")) for d, v in DIMENSIONS.items()),
+    base_days_sql="SELECT DISTINCT partition_date FROM raygun.sessions WHERE account = ?",
     headlines=(
         Headline("raygun/sessions", _TOTAL, "int"),
-        Headline("raygun/users", f"SELECT sum(users) FROM {TABLE.qualified_name} WHERE partition_date = ? AND dimension = 'all'", "int"),
+        Headline(
+            "raygun/users",
+            f"SELECT sum(users) FROM {TABLE.qualified_name} WHERE partition_date = ? AND account = ? AND dimension = 'all'",
+            "int",
+        ),
         Headline(
             "raygun/bounce_share",
             f"SELECT CAST(sum(bounced_sessions) AS DOUBLE PRECISION) / NULLIF(sum(sessions_with_page_count), 0) "
-            f"FROM {TABLE.qualified_name} WHERE partition_date = ? AND dimension = 'all'",
+            f"FROM {TABLE.qualified_name} WHERE partition_date = ? AND account = ? AND dimension = 'all'",
             "float",
         ),
     ),
@@ -94,13 +101,13 @@ MART = Mart(
             "sessions",
             "The sessions of dimension 'all' equal raygun.sessions' rows of the day.",
             _TOTAL,
-            "SELECT count(*) FROM raygun.sessions WHERE partition_date = ?",
+            "SELECT count(*) FROM raygun.sessions WHERE partition_date = ? AND account = ?",
         ),
         TotalCheck(
             "sessions_by_country",
             "The sessions summed over countries equal raygun.sessions' rows of the day (no session lost or counted twice).",
-            f"SELECT sum(sessions) FROM {TABLE.qualified_name} WHERE partition_date = ? AND dimension = 'country'",
-            "SELECT count(*) FROM raygun.sessions WHERE partition_date = ?",
+            f"SELECT sum(sessions) FROM {TABLE.qualified_name} WHERE partition_date = ? AND account = ? AND dimension = 'country'",
+            "SELECT count(*) FROM raygun.sessions WHERE partition_date = ? AND account = ?",
         ),
     ),
 )

@@ -6,6 +6,7 @@ from rum_assets.orchestration.mart_checks import TotalCheck
 from rum_assets.orchestration.marts import Headline, Mart, SqlPart
 from rum_assets.revenera import names
 from rum_assets.revenera.marts import keys
+from rum_assets.warehouse.accounts import ACCOUNT_COLUMN
 from rum_assets.warehouse.tables import Column, Table
 
 TOP = 20
@@ -15,7 +16,9 @@ TABLE = Table(
     name="top_events_daily",
     description=f"The {TOP} most used events and features per product and UTC day.",
     key_columns=("product_id", "event_rank"),
+    scope_columns=(ACCOUNT_COLUMN.name,),
     columns=(
+        ACCOUNT_COLUMN,
         Column("product_id", "VARCHAR", "Revenera product id", nullable=False),
         Column("partition_date", "DATE", "UTC day reported (the Dagster partition)", nullable=False),
         Column("event_rank", "BIGINT", "1 for the most used event of the day; ties ordered by category and name", nullable=False),
@@ -35,11 +38,11 @@ _RANKED = (
     "SELECT e.*, row_number() OVER (PARTITION BY e.product_id ORDER BY e.event_count DESC NULLS LAST, "
     "e.event_category, e.event_name) AS event_rank, "
     "sum(CASE WHEN e.is_combination THEN 0 ELSE e.event_count END) OVER (PARTITION BY e.product_id) AS product_event_count "
-    "FROM revenera.event_usage AS e WHERE e.partition_date = ?"
+    "FROM revenera.event_usage AS e WHERE e.partition_date = ? AND e.account = ?"
 )
 
 _SELECT = (
-    "SELECT r.product_id, r.partition_date, r.event_rank, r.event_category, r.event_name, r.tracking, r.is_combination, "
+    "SELECT r.account, r.product_id, r.partition_date, r.event_rank, r.event_category, r.event_name, r.tracking, r.is_combination, "
     "r.event_count, r.unique_users, "
     "CASE WHEN r.is_combination THEN NULL ELSE CAST(r.event_count AS DOUBLE PRECISION) / NULLIF(r.product_event_count, 0) END "
     "AS share_of_events, "
@@ -49,7 +52,7 @@ _SELECT = (
 
 _PRODUCT_TOTALS = (
     f"SELECT sum(product_event_count) FROM (SELECT DISTINCT product_id, product_event_count FROM {TABLE.qualified_name} "
-    "WHERE partition_date = ?) AS products"
+    "WHERE partition_date = ? AND account = ?) AS products"
 )
 
 MART = Mart(
@@ -63,13 +66,13 @@ MART = Mart(
         "warehouse; re-materialized when a base day changes."
     ),
     deps=(names.EVENT_USAGE,),
-    parts=(SqlPart(_SELECT, ("revenera.event_usage",)),),
-    base_days_sql="SELECT DISTINCT partition_date FROM revenera.event_usage",
+    parts=(SqlPart(_SELECT, ("revenera.event_usage",), ("day", "account")),),
+    base_days_sql="SELECT DISTINCT partition_date FROM revenera.event_usage WHERE account = ?",
     headlines=(
         Headline("revenera/events", _PRODUCT_TOTALS, "int"),
         Headline(
             "revenera/top_event_share",
-            f"SELECT max(share_of_events) FROM {TABLE.qualified_name} WHERE partition_date = ? AND event_rank = 1",
+            f"SELECT max(share_of_events) FROM {TABLE.qualified_name} WHERE partition_date = ? AND account = ? AND event_rank = 1",
             "float",
         ),
     ),
@@ -80,7 +83,7 @@ MART = Mart(
             "events",
             "The products' event totals equal revenera.event_usage's event counts of the day (combinations left out).",
             _PRODUCT_TOTALS,
-            "SELECT sum(event_count) FROM revenera.event_usage WHERE partition_date = ? AND NOT coalesce(is_combination, FALSE)",
+            "SELECT sum(event_count) FROM revenera.event_usage WHERE partition_date = ? AND account = ? AND NOT coalesce(is_combination, FALSE)",
         ),
     ),
 )

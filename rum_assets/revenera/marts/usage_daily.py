@@ -13,6 +13,7 @@ from rum_assets.orchestration.mart_checks import TotalCheck
 from rum_assets.orchestration.marts import DayParam, Headline, Mart, SqlPart
 from rum_assets.revenera import names
 from rum_assets.revenera.marts import keys
+from rum_assets.warehouse.accounts import ACCOUNT_COLUMN
 from rum_assets.warehouse.tables import Column, Table
 
 ALL_VERSIONS = "(all)"
@@ -22,7 +23,9 @@ TABLE = Table(
     name="usage_daily",
     description="Active users (DAU, WAU, MAU), stickiness, new and lost users and version adoption per product and UTC day.",
     key_columns=("product_id", "prod_version"),
+    scope_columns=(ACCOUNT_COLUMN.name,),
     columns=(
+        ACCOUNT_COLUMN,
         Column("product_id", "VARCHAR", "Revenera product id", nullable=False),
         Column("partition_date", "DATE", "UTC day reported (the Dagster partition)", nullable=False),
         Column(
@@ -49,45 +52,43 @@ TABLE = Table(
     ),
 )
 
-_PROFILES = (
-    "SELECT product_id, client_id, partition_date, coalesce(prod_version, '(unknown)') AS prod_version FROM revenera.client_profiles"
-)
+_PROFILES = "SELECT account, product_id, client_id, partition_date, coalesce(prod_version, '(unknown)') AS prod_version FROM revenera.client_profiles"
 
 
 def _active(version: str, group: str) -> str:
-    """DAU, WAU and MAU per ``group``; binds day, week_start, day, month_start, day, day."""
+    """DAU, WAU and MAU of the account per ``group``; binds day, week_start, day, month_start, day, account."""
     return (
-        f"SELECT m.product_id, {version} AS prod_version, "
+        f"SELECT m.account, m.product_id, {version} AS prod_version, "
         "count(DISTINCT m.client_id) FILTER (WHERE m.partition_date = ?) AS active_users, "
         "count(DISTINCT m.client_id) FILTER (WHERE m.partition_date BETWEEN ? AND ?) AS weekly_active_users, "
         "count(DISTINCT m.client_id) AS monthly_active_users, count(DISTINCT m.partition_date) AS days_in_month_window "
-        f"FROM ({_PROFILES}) AS m WHERE m.partition_date BETWEEN ? AND ? GROUP BY {group}"
+        f"FROM ({_PROFILES}) AS m WHERE m.partition_date BETWEEN ? AND ? AND m.account = ? GROUP BY m.account, {group}"
     )
 
 
 _ALL_LITERAL = f"'{ALL_VERSIONS}'"
-_WINDOW: tuple[DayParam, ...] = ("day", "week_start", "day", "month_start", "day")
+_WINDOW: tuple[DayParam, ...] = ("day", "week_start", "day", "month_start", "day", "account")
 
 _PRODUCT = (
-    "SELECT a.product_id, CAST(? AS DATE) AS partition_date, a.prod_version, a.active_users, a.weekly_active_users, "
+    "SELECT a.account, a.product_id, CAST(? AS DATE) AS partition_date, a.prod_version, a.active_users, a.weekly_active_users, "
     "a.monthly_active_users, CAST(a.active_users AS DOUBLE PRECISION) / NULLIF(a.monthly_active_users, 0) AS stickiness, "
     "CAST(1.0 AS DOUBLE PRECISION) AS version_share, u.new_users, u.lost_users, u.active_users AS vendor_active_users, "
     f"a.days_in_month_window FROM ({_active(_ALL_LITERAL, 'm.product_id')}) AS a "
-    "LEFT JOIN revenera.user_activity AS u ON u.product_id = a.product_id AND u.partition_date = ? "
+    "LEFT JOIN revenera.user_activity AS u ON u.account = a.account AND u.product_id = a.product_id AND u.partition_date = ? "
     "AND u.segment_property = '(none)' AND u.segment = '(all)' WHERE a.active_users > 0"
 )
 
 _VERSIONS = (
-    "SELECT a.product_id, CAST(? AS DATE) AS partition_date, a.prod_version, a.active_users, a.weekly_active_users, "
+    "SELECT a.account, a.product_id, CAST(? AS DATE) AS partition_date, a.prod_version, a.active_users, a.weekly_active_users, "
     "a.monthly_active_users, CAST(a.active_users AS DOUBLE PRECISION) / NULLIF(a.monthly_active_users, 0) AS stickiness, "
     "CAST(a.active_users AS DOUBLE PRECISION) / NULLIF(t.active_users, 0) AS version_share, CAST(NULL AS BIGINT) AS new_users, "
     "CAST(NULL AS BIGINT) AS lost_users, CAST(NULL AS BIGINT) AS vendor_active_users, a.days_in_month_window "
     f"FROM ({_active('m.prod_version', 'm.product_id, m.prod_version')}) AS a "
     "JOIN (SELECT product_id, count(DISTINCT client_id) AS active_users FROM revenera.client_profiles "
-    "WHERE partition_date = ? GROUP BY product_id) AS t ON t.product_id = a.product_id WHERE a.active_users > 0"
+    "WHERE partition_date = ? AND account = ? GROUP BY product_id) AS t ON t.product_id = a.product_id WHERE a.active_users > 0"
 )
 
-_PRODUCT_ROWS = f"FROM {TABLE.qualified_name} WHERE partition_date = ? AND prod_version = '{ALL_VERSIONS}'"
+_PRODUCT_ROWS = f"FROM {TABLE.qualified_name} WHERE partition_date = ? AND account = ? AND prod_version = '{ALL_VERSIONS}'"
 
 MART = Mart(
     key=keys.USAGE_DAILY,
@@ -98,15 +99,16 @@ MART = Mart(
         "distinct active clients of revenera.client_profiles, stickiness (DAU/MAU), the vendor's new and lost users "
         "(revenera.user_activity), and the same active users per product version with each version's share of the "
         f"day (version adoption). The product's row has prod_version '{ALL_VERSIONS}'. WAU and MAU count the days "
-        "loaded; days_in_month_window says how many. Replaced per day in the warehouse; re-materialized when a base "
-        "day changes."
+        "loaded; days_in_month_window says how many. Replaced per day and account in the warehouse; re-materialized when "
+        "a base day changes, and a changed client_profiles day re-materializes the 29 days after it too (their windows hold it)."
     ),
     deps=(names.CLIENT_PROFILES, names.USER_ACTIVITY),
     parts=(
         SqlPart(_PRODUCT, ("revenera.client_profiles", "revenera.user_activity"), ("day", *_WINDOW, "day")),
-        SqlPart(_VERSIONS, ("revenera.client_profiles",), ("day", *_WINDOW, "day")),
+        SqlPart(_VERSIONS, ("revenera.client_profiles",), ("day", *_WINDOW, "day", "account")),
     ),
-    base_days_sql="SELECT DISTINCT partition_date FROM revenera.client_profiles",
+    window_deps=(names.CLIENT_PROFILES,),
+    base_days_sql="SELECT DISTINCT partition_date FROM revenera.client_profiles WHERE account = ?",
     headlines=(
         Headline("revenera/dau", f"SELECT sum(active_users) {_PRODUCT_ROWS}", "int"),
         Headline("revenera/wau", f"SELECT sum(weekly_active_users) {_PRODUCT_ROWS}", "int"),
@@ -137,13 +139,13 @@ MART = Mart(
             "active_users",
             "The products' DAU equals revenera.client_profiles' clients of the day.",
             f"SELECT sum(active_users) {_PRODUCT_ROWS}",
-            "SELECT count(*) FROM revenera.client_profiles WHERE partition_date = ?",
+            "SELECT count(*) FROM revenera.client_profiles WHERE partition_date = ? AND account = ?",
         ),
         TotalCheck(
             "active_users_by_version",
             "The DAU summed over versions equals revenera.client_profiles' clients of the day (each client one version).",
-            f"SELECT sum(active_users) FROM {TABLE.qualified_name} WHERE partition_date = ? AND prod_version <> '{ALL_VERSIONS}'",
-            "SELECT count(*) FROM revenera.client_profiles WHERE partition_date = ?",
+            f"SELECT sum(active_users) FROM {TABLE.qualified_name} WHERE partition_date = ? AND account = ? AND prod_version <> '{ALL_VERSIONS}'",
+            "SELECT count(*) FROM revenera.client_profiles WHERE partition_date = ? AND account = ?",
         ),
     ),
 )
