@@ -198,7 +198,9 @@ def _v3_application(with_histograms: bool) -> str:
     return f"SELECT {select_list(TABLE, columns)} FROM ({_TIME_SERIES}) AS ts{histograms}"
 
 
-_V3_PAGE = "coalesce(p.uri, p.name, pv.page_identifier, pv.page, '(unknown)')"
+_V3_PAGE = "coalesce(p.uri, p.name, pv.page_identifier, '(unknown)')"
+"""A v3 page view's page: its catalog URI or name. Not ``pv.page``: v3 rows written before it was NULL hold
+Raygun's link to the page view there (applicationUrl), which is no page."""
 
 MART = Mart(
     key=keys.PAGE_PERFORMANCE_DAILY,
