@@ -39,6 +39,7 @@ def raygun_resource() -> RaygunResource:
         v3_base_url=settings.text(env_vars.RAYGUN_V3_BASE_URL),
         application_ids=settings.text(env_vars.RAYGUN_APPLICATION_IDS),
         v3_daily_call_limit=settings.whole_number(env_vars.RAYGUN_V3_DAILY_CALL_LIMIT),
+        v3_histogram_pages=settings.whole_number(env_vars.RAYGUN_V3_HISTOGRAM_PAGES),
         v1_details_in_flight=settings.whole_number(env_vars.RAYGUN_DETAILS_IN_FLIGHT),
         v3_details_in_flight=settings.whole_number(env_vars.RAYGUN_DETAILS_IN_FLIGHT),
         daily_call_limit=settings.whole_number(env_vars.RAYGUN_DAILY_CALL_LIMIT),

@@ -45,6 +45,11 @@ RAYGUN_APPLICATION_IDS = EnvVariable(
     "RAYGUN_APPLICATION_IDS", "comma-separated v3 application identifiers to load (unset: every application with RUM data)"
 )
 RAYGUN_V3_DAILY_CALL_LIMIT = EnvVariable("RAYGUN_V3_DAILY_CALL_LIMIT", "v3 calls per token per UTC day (0 = unlimited)", "10000")
+RAYGUN_V3_HISTOGRAM_PAGES = EnvVariable(
+    "RAYGUN_V3_HISTOGRAM_PAGES",
+    "v3: pages per application per UTC day given their own histogram, most recently seen first (0 = none)",
+    "50",
+)
 RAYGUN_DETAILS_IN_FLIGHT = EnvVariable(
     "RAYGUN_DETAILS_IN_FLIGHT", "session details fetched concurrently, per source (1-32; each call still reserved in the ledger first)", "8"
 )

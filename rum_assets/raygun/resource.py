@@ -48,6 +48,11 @@ class RaygunResource(dg.ConfigurableResource):
         default="", description="v3: comma-separated application identifiers to load; empty = every application with RUM data."
     )
     v3_daily_call_limit: int = Field(default=10_000, ge=0, description="v3: calls per token per UTC day (0 = unlimited).")
+    v3_histogram_pages: int = Field(
+        default=50,
+        ge=0,
+        description="v3: pages per application per UTC day given their own histogram (one call each), most recently seen first.",
+    )
     v1_details_in_flight: int = Field(
         default=8,
         ge=1,

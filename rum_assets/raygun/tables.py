@@ -119,12 +119,20 @@ PAGE_VIEWS = Table(
         Column(
             "page",
             "VARCHAR",
-            "URL of the page (v3: applicationUrl); its query string and fragment are PII (kept, hashed or dropped by configuration)",
+            "URL of the page (v1 only; its query string and fragment are PII: kept, hashed or dropped by configuration). NULL on "
+            "v3 rows: a v3 page view names its page only by page_identifier; raygun/page_performance_daily joins raygun.pages "
+            "for its URI or name",
         ),
         Column("loading_time_ms", "BIGINT", "Load time in milliseconds (v1 only)"),
         Column("viewing_time_ms", "BIGINT", "Time spent on the page in milliseconds (v1 only)"),
         Column("viewed_on", "TIMESTAMPTZ", "When the page was viewed"),
         Column("page_identifier", "VARCHAR", "Raygun page identifier (v3 only)"),
+        Column(
+            "application_url",
+            "VARCHAR",
+            "Raygun's link to view the page view in Raygun, not the visited page (v3 only; Raygun's description: "
+            "applicationUrl of a session page view)",
+        ),
     ),
 )
 
@@ -318,9 +326,10 @@ def v3_detail_rows(
             "partition_date": day,
             **where,
             "view_index": index,
-            "page": pii.apply_url(view.application_url),
+            "page": None,
             "viewed_on": view.viewed_at,
             "page_identifier": view.page_identifier,
+            "application_url": pii.apply_url(view.application_url),
         }
         for index, view in enumerate(detail.page_views)
     ]

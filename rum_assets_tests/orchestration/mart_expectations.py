@@ -41,7 +41,11 @@ def assert_page_performance(conn: Connection) -> None:
     [2500, 4000) after 6: 2500 + 1.5/2 x 1500 = 3625 (needs improvement); p95 in the open bucket: its key, 4000;
     good (<= 2500) 6/10, poor (> 4000) 2/10, needs improvement 2/10.
     INP, 10 views: p50 = 0 + 5/6 x 200 = 166.7; p75 = 200 + 1.5/3 x 300 = 350 (needs improvement); p95 = 500;
-    good 6/10, needs improvement 3/10, poor 1/10."""
+    good 6/10, needs improvement 3/10, poor 1/10.
+    /home (pg1) has its own LCP histogram, 4 views: p50 = 2nd view in [2500, 4000) after 1: 2500 + 1/2 x 1500 = 3250;
+    p75 = 3rd, the top of that bucket: 4000 (needs improvement: not above 4000); p95 in the open bucket: 4000;
+    good 1/4, needs improvement 2/4, poor 1/4. No INP there (NULL, and no interactivity metric); pg2 has no
+    histogram: NULL timings (the time series is application-wide only)."""
     got = rows(
         conn,
         "raygun.page_performance_daily",
@@ -64,6 +68,8 @@ def assert_page_performance(conn: Connection) -> None:
     )
     assert vitals[3][2:] == (2125.0, 3625.0, 4000.0, pytest.approx(500 / 3), 500.0, 0.05, 0.3, None, "INP", 0.6)
     assert all(v[2:] == (None,) * 10 for v in vitals[:3]), "v1 reports no web vitals"
+    assert vitals[4][:2] == ("v3", "/home") and vitals[4][2:] == (3250.0, 4000.0, 4000.0, None, None, None, None, None, None, 0.25)
+    assert vitals[5][:2] == ("v3", "pg2") and vitals[5][2:] == (None,) * 10
     ratings = rows(
         conn,
         "raygun.page_performance_daily",
@@ -84,6 +90,9 @@ def assert_page_performance(conn: Connection) -> None:
         None,
         None,
     )
+    assert ratings[4][:2] == ("v3", "/home")
+    assert ratings[4][2:] == ("needs improvement", 0.5, 0.25, None, None, None, None, None, None, None, None)
+    assert ratings[5][2:] == (None,) * 11
 
 
 def assert_v3_application_row_without_histograms(conn: Connection) -> None:

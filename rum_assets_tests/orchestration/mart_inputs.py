@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from rum_assets.raygun.tables import PAGE_VIEWS, SESSION_DETAILS, SESSION_ERRORS, SESSIONS
-from rum_assets.raygun.v3.histograms import PAGE_METRIC_HISTOGRAMS
+from rum_assets.raygun.v3.histograms import APPLICATION_WIDE, PAGE_METRIC_HISTOGRAMS
 from rum_assets.raygun.v3.tables import DEPLOYMENTS, ERROR_GROUPS, PAGE_METRICS, PAGES
 from rum_assets.revenera.tables import CLIENT_PROFILES, EVENT_USAGE, USER_ACTIVITY
 from rum_assets.warehouse.accounts import DEFAULT_ACCOUNT
@@ -44,8 +44,8 @@ def _v3(**row: Any) -> dict[str, Any]:
 def load_raygun(conn: Connection) -> None:
     """v1: sessions s1..s3 with page views on /a (100, 200, 300, 400 ms) and /b (1000 ms) and four errors;
     v3: application app3 with sessions t1, t2, two page views, three errors, two deployments, the time
-    series and histograms of LCP (buckets from 0, 1000, 2500, 4000 ms: 2, 4, 2, 2 views) and INP (from 0,
-    200, 500 ms: 6, 3, 1 views)."""
+    series and application-wide histograms of LCP (buckets from 0, 1000, 2500, 4000 ms: 2, 4, 2, 2 views) and
+    INP (from 0, 200, 500 ms: 6, 3, 1 views), and page pg1's LCP histogram (from 0, 2500, 4000 ms: 1, 2, 1)."""
     insert(
         conn,
         SESSIONS,
@@ -110,15 +110,23 @@ def load_raygun(conn: Connection) -> None:
         ],
     )
     buckets = {
-        "largestContentfulPaint": [(0, 2), (1000, 4), (2500, 2), (4000, 2)],
-        "interactionToNextPaint": [(0, 6), (200, 3), (500, 1)],
+        (APPLICATION_WIDE, "largestContentfulPaint"): [(0, 2), (1000, 4), (2500, 2), (4000, 2)],
+        (APPLICATION_WIDE, "interactionToNextPaint"): [(0, 6), (200, 3), (500, 1)],
+        ("pg1", "largestContentfulPaint"): [(0, 1), (2500, 2), (4000, 1)],
     }
     insert(
         conn,
         PAGE_METRIC_HISTOGRAMS,
         [
-            {"partition_date": DAY, "application_id": "app3", "metric": metric, "bucket_key": key, "bucket_count": count}
-            for metric, pairs in buckets.items()
+            {
+                "partition_date": DAY,
+                "application_id": "app3",
+                "page_identifier": page,
+                "metric": metric,
+                "bucket_key": key,
+                "bucket_count": count,
+            }
+            for (page, metric), pairs in buckets.items()
             for key, count in pairs
         ],
     )

@@ -10,14 +10,21 @@ sum = average x count). A bucket without page views has no timing value: its poi
 
 Buckets start at ``start`` rounded down to the granularity (epoch-aligned, so hours and days fall on UTC
 boundaries; ``7d`` buckets start at the UTC midnight of ``start``) and run until ``end``. Histograms round
-``start`` down and ``end`` up to 15 minutes. The optional ``filter`` (``pageIdentifier = abc123`` in the
-description) is accepted and does not narrow the data.
+``start`` down and ``end`` up to 15 minutes.
+
+The optional ``filter`` narrows the page metrics to the named pages, in the description's two forms only:
+``pageIdentifier = abc123`` or ``pageIdentifier IN (abc123, def456)``; anything else is refused like any
+other invalid body (``validation_status``). The views counted are those of the named pages (an unknown
+identifier counts none: zero views, no timing values), several pages add up into one answer (the
+description promises no per-page split), and the timing medians are drawn per set of pages, so pages
+differ. Without a filter the page views are those of every page: the sum over the pages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +49,9 @@ _SPREAD = {"min": 0.15, "median": 1.0, "average": 1.2, "p95": 2.6, "p99": 4.0, "
 _SIGMA = 0.6
 """Log-normal spread of page timings around the bucket median (for histograms)."""
 MAX_BUCKETS = 10_000
+_PAGE = r"[A-Za-z0-9_-]+"
+_ONE_PAGE = re.compile(rf"pageIdentifier = ({_PAGE})")
+_SOME_PAGES = re.compile(rf"pageIdentifier IN \(({_PAGE}(?:, *{_PAGE})*)\)")
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,20 @@ class Query:
     granularity: str
     aggregation: str
     metrics: list[str]
+    pages: tuple[str, ...] | None = None
+    """The page identifiers of ``filter`` (sorted, distinct); ``None``: no filter, every page."""
+
+
+def parse_filter(raw: object) -> tuple[str, ...] | None:
+    """The page identifiers of a ``filter`` in one of the description's two forms (``Invalid`` otherwise)."""
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if match := _ONE_PAGE.fullmatch(text):
+        return (match.group(1),)
+    if match := _SOME_PAGES.fullmatch(text):
+        return tuple(sorted({part.strip() for part in match.group(1).split(",")}))
+    raise Invalid.one("filter", f"filter '{raw}' is not 'pageIdentifier = <id>' or 'pageIdentifier IN (<id>, <id>)'.")
 
 
 def parse_query(body: Any, *, series: bool) -> Query:
@@ -63,6 +87,7 @@ def parse_query(body: Any, *, series: bool) -> Query:
     """
     if not isinstance(body, dict):
         raise Invalid.one("body", "A non-empty request body is required.")
+    pages = parse_filter(body.get("filter"))
     errors: dict[str, list[str]] = {}
     moments = {}
     for name in ("start", "end"):
@@ -82,7 +107,7 @@ def parse_query(body: Any, *, series: bool) -> Query:
         errors["metrics"] = ["metrics must name at least one metric."]
     if errors:
         raise Invalid(errors, unprocessable=True)
-    return Query(start, end, granularity, body.get("aggregation", "count"), list(body["metrics"]))
+    return Query(start, end, granularity, body.get("aggregation", "count"), list(body["metrics"]), pages)
 
 
 def _first_bucket(start_ms: int, granularity: str) -> int:
@@ -126,6 +151,13 @@ class Metrics:
         self.app = app_identifier
         self.activity = activity
 
+    def _pages(self, query: Query) -> tuple[frozenset[int] | None, str]:
+        """The page indexes of the filter (``None``: all) and the seed part its timings are drawn under."""
+        if query.pages is None:
+            return None, self.app
+        index = {page.identifier: k for k, page in enumerate(self.activity.source.catalog.pages)}
+        return frozenset(index[p] for p in query.pages if p in index), f"{self.app}/{','.join(query.pages)}"
+
     def _buckets(self, query: Query) -> list[int]:
         size = GRANULARITIES[query.granularity]
         return list(range(_first_bucket(query.start_ms, query.granularity), query.end_ms, size))
@@ -134,12 +166,13 @@ class Metrics:
         """``nulls``: a point without a value says ``"value": null`` instead of leaving it out."""
         size = GRANULARITIES[query.granularity]
         first_day = day_number(from_ms(first_day_ms).date())
-        buckets = [(start, self.activity.total(start, start + size, now_ms, first_day)[0]) for start in self._buckets(query)]
+        pages, drawn_for = self._pages(query)
+        buckets = [(start, self.activity.total(start, start + size, now_ms, first_day, pages)[0]) for start in self._buckets(query)]
         result = []
         for metric in query.metrics:
             series = []
             for start, views in buckets:
-                median = 0.0 if metric == "pageViews" else _median(self.seed, self.app, start, query.granularity, metric)
+                median = 0.0 if metric == "pageViews" else _median(self.seed, drawn_for, start, query.granularity, metric)
                 value = _value(metric, query.aggregation, median, views)
                 series.append({"time": iso_ms(start), "value": value} if value is not None or nulls else {"time": iso_ms(start)})
             result.append({"aggregation": query.aggregation, "metric": metric, "series": series})
@@ -157,11 +190,12 @@ class Metrics:
     def histogram(self, query: Query, now_ms: int, first_day_ms: int) -> list[dict[str, Any]]:
         start = query.start_ms - query.start_ms % SLOT_MS
         end = -(-query.end_ms // SLOT_MS) * SLOT_MS
-        samples = self.activity.total(start, end, now_ms, day_number(from_ms(first_day_ms).date()))[0]
+        pages, drawn_for = self._pages(query)
+        samples = self.activity.total(start, end, now_ms, day_number(from_ms(first_day_ms).date()), pages)[0]
         result = []
         for metric in query.metrics:
             typical, decimals, edges = TIMING[metric]
-            median = typical * math.exp(0.25 * (2 * _unit(self.seed, self.app, start, end, metric) - 1))
+            median = typical * math.exp(0.25 * (2 * _unit(self.seed, drawn_for, start, end, metric) - 1))
             cdf = [0.0] + [0.5 * (1 + math.erf(math.log(edge / median) / (_SIGMA * math.sqrt(2)))) for edge in edges[1:]] + [1.0]
             shares = [samples * (high - low) for low, high in zip(cdf, cdf[1:], strict=False)]
             counts = [int(share) for share in shares]

@@ -27,11 +27,11 @@ def _double(value: object) -> str:
 
 
 _BUCKETS = (
-    "SELECT h.application_id, h.metric, h.bucket_key AS lo, "
-    "lead(h.bucket_key) OVER (PARTITION BY h.application_id, h.metric ORDER BY h.bucket_key) AS hi, "
+    "SELECT h.account, h.application_id, h.page_identifier, h.metric, h.bucket_key AS lo, "
+    "lead(h.bucket_key) OVER (PARTITION BY h.account, h.application_id, h.page_identifier, h.metric ORDER BY h.bucket_key) AS hi, "
     f"{_double('h.bucket_count')} AS n, "
-    f"{_double('coalesce(sum(h.bucket_count) OVER (PARTITION BY h.application_id, h.metric ORDER BY h.bucket_key ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)')} AS below, "
-    f"{_double('sum(h.bucket_count) OVER (PARTITION BY h.application_id, h.metric)')} AS total "
+    f"{_double('coalesce(sum(h.bucket_count) OVER (PARTITION BY h.account, h.application_id, h.page_identifier, h.metric ORDER BY h.bucket_key ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)')} AS below, "
+    f"{_double('sum(h.bucket_count) OVER (PARTITION BY h.account, h.application_id, h.page_identifier, h.metric)')} AS total "
     f"FROM {HISTOGRAMS} AS h WHERE h.partition_date = ?"
 )
 
@@ -55,12 +55,12 @@ def _threshold(index: int) -> str:
 
 
 def metric_stats_sql() -> str:
-    """Per (application_id, metric) of the day (one ``?``): samples, p50, p75, p95 and, for LCP, INP and
+    """Per (account, application_id, page_identifier, metric) of the day (one ``?``): samples, p50, p75, p95 and, for LCP, INP and
     CLS, the good, needs-improvement and poor shares."""
     good, poor = _share_at_or_under(_threshold(0)), _share_at_or_under(_threshold(1))
     quantiles = ", ".join(f"{_quantile(q)} AS {name}" for name, q in QUANTILES.items())
     return (
-        f"SELECT b.application_id, b.metric, max(b.total) AS samples, {quantiles}, {good} AS good_share, "
+        f"SELECT b.account, b.application_id, b.page_identifier, b.metric, max(b.total) AS samples, {quantiles}, {good} AS good_share, "
         f"{poor} - {good} AS needs_improvement_share, 1 - {poor} AS poor_share "
-        f"FROM ({_BUCKETS}) AS b GROUP BY b.application_id, b.metric"
+        f"FROM ({_BUCKETS}) AS b GROUP BY b.account, b.application_id, b.page_identifier, b.metric"
     )

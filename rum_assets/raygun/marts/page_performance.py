@@ -6,11 +6,13 @@ Where each number comes from, and why some are NULL:
 - v1 (pulse) page views carry a load time each: per page and per application (``(all pages)``) the load
   time percentiles are computed here, ``percentile_cont`` (linear interpolation between the nearest
   ranks). The pulse API reports no web vitals: those columns are NULL on v1 rows.
-- v3 page views carry no timings; Raygun computes them, application-wide (the base assets do not filter
-  by page), so v3 timings are on the ``(all pages)`` row and v3 page rows carry only their views. Where
-  the day's ``page_metric_histograms`` have samples of a metric, its p50, p75 and p95 and the rating
-  shares are estimated from the histogram (``histogram_sql``); otherwise p50 and p95 are the time
-  series' median and p95, and p75 and the shares are NULL (the time series has no p75 aggregation).
+- v3 page views carry no timings; Raygun computes them. The ``(all pages)`` row: where the day's
+  application-wide histogram (``page_metric_histograms``, page_identifier ``(all pages)``) has samples
+  of a metric, its p50, p75 and p95 and the rating shares are estimated from it (``histogram_sql``);
+  otherwise p50 and p95 are the time series' median and p95, and p75 and the shares are NULL (the time
+  series has no p75 aggregation). A v3 page row takes the same figures from its page's own histogram
+  (joined on application_id and page_identifier); a page without one (beyond RAYGUN_V3_HISTOGRAM_PAGES,
+  or no samples) has NULL timings: the time series is fetched application-wide only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rum_assets.orchestration.marts import DayParam, Headline, Mart, SqlPart
 from rum_assets.raygun import names
 from rum_assets.raygun.marts import keys
 from rum_assets.raygun.marts.histogram_sql import HISTOGRAMS, QUANTILES, THRESHOLDS, metric_stats_sql
+from rum_assets.raygun.v3.histograms import APPLICATION_WIDE
 from rum_assets.warehouse.accounts import ACCOUNT_COLUMN
 from rum_assets.warehouse.marts import select_list
 from rum_assets.warehouse.tables import Column, Table
@@ -27,7 +30,7 @@ from rum_assets.warehouse.tables import Column, Table
 ALL_PAGES = "(all pages)"
 
 _NO_V1 = "NULL on v1 rows: the pulse API reports no web vitals"
-_HISTOGRAM = "v3: estimated from the day's histogram"
+_HISTOGRAM = "v3: estimated from the day's histogram of the page, or of the application on '(all pages)'"
 _NO_P75 = f"{_HISTOGRAM}; NULL without one: the v3 time series has no p75 aggregation"
 _NO_VIEWS = f"{_HISTOGRAM}; NULL without one, and on v1 rows: the pulse API reports no web vitals"
 
@@ -109,7 +112,8 @@ _LOAD_TIMES = {
 }
 
 
-def _views(page: str, scope: str, join: str = "", where: str = "pv.source_api = 'v1'") -> str:
+def _views(page: str, scope: str, join: str = "", where: str = "pv.source_api = 'v1'", timings: dict[str, str] | None = None) -> str:
+    """``timings``: the timing columns (default: v1's load times over the views)."""
     columns = {
         "account": "pv.account",
         "partition_date": "pv.partition_date",
@@ -118,7 +122,7 @@ def _views(page: str, scope: str, join: str = "", where: str = "pv.source_api = 
         "page": page,
         "page_scope": f"'{scope}'",
         "page_views": "count(*)",
-        **_LOAD_TIMES,
+        **(_LOAD_TIMES if timings is None else timings),
     }
     group = "pv.account, pv.partition_date, pv.source_api, pv.application_id" + ("" if scope == "application" else f", {page}")
     return f"SELECT {select_list(TABLE, columns)} FROM raygun.page_views AS pv {join} WHERE pv.partition_date = ? AND pv.account = ? AND {where} GROUP BY {group}"
@@ -156,9 +160,9 @@ def _pivot(name: str, metric: str) -> str:
 
 
 _HISTOGRAM_PIVOT = (
-    "SELECT s.application_id, "
+    "SELECT s.account, s.application_id, s.page_identifier, "
     + ", ".join(_pivot(name, metric) for name, metric in _V3_METRICS.items())
-    + f" FROM ({metric_stats_sql()}) AS s GROUP BY s.application_id"
+    + f" FROM ({metric_stats_sql()}) AS s GROUP BY s.account, s.application_id, s.page_identifier"
 )
 
 
@@ -197,15 +201,46 @@ def _v3_application(with_histograms: bool) -> str:
             columns[f"{name}_rating"] = _rating(f"h.{name}_p75", metric)
             for share in ("good", "needs_improvement", "poor"):
                 columns[f"{name}_{share}_share"] = f"h.{name}_{share}_share"
-    # The histograms have no account column: an application's are joined to the account's row of it.
-    histograms = f" LEFT JOIN ({_HISTOGRAM_PIVOT}) AS h ON h.application_id = ts.application_id" if with_histograms else ""
+    histograms = (
+        f" LEFT JOIN ({_HISTOGRAM_PIVOT}) AS h ON h.account = ts.account AND h.application_id = ts.application_id "
+        f"AND h.page_identifier = '{APPLICATION_WIDE}'"
+        if with_histograms
+        else ""
+    )
     return f"SELECT {select_list(TABLE, columns)} FROM ({_TIME_SERIES}) AS ts{histograms}"
 
 
 _DAY: tuple[DayParam, ...] = ("day", "account")
 """What every part binds: the day and the account, of each base table it reads."""
 
-_V3_PAGE = "coalesce(p.uri, p.name, pv.page_identifier, pv.page, '(unknown)')"
+
+def _page_timings() -> dict[str, str]:
+    """A v3 page row's timings: its page's histogram where it has samples of a metric (one histogram row
+    per page view, so ``max`` only lifts it through the GROUP BY)."""
+    columns = {}
+    inp, fid = "max(h.inp_samples) > 0", "max(h.fid_samples) > 0"
+    columns["interactivity_metric"] = f"CASE WHEN {inp} THEN 'INP' WHEN {fid} THEN 'FID' END"
+    for name, metric in _V3_METRICS.items():
+        unit = "" if name == "cls" else "_ms"
+        for quantile in QUANTILES:
+            columns[f"{name}_{quantile}{unit}"] = f"max(h.{name}_{quantile})"
+        if metric in THRESHOLDS:
+            columns[f"{name}_rating"] = _rating(f"max(h.{name}_p75)", metric)
+            for share in ("good", "needs_improvement", "poor"):
+                columns[f"{name}_{share}_share"] = f"max(h.{name}_{share}_share)"
+    return columns
+
+
+_V3_PAGE_JOIN = (
+    "LEFT JOIN raygun.pages AS p ON p.account = pv.account AND p.identifier = pv.page_identifier AND p.application_id = pv.application_id"
+)
+_V3_PAGE_HISTOGRAM_JOIN = (
+    f" LEFT JOIN ({_HISTOGRAM_PIVOT}) AS h ON h.account = pv.account AND h.application_id = pv.application_id "
+    "AND h.page_identifier = pv.page_identifier"
+)
+_V3_PAGE = "coalesce(p.uri, p.name, pv.page_identifier, '(unknown)')"
+"""A v3 page view's page: its catalog URI or name. Not ``pv.page``: v3 rows written before it was NULL hold
+Raygun's link to the page view there (applicationUrl), which is no page."""
 
 MART = Mart(
     key=keys.PAGE_PERFORMANCE_DAILY,
@@ -216,9 +251,9 @@ MART = Mart(
         "Vitals (LCP, INP, CLS, FCP; FID where INP is absent) at p50, p75 and p95, each page's rating at p75 by the "
         "published thresholds (LCP 2.5 s / 4 s, INP 200 ms / 500 ms, CLS 0.1 / 0.25) and the share of views per rating. "
         "v1 rows: load times of the fetched session details (percentile_cont). v3 rows: views per page from the session "
-        "details, and on the '(all pages)' row Raygun's application-wide figures: percentiles and rating shares "
-        "estimated from the day's histograms (raygun/page_metric_histograms, views spread evenly within a bucket), "
-        "else the time series' median and p95. A figure the "
+        "details, percentiles and rating shares estimated from the page's own histogram of the day "
+        "(raygun/page_metric_histograms, views spread evenly within a bucket; NULL for a page without one), and on the "
+        "'(all pages)' row from the application-wide histogram, else the time series' median and p95. A figure the "
         "vendor does not give is NULL, and its column says why. Replaced per day in the warehouse; re-materialized when "
         "a base day changes."
     ),
@@ -227,15 +262,15 @@ MART = Mart(
         SqlPart(_views("coalesce(pv.page, '(unknown)')", "page"), ("raygun.page_views",), _DAY),
         SqlPart(_views(f"'{ALL_PAGES}'", "application"), ("raygun.page_views",), _DAY),
         SqlPart(
-            _views(
-                _V3_PAGE,
-                "page",
-                join="LEFT JOIN raygun.pages AS p ON p.account = pv.account AND p.identifier = pv.page_identifier "
-                "AND p.application_id = pv.application_id",
-                where="pv.source_api = 'v3'",
-            ),
+            _views(_V3_PAGE, "page", join=_V3_PAGE_JOIN + _V3_PAGE_HISTOGRAM_JOIN, where="pv.source_api = 'v3'", timings=_page_timings()),
+            ("raygun.page_views", "raygun.pages", HISTOGRAMS),
+            ("day", *_DAY),
+        ),
+        SqlPart(
+            _views(_V3_PAGE, "page", join=_V3_PAGE_JOIN, where="pv.source_api = 'v3'", timings={}),
             ("raygun.page_views", "raygun.pages"),
             _DAY,
+            absent=(HISTOGRAMS,),
         ),
         SqlPart(_v3_application(True), ("raygun.page_metrics", HISTOGRAMS), (*_DAY, "day")),
         SqlPart(_v3_application(False), ("raygun.page_metrics",), _DAY, absent=(HISTOGRAMS,)),

@@ -309,7 +309,8 @@ def raygun_page_metrics(context: dg.AssetExecutionContext, raygun: RaygunResourc
         names.PAGE_METRIC_HISTOGRAMS,
         PAGE_METRIC_HISTOGRAMS,
         "Page-timing histograms of the partition's UTC day for every configured Raygun v3 application "
-        "(`POST /metrics/{app}/pages/histogram`, one call per application): for loadTime, firstPaint, "
+        "(`POST /metrics/{app}/pages/histogram`): one call for the application and one per page seen since the day "
+        "began (`filter: pageIdentifier = <page>`, at most RAYGUN_V3_HISTOGRAM_PAGES, most recently seen first): for loadTime, firstPaint, "
         "firstContentfulPaint, firstInputDelay, largestContentfulPaint, cumulativeLayoutShift and "
         "interactionToNextPaint, the page views per bucket, as sent. What the time series cannot give: p75 and the "
         "share of views under a web-vitals threshold (raygun/page_performance_daily). A re-run replaces the day per "
@@ -322,8 +323,21 @@ def raygun_page_metric_histograms(
 ) -> dg.MaterializeResult:
     def fill(client: RaygunV3Client, app: str, day: date, staged: StagedRows) -> None:
         staged.add_all(histogram_rows(client.page_histograms(app, day), app, day))
+        limit = raygun.v3_histogram_pages
+        pages = client.recently_seen_pages(app, day, limit=limit + 1) if limit else []
+        for page in pages[:limit]:
+            staged.add_all(histogram_rows(client.page_histograms(app, day, page=page.identifier), app, day, page.identifier))
+        left_out = "more left out" if len(pages) > limit else "none left out"
+        context.log.info("Raygun v3 application %s on %s: %d page histograms fetched, %s", app, day, min(len(pages), limit), left_out)
 
-    return _load_day(context, raygun, warehouse, PAGE_METRIC_HISTOGRAMS, fill, ["application_id", "metric", "bucket_range", "bucket_count"])
+    return _load_day(
+        context,
+        raygun,
+        warehouse,
+        PAGE_METRIC_HISTOGRAMS,
+        fill,
+        ["application_id", "page_identifier", "metric", "bucket_range", "bucket_count"],
+    )
 
 
 @dg.asset(

@@ -350,11 +350,39 @@ class RaygunV3Client:
             series.extend(self._call(PAGE_TIME_SERIES, (app,), TimeSeriesList, day=day, body=body).root)
         return series
 
-    def page_histograms(self, app: str, day: date, *, metrics: Iterable[str] = HISTOGRAM_METRICS) -> list[Histogram]:
-        """The day's histogram of every page timing, in one call (the body takes every metric)."""
+    def page_histograms(
+        self, app: str, day: date, *, metrics: Iterable[str] = HISTOGRAM_METRICS, page: str | None = None
+    ) -> list[Histogram]:
+        """The day's histogram of every page timing, in one call (the body takes every metric).
+
+        ``page``: of that page only (``filter: pageIdentifier = <page>``); None: of the whole application.
+        One page per call: ``pageIdentifier IN (...)`` answers one histogram for all the pages together."""
         start, end = day_range(day)
-        body = {"start": _iso(start), "end": _iso(end), "metrics": list(metrics)}
+        body: dict[str, Any] = {"start": _iso(start), "end": _iso(end), "metrics": list(metrics)}
+        if page is not None:
+            body["filter"] = f"pageIdentifier = {page}"
         return self._call(PAGE_HISTOGRAM, (app,), HistogramList, day=day, body=body).root
+
+    def recently_seen_pages(self, app: str, day: date, *, limit: int) -> list[Page]:
+        """Up to ``limit`` pages last seen on or after ``day``, most recently seen first (one call per
+        ``page_size`` pages). A page last seen before the day had no views that day."""
+        start, _ = day_range(day)
+        found: list[Page] = []
+        offset = 0
+        for _ in range(self.max_pages):
+            if len(found) >= limit:
+                break
+            count = min(self.page_size, MAX_PAGE_SIZE)
+            batch = self._list_page(LIST_PAGES, (app,), PageList, orderby=("lastSeenAt desc",), day=day, count=count, offset=offset)
+            for page in batch:
+                if page.last_seen_at is not None and page.last_seen_at < start:
+                    return found
+                if page.identifier not in {p.identifier for p in found}:
+                    found.append(page)
+            if len(batch) < count:
+                break
+            offset += len(batch)
+        return found[:limit]
 
     def error_metrics(self, app: str, day: date, *, granularity: Granularity = "1d") -> list[TimeSeries]:
         start, end = day_range(day)

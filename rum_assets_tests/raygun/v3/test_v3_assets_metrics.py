@@ -15,7 +15,7 @@ from rum_assets.raygun.v3.assets import (
     raygun_page_metric_histograms,
     raygun_page_metrics,
 )
-from rum_assets.raygun.v3.histograms import HISTOGRAM_METRICS
+from rum_assets.raygun.v3.histograms import APPLICATION_WIDE, HISTOGRAM_METRICS
 from rum_assets.raygun.v3.models import DEFAULT_AGGREGATIONS, PAGE_METRICS
 from rum_assets_tests.raygun.v3.test_v3_assets_support import (
     DAY,
@@ -94,20 +94,30 @@ def test_a_rerun_replaces_only_the_loaded_application_of_the_day(start_v3, tmp_p
 
 def test_the_page_histograms_of_the_day_as_sent(start_v3, tmp_path: Path) -> None:  # noqa: F811
     server, app = start_v3()
-    result = materialize([raygun_page_metric_histograms], resources(server, tmp_path), DAY)
+    result = materialize([raygun_page_metric_histograms], resources(server, tmp_path, v3_histogram_pages=3), DAY)
     assert result.success
     stored = query(
         tmp_path,
-        "SELECT application_id, metric, bucket_key, bucket_range, bucket_count FROM raygun.page_metric_histograms "
+        "SELECT application_id, page_identifier, metric, bucket_key, bucket_range, bucket_count FROM raygun.page_metric_histograms "
         "WHERE partition_date = ? ORDER BY ALL",
         [DAY],
     )
+    pages = {app_id: sorted({row[1] for row in stored if row[0] == app_id} - {APPLICATION_WIDE}) for app_id in RUM_APPS}
+    assert all(1 <= len(found) <= 3 for found in pages.values()), pages
     expected = []
     for app_id in RUM_APPS:
-        for histogram in emulator_histograms(app, app_id, DAY, list(HISTOGRAM_METRICS)):
-            expected.extend((app_id, histogram["metric"], float(b["key"]), b["range"], b["count"]) for b in histogram["buckets"])
+        for page in (None, *pages[app_id]):
+            for histogram in emulator_histograms(app, app_id, DAY, list(HISTOGRAM_METRICS), page):
+                expected.extend(
+                    (app_id, page or APPLICATION_WIDE, histogram["metric"], float(b["key"]), b["range"], b["count"])
+                    for b in histogram["buckets"]
+                )
     assert stored == sorted(expected)
-    assert {row[1] for row in stored} == set(HISTOGRAM_METRICS)
+    assert {row[2] for row in stored} == set(HISTOGRAM_METRICS)
+    for app_id in RUM_APPS:  # each page's views are a part of the application's
+        views = {page: sum(r[5] for r in stored if r[0] == app_id and r[1] == page and r[2] == "loadTime") for page in pages[app_id]}
+        whole = sum(r[5] for r in stored if r[0] == app_id and r[1] == APPLICATION_WIDE and r[2] == "loadTime")
+        assert sum(views.values()) <= whole and any(views.values()), views
     assert metadata(result, names.PAGE_METRIC_HISTOGRAMS)["dagster/row_count"] == len(stored)
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks[UNIQUE_KEYS] and checks[NO_NULL_KEYS]

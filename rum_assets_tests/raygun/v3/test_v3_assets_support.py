@@ -111,10 +111,11 @@ def emulator_series(
     return source.error_series(wanted, window.now_ms, first) if errors else source.page_series(wanted, window.now_ms, first)
 
 
-def emulator_histograms(app: RaygunV3App, app_id: str, day: date, metrics: list[str]) -> list[dict[str, Any]]:
-    """The page histograms the emulator serves for one application's day, asked of its own metrics."""
+def emulator_histograms(app: RaygunV3App, app_id: str, day: date, metrics: list[str], page: str | None = None) -> list[dict[str, Any]]:
+    """The page histograms the emulator serves for one application's day (or one page's), asked of its own metrics."""
     window = app.window(app_id)
     start = day_start_ms(day_number(day))
+    pages = None if page is None else (page,)
     return app.metrics[app_id].histogram(
-        Query(start, start + DAY_MS, "1d", "count", metrics), window.now_ms, day_start_ms(window.first_day)
+        Query(start, start + DAY_MS, "1d", "count", metrics, pages), window.now_ms, day_start_ms(window.first_day)
     )

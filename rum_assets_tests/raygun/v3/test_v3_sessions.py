@@ -118,16 +118,22 @@ def test_v3_only_lands_every_rum_application_with_details(server: EmulatorServer
 
     details = metadata(result, names.SESSION_DETAILS)
     assert details[names.DETAILS_FETCHED] == PER_DAY * len(RUM_APPS) and details[names.DETAIL_COVERAGE] == 1.0
-    views, with_ids = query(tmp_path, "SELECT count(*), count(page_identifier) FROM raygun.page_views")[0]
-    assert views == with_ids == query(tmp_path, "SELECT sum(page_view_count) FROM raygun.session_details")[0][0]
+    views, with_ids, links, pages = query(
+        tmp_path, "SELECT count(*), count(page_identifier), count(application_url), count(page) FROM raygun.page_views"
+    )[0]
+    assert views == with_ids == links == query(tmp_path, "SELECT sum(page_view_count) FROM raygun.session_details")[0][0]
+    # applicationUrl is Raygun's link to the page view, not the page: it lands in application_url, and page stays NULL.
+    assert pages == 0
+    assert query(tmp_path, "SELECT count(*) FROM raygun.page_views WHERE application_url NOT LIKE '%/page-views/%'") == [(0,)]
     errors = query(tmp_path, "SELECT count(*), count(error_group_identifier), count(occurred_at) FROM raygun.session_errors")[0]
     assert errors[0] == errors[1] == errors[2] == query(tmp_path, "SELECT sum(error_count) FROM raygun.session_details")[0][0]
     assert query(tmp_path, "SELECT count(*) FROM raygun.session_details WHERE satisfaction_rating IS NOT NULL OR ip_city IS NOT NULL") == [
         (0,)
     ]
-    assert query(tmp_path, "SELECT count(*) FROM raygun.page_views WHERE page LIKE '%?%' AND length(split_part(page, '?', 2)) <> 64") == [
-        (0,)
-    ]
+    assert query(
+        tmp_path,
+        "SELECT count(*) FROM raygun.page_views WHERE application_url LIKE '%?%' AND length(split_part(application_url, '?', 2)) <> 64",
+    ) == [(0,)]
 
     # A second run fetches no final detail again and keeps every row once.
     again = materialize(resources(server, tmp_path))
