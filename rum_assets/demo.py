@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from rum_assets.config import settings
+from rum_assets.config import env_vars, settings
 from rum_assets.config.emulator_env import emulator_env
 from rum_assets.definitions import build_definitions
 from rum_assets.demo_progress import showing_progress
@@ -112,12 +112,18 @@ def _record(calls: CallFigures, day: str, result: dg.ExecuteInProcessResult) -> 
         record_calls(calls, day, metadata, CALLS_USED, BUDGETS_LEFT)
 
 
+DEMO_V3_HISTOGRAM_PAGES = 5
+"""Per-page histograms per v3 application and day in the demo (RAYGUN_V3_HISTOGRAM_PAGES, default 50 elsewhere):
+each is one call at v3's 10 calls a second, and five pages show the per-page web vitals as well as fifty."""
+
+
 def run_demo(days: list[date], emulator_settings: EmulatorSettings) -> int:
     sync_sqlite_commits_lazily()  # the demo's run history is for looking at: an fsync per event was half its time
     keep_sqlite_files_open()
     server = start_emulator(emulator_settings)
     try:
         os.environ.update(emulator_env(server.base_url, emulator_settings))
+        os.environ.setdefault(env_vars.RAYGUN_V3_HISTOGRAM_PAGES.name, str(DEMO_V3_HISTOGRAM_PAGES))
         database = settings.duckdb_path()
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         print(f"Emulator (Raygun v1 + v3, Revenera) at {server.base_url}; warehouse {database}; Dagster home {os.environ['DAGSTER_HOME']}")
