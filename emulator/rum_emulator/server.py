@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -121,6 +122,13 @@ class _Server(ThreadingHTTPServer):
         self.verbose = verbose
         self.requests_by_path: dict[str, int] = {}
         self._count_lock = threading.Lock()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up before its answer was written (a killed run worker, a timeout) is no fault of
+        the emulator's: it is not printed as a traceback. Anything else still is."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def count_request(self, request: Request) -> None:
         with self._count_lock:

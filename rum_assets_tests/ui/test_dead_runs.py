@@ -111,6 +111,7 @@ def _kill_worker(instance: dg.DagsterInstance, run_id: str) -> WorkerIdentity:
 
 
 @pytest.mark.timeout(900)
+@pytest.mark.logs_at("ERROR", why="it is about a killed run worker, whose run Dagster fails at ERROR")
 def test_a_killed_run_worker_is_failed_and_the_next_run_of_its_pool_succeeds(deployment: Deployment) -> None:
     killed_day, next_day = _days()
     sensor = deployment.graphql(
