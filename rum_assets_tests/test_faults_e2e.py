@@ -16,7 +16,7 @@ from rum_assets_tests.fault_runs import build_resources, emulator_environment, m
 from rum_emulator.environment import EmulatorSettings
 from rum_emulator.faults import RandomFaults
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # a bound, not a speed check (2 cores, 4-6 workers); six runs: the unpartitioned assets and 2 days, clean and faulty
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # a bound, not a speed check; six runs: catalog and 2 days, clean and faulty
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 SETTINGS = EmulatorSettings(sessions_per_day=15, raygun_call_limit=0, clients_per_product=25, clock=lambda: NOW, v3_rate_limits=False)
