@@ -15,8 +15,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-_INSTALLED: list[bool] = []
-
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -29,13 +27,7 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def sync_sqlite_commits_lazily() -> None:
     """Every SQLAlchemy SQLite connection this process opens from now on commits without an fsync (idempotent)."""
-    if _INSTALLED:
-        return
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    event.listen(Engine, "connect", _on_connect)
-    _INSTALLED.append(True)
+    _listen_on_connect(_on_connect)
 
 
 _KEPT_OPEN: dict[str, sqlite3.Connection] = {}
@@ -66,8 +58,13 @@ def keep_sqlite_files_open() -> None:
     (SQLite's auto-checkpoint on commit) and once more when the process ends. Only the demo calls this:
     a long-lived process (the daemon, a test worker) would keep every run's file open (idempotent).
     """
+    _listen_on_connect(_keep_file_open)
+
+
+def _listen_on_connect(listener: Any) -> None:
+    """Call ``listener`` for every SQLite connection any engine of this process opens, once however often asked."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    if not event.contains(Engine, "connect", _keep_file_open):
-        event.listen(Engine, "connect", _keep_file_open)
+    if not event.contains(Engine, "connect", listener):
+        event.listen(Engine, "connect", listener)
