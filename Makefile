@@ -32,22 +32,24 @@ demo: .venv/.synced
 ## Each test has its own Dagster home, warehouse, state directory and free ports, so workers never share one.
 TEST_WORKERS ?= 6
 
-## Run the whole test suite. rum_assets_tests/conftest.py puts the known-long tests first; --maxschedchunk 1
-## makes xdist hand them out one at a time (by default each worker's first batch is a quarter of its share,
-## consecutive, so the first worker would get every long test and run them one after another). --durations=20 prints the
-## twenty longest, where the suite's time goes.
+## Run the whole test suite. --dist loadgroup hands tests out one at a time (each worker holds the running test
+## and the next), except that tests marked with one xdist_group go to one worker together (the browser tests
+## share one deployment). rum_assets_tests/conftest.py puts the known-long tests first, each followed by a
+## quick one, so that no worker holds two long tests at once. --durations=20 prints the twenty longest, where
+## the suite's time goes.
+PYTEST_XDIST := -n $(TEST_WORKERS) --dist loadgroup
 test: .venv/.synced
-	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1 --durations=20
+	.venv/bin/python -m pytest $(PYTEST_XDIST) --durations=20
 
 ## The edit-run loop: the suite without the slow end-to-end tests (live deployment, daemon, browser, several
 ## processes), those measured slow (rum_assets_tests/slow_tests.txt) and the PostgreSQL ones (each starts a server
 ## and loads both warehouses); `make test` runs all.
 test-fast: .venv/.synced
-	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1 -m "not slow and not postgres"
+	.venv/bin/python -m pytest $(PYTEST_XDIST) -m "not slow and not postgres"
 
 ## Measure the whole suite and rewrite rum_assets_tests/slow_tests.txt, the measured-slow tests test-fast leaves out.
 slow-tests: .venv/.synced
-	.venv/bin/python -m pytest -n $(TEST_WORKERS) --dist load -q -p no:cacheprovider --junitxml=.slow-tests.xml || true
+	.venv/bin/python -m pytest $(PYTEST_XDIST) -q -p no:cacheprovider --junitxml=.slow-tests.xml || true
 	.venv/bin/python -m rum_assets_tests.slow_tests .slow-tests.xml
 	rm -f .slow-tests.xml
 

@@ -39,9 +39,9 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     yield
 
 
-# The longest tests of a full run (call + setup + teardown, 2 cores, 4 workers), longest first. xdist's
-# ``--dist load`` hands tests out in collection order, so one of these collected last keeps a worker busy
-# for minutes after the others are done; started first, they overlap the many short ones instead.
+# The longest tests of a full run (call + setup + teardown, 2 cores, 6 workers), longest first. xdist hands
+# tests out in collection order, so one of these collected last keeps a worker busy for minutes after the
+# others are done; started first, they overlap the many short ones instead.
 LONGEST_FIRST = (
     "rum_assets_tests/ui/test_backfill_daemon.py",
     "rum_assets_tests/test_faults_e2e.py",
@@ -67,15 +67,38 @@ def _start_order(item: pytest.Item) -> int:
     return len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") else 1)
 
 
+def _long_then_quick(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The known-long tests, each followed by a quick one, then the rest in their order.
+
+    xdist keeps two tests on each worker: the running one and the next, which it sends when the one
+    before starts. Were two long tests adjacent in the queue, one worker would get both and run them one
+    after the other (faults e2e then topology: 7 minutes of wall on one worker) while the others ran
+    out of work. With a quick test between every two long ones, the test a worker holds next while
+    running a long one is a quick one, and it takes the next long test only once it is free."""
+    long = [item for item in items if item.nodeid.split("::", 1)[0] in LONGEST_FIRST]
+    long_ids = {id(item) for item in long}
+    quick = [item for item in items if id(item) not in long_ids and not item.get_closest_marker("slow")]
+    spacers = quick[: len(long)]
+    spacer_ids = {id(item) for item in spacers}
+    ordered: list[pytest.Item] = []
+    for index, item in enumerate(long):
+        ordered.append(item)
+        if index < len(spacers):
+            ordered.append(spacers[index])
+    return ordered + [item for item in items if id(item) not in long_ids and id(item) not in spacer_ids]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Everything under ``ui/`` (a live Dagster deployment, a browser, a daemon) is ``slow``, and so is every
     test ``slow_tests.txt`` lists as measured slow: ``make test-fast`` leaves them out; ``make test`` and CI run them.
 
-    Then the known-long tests are moved to the front (a stable sort, so the order is the same in every
-    xdist worker and within a group stays the collection order)."""
+    Then the known-long tests are moved to the front, each followed by a quick test (``_long_then_quick``),
+    the other slow ones after them (a stable sort, so the order is the same in every xdist worker and
+    within a group stays the collection order)."""
     ui = PROJECT_ROOT / "rum_assets_tests" / "ui"
     measured = slow_tests.listed()
     for item in items:
         if ui in Path(str(item.fspath)).parents or slow_tests.function_id(item.nodeid) in measured:
             item.add_marker(pytest.mark.slow)
     items.sort(key=_start_order)
+    items[:] = _long_then_quick(items)
