@@ -25,7 +25,7 @@ from typing import Any
 
 import dagster as dg
 
-from rum_assets.warehouse.tables import REJECTED_ROWS, Connection, StagedRows, Table, scalar, scope_filter
+from rum_assets.warehouse.tables import REJECTED_ROWS, Connection, StagedRows, Table, existing_columns, scalar, scope_filter
 
 UNIQUE_KEYS = "unique_keys"
 NO_NULL_KEYS = "no_null_keys"
@@ -68,20 +68,15 @@ def standard_check_specs(asset_key: dg.AssetKey, table: Table) -> list[dg.AssetC
 def actual_table_schema(conn: Connection, table: Table) -> dg.TableSchema:
     """The table's columns as DuckDB has them, described from the table definition."""
     described = {c.name: c for c in table.all_columns}
-    rows = conn.execute(
-        "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [table.schema, table.name],
-    ).fetchall()
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
                 name=name,
                 type=data_type,
                 description=described[name].description if name in described else "not in the table definition",
-                constraints=dg.TableColumnConstraints(nullable=is_nullable == "YES"),
+                constraints=dg.TableColumnConstraints(nullable=nullable),
             )
-            for name, data_type, is_nullable in rows
+            for name, data_type, nullable in existing_columns(conn, table.schema, table.name)
         ]
     )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 
 from rum_assets.raygun.tables import ALL_TABLES, SCOPE_COLUMNS, V1
-from rum_assets.warehouse.tables import Connection, Table
+from rum_assets.warehouse.tables import Connection, Table, existing_columns
 
 
 class MigrationError(RuntimeError):
@@ -22,11 +22,7 @@ class MigrationError(RuntimeError):
 
 def _columns(conn: Connection, table: Table) -> dict[str, tuple[str, bool]]:
     """Column name -> (DuckDB type, nullable) of the table as it exists; empty when it does not."""
-    rows = conn.execute(
-        "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [table.schema, table.name],
-    ).fetchall()
-    return {name: (data_type, nullable == "YES") for name, data_type, nullable in rows}
+    return {name: (data_type, nullable) for name, data_type, nullable in existing_columns(conn, table.schema, table.name)}
 
 
 def migrate_table(conn: Connection, table: Table, v1_application_id: str) -> bool:
