@@ -32,12 +32,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import DAY
+from rum_assets_tests.ports import free_port, lost_its_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SCENARIOS = ("ours", "floor", "dlt", "dlt-parquet")
 SCENARIO_TIMEOUT_S = 900
 EMULATOR_START_TIMEOUT_S = 60
+EMULATOR_PORT_ATTEMPTS = 3
+"""Starts of the emulator, each on a new port, when another process took the port first."""
+
+
+class PortTaken(RuntimeError):
+    """The emulator could not bind its port: another process took it after it was probed."""
 
 
 @dataclass
@@ -66,17 +73,20 @@ class Summary:
         return statistics.median(values) if values else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Emulator:
     """``rum-assets emulator`` in its own process, unlimited calls, on a free port."""
 
     def __init__(self, sessions_per_day: int) -> None:
-        self.port = _free_port()
+        for attempt in range(1, EMULATOR_PORT_ATTEMPTS + 1):
+            try:
+                self._start(sessions_per_day)
+                return
+            except PortTaken:
+                if attempt == EMULATOR_PORT_ATTEMPTS:
+                    raise
+
+    def _start(self, sessions_per_day: int) -> None:
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         command = [
             str(BIN / "rum-assets"),
@@ -92,7 +102,10 @@ class Emulator:
         deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the emulator exited with {self.process.returncode}: {self.process.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]  # started with stderr=PIPE
+                stderr = self.process.stderr.read().decode(errors="replace")[-500:]  # type: ignore[union-attr]  # started with stderr=PIPE
+                raise (PortTaken if lost_its_port(stderr) else RuntimeError)(
+                    f"the emulator exited with {self.process.returncode}: {stderr}"
+                )
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shutil
 import subprocess
@@ -114,8 +115,22 @@ def _settings(args: argparse.Namespace) -> EmulatorSettings:
     )
 
 
+def _port_in_use(host: str, port: int, option: str) -> int:
+    print(
+        f"rum-assets: {host}:{port} is already in use (another `rum-assets emulator` or `make ui`?); "
+        f"stop it or choose another port with {option}",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
-    server = start_emulator(_settings(args), host=args.host, port=args.port, background=False)
+    try:
+        server = start_emulator(_settings(args), host=args.host, port=args.port, background=False)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        return _port_in_use(args.host, args.port, "--port")
     print(f"Emulating Raygun and Revenera at {server.base_url} (Ctrl-C to stop). Point the project at it with:")
     if args.fault_rate > 0:
         print(f"  (injecting random faults into {args.fault_rate:.0%} of requests, seed {args.fault_seed}: {','.join(args.fault_kinds)})")
@@ -157,7 +172,12 @@ def cmd_clear_dead_runs(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     """Start the emulator and ``dagster dev`` on the demo's data, so the UI can launch runs too."""
     home = ensure_dagster_home()
-    server = start_emulator(_settings(args), host="127.0.0.1", port=args.emulator_port, background=True)
+    try:
+        server = start_emulator(_settings(args), host="127.0.0.1", port=args.emulator_port, background=True)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        return _port_in_use("127.0.0.1", args.emulator_port, "--emulator-port")
     env = {**os.environ, **emulator_env(server.base_url, _settings(args)), "DAGSTER_HOME": str(home)}
     print(f"Emulator at {server.base_url}; Dagster UI at http://127.0.0.1:{args.port}")
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]

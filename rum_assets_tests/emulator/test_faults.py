@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from rum_assets.cli import main as cli_main
+from rum_assets_tests.ports import free_port
 from rum_emulator.environment import EmulatorSettings, start_emulator
 from rum_emulator.faults import FAULT_KINDS, FaultPlan, RandomFaults, parse_fault_kinds
 from rum_emulator.messages import Request, Response, Route
@@ -177,3 +178,15 @@ def test_command_line_options_and_their_errors(capsys: pytest.CaptureFixture[str
         assert message in capsys.readouterr().err
     with pytest.raises(ValueError, match="between 0 and 1"):
         RandomFaults(rate=-0.1)
+
+
+def test_a_busy_port_is_named_with_the_option_that_picks_another(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as squatter:
+        port = free_port()
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        assert cli_main(["emulator", "--port", str(port)]) == 2
+        assert cli_main(["ui", "--emulator-port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"127.0.0.1:{port} is already in use" in err and "--port" in err and "--emulator-port" in err
+    assert "Traceback" not in err

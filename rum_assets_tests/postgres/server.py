@@ -11,7 +11,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+from rum_assets_tests.ports import free_port
 
 
 def find_bin_dir() -> Path | None:
@@ -28,12 +29,6 @@ def find_bin_dir() -> Path | None:
         return Path(on_path).parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
     return Path(candidates[-1]).parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PostgresServer:
@@ -60,7 +55,7 @@ class PostgresServer:
         self._run(str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-A", "trust", "-U", self.user, "--no-sync")
         last_error: Exception | None = None
         for _ in range(3):  # another process may take the probed port before the server binds it
-            self.port = _free_port()
+            self.port = free_port()
             options = (
                 f"-p {self.port} -k {self.root} -c listen_addresses='{listen_addresses}' "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"

@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ import pytest
 from rum_assets.config import env_vars
 from rum_assets.config.emulator_env import emulator_env
 from rum_assets.warehouse.resource import WarehouseResource
+from rum_assets_tests.ports import free_port, lost_its_port
 from rum_assets_tests.postgres.server import start_postgres_or_skip
 from rum_emulator.environment import EmulatorSettings, start_emulator
 from rum_emulator.server import EmulatorServer
@@ -42,6 +42,8 @@ several of the 10-per-second windows); no Raygun call limit, so a 429 can only m
 STARTUP_SECONDS = 120
 """``dagster dev`` answers /server_info after about 10 s; a loaded CI machine may take much longer."""
 SHUTDOWN_SECONDS = 30
+PORT_ATTEMPTS = 3
+"""Starts of ``dagster dev``, each on a new port, when another process took the port first."""
 
 _LOCATION_STATUS = """
 query { workspaceOrError { __typename ... on Workspace { locationEntries {
@@ -76,10 +78,12 @@ class Deployment:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
+class PortTaken(RuntimeError):
+    """The webserver could not bind its port: another process took it after it was probed."""
+
+
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()
 
 
 def _location_problem(deployment: Deployment, location: str = CODE_LOCATION) -> str | None:
@@ -106,7 +110,8 @@ def _wait_until_ready(deployment: Deployment, process: subprocess.Popen[bytes], 
     problem: str | None = "not started"
     while problem is not None:
         if process.poll() is not None:
-            raise RuntimeError(f"the webserver exited with {process.returncode}:\n{deployment.log_tail()}")
+            tail = deployment.log_tail()
+            raise (PortTaken if lost_its_port(tail) else RuntimeError)(f"the webserver exited with {process.returncode}:\n{tail}")
         if time.monotonic() > deadline:
             raise RuntimeError(f"the webserver not ready after {STARTUP_SECONDS} s ({problem}):\n{deployment.log_tail()}")
         try:
@@ -115,6 +120,8 @@ def _wait_until_ready(deployment: Deployment, process: subprocess.Popen[bytes], 
             served = False
         if served and served_after is None:
             served_after = time.monotonic() - started
+        if not served and lost_its_port(deployment.log_tail(200)):  # dagster dev lives on when its webserver cannot bind
+            raise PortTaken(f"the webserver could not bind {deployment.url}:\n{deployment.log_tail()}")
         problem = _location_problem(deployment, location) if served else "GET /server_info not answered yet"
         if problem is not None:
             time.sleep(0.5)
@@ -178,9 +185,18 @@ def deployment(
         yield from _deploy(tmp_path, warehouse_url, v1_only=request.node.get_closest_marker("raygun_v1_only") is not None)
 
 
+def _start_dagster_dev(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """``dagster dev`` on ``port`` in its own process group, everything it prints in ``log_path`` (a new file)."""
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
+    print(f"dagster dev log: {log_path}")
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
 def _deploy(tmp_path: Path, warehouse_url: str, *, v1_only: bool = False) -> Iterator[Deployment]:
     emulator = start_emulator(EMULATOR_SETTINGS, port=0)
-    port = _free_port()
     env = {
         **os.environ,
         **emulator_env(emulator.base_url, EMULATOR_SETTINGS),
@@ -190,26 +206,36 @@ def _deploy(tmp_path: Path, warehouse_url: str, *, v1_only: bool = False) -> Ite
     if v1_only:
         env.pop(env_vars.RAYGUN_PAT.name, None)
     deployment = Deployment(
-        url=f"http://127.0.0.1:{port}",
+        url="",
         dagster_home=Path(os.environ["DAGSTER_HOME"]),
         duckdb_path=Path(os.environ["RUM_ASSETS_DUCKDB"]),
         log_path=tmp_path / "dagster-dev.log",
         emulator=emulator,
         warehouse_url=warehouse_url,
     )
-    command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
     try:
-        with deployment.log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        try:
-            print(f"dagster dev log: {deployment.log_path}")
-            _wait_until_ready(deployment, process)
-            yield deployment
-        finally:
-            _stop(process)
-            # Shown by pytest only when the test failed.
-            print(f"--- last lines of {deployment.log_path}:\n{deployment.log_tail()}")
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            port = _free_port()
+            deployment = replace(deployment, url=f"http://127.0.0.1:{port}")
+            process = _start_dagster_dev(port, env, deployment.log_path)
+            try:
+                _wait_until_ready(deployment, process)
+            except PortTaken:
+                _stop(process)
+                if attempt == PORT_ATTEMPTS:
+                    raise
+                print(f"port {port} was taken before the webserver bound it; starting again on another")
+                continue
+            except BaseException:
+                _stop(process)
+                print(f"--- last lines of {deployment.log_path}:\n{deployment.log_tail()}")
+                raise
+            try:
+                yield deployment
+            finally:
+                _stop(process)
+                # Shown by pytest only when the test failed.
+                print(f"--- last lines of {deployment.log_path}:\n{deployment.log_tail()}")
+            return
     finally:
         emulator.stop()
