@@ -80,7 +80,11 @@ def summary_lines(database: str, days: Sequence[date], calls: CallFigures, extra
     counts = row_counts(database, days)
     labels = [day.isoformat() for day in days]
     width = max((len(name) for name in counts), default=10) + 2
-    lines = ["", f"Rows per table per day ({labels[0]} to {labels[-1]})".ljust(width) + "".join(label.rjust(12) for label in labels)]
+    lines = [
+        "",
+        f"Rows per table per day ({labels[0]} to {labels[-1]})",
+        "table".ljust(width) + "".join(label.rjust(12) for label in labels),
+    ]
     for name, per_day in counts.items():
         if "(all)" in per_day:
             lines.append(name.ljust(width) + f"{per_day['(all)']:>12} (not partitioned)")

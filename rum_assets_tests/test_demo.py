@@ -34,6 +34,15 @@ def test_the_demo_shows_each_step_and_ends_with_rows_calls_and_questions_it_answ
     assert re.search(r"^  catalog  raygun/pages done \(\d/\d+ steps, [\d.]+ s\)$", out, re.M), out
     assert re.search(r"^  \d{4}-\d\d-\d\d  raygun/session_details done \(\d+/\d+ steps, [\d.]+ s\)$", out, re.M), out
     assert "\x1b[" not in out
+    header = re.search(r"^table\s+\d{4}-\d\d-\d\d$", out, re.M)
+    row = re.search(r"^raygun\.sessions \(v1\)\s+30$", out, re.M)
+    assert header and row and len(header.group()) == len(row.group()), "a day's column header sits over its numbers"
+    most = re.search(r"^raygun\.errors_daily\s+\d{4}-\d\d-\d\d: \d+ errors in \d+ groups; most: (.+) \(\d+ times", out, re.M)
+    with duckdb.connect(str(database), read_only=True) as conn:
+        top = conn.execute("SELECT error_message FROM raygun.errors_daily ORDER BY occurrences DESC, error_group LIMIT 1").fetchone()
+    assert most and top, out
+    message = str(top[0])
+    assert most.group(1) == (message if len(message) <= 50 else message[:49].rstrip() + "\u2026"), "a cut message says it was cut"
     assert re.search(r"^raygun\s+\d+\s+\d+\s+raygun v1: [\d,]+, raygun v3: [\d,]+$", out, re.M), out
     assert re.search(r"^revenera\s+\d+\s+\d+\s+no daily limit$", out, re.M), out
     assert f"The data: {database} (DuckDB)" in out

@@ -53,8 +53,13 @@ def _errors(conn: Connection, day: date) -> str:
     line = f"{_number(total[0][0])} errors in {_number(total[0][1])} groups"
     if top:
         message, count, version = top[0]
-        line += f"; most: {str(message or '?')[:50]} ({count}{f', after {version}' if version else ''})"
+        line += f"; most: {_shortened(str(message or '?'), 50)} ({count} times{f', after {version}' if version else ''})"
     return line
+
+
+def _shortened(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis saying it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _usage(conn: Connection, day: date) -> str:
