@@ -33,8 +33,8 @@ demo: .venv/.synced
 TEST_WORKERS ?= 6
 
 ## Run the whole test suite. --dist loadgroup hands tests out one at a time (each worker holds the running test
-## and the next), except that tests marked with one xdist_group go to one worker together (the browser tests
-## share one deployment). rum_assets_tests/conftest.py puts the known-long tests first, each followed by a
+## and the next; no test is marked xdist_group, which with pytest 9.2 and xdist 3.8 would not group anyway).
+## rum_assets_tests/conftest.py puts the known-long tests first, each followed by a
 ## quick one, so that no worker holds two long tests at once. --durations=20 prints the twenty longest, where
 ## the suite's time goes.
 PYTEST_XDIST := -n $(TEST_WORKERS) --dist loadgroup
