@@ -32,19 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import DAY
-from rum_assets_tests.ports import free_port, lost_its_port
+from rum_assets_tests.ports import PortTaken, lost_its_port, on_a_free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SCENARIOS = ("ours", "floor", "dlt", "dlt-parquet")
 SCENARIO_TIMEOUT_S = 900
 EMULATOR_START_TIMEOUT_S = 60
-EMULATOR_PORT_ATTEMPTS = 3
-"""Starts of the emulator, each on a new port, when another process took the port first."""
-
-
-class PortTaken(RuntimeError):
-    """The emulator could not bind its port: another process took it after it was probed."""
 
 
 @dataclass
@@ -77,16 +71,10 @@ class Emulator:
     """``rum-assets emulator`` in its own process, unlimited calls, on a free port."""
 
     def __init__(self, sessions_per_day: int) -> None:
-        for attempt in range(1, EMULATOR_PORT_ATTEMPTS + 1):
-            try:
-                self._start(sessions_per_day)
-                return
-            except PortTaken:
-                if attempt == EMULATOR_PORT_ATTEMPTS:
-                    raise
+        on_a_free_port(lambda port: self._start(port, sessions_per_day))
 
-    def _start(self, sessions_per_day: int) -> None:
-        self.port = free_port()
+    def _start(self, port: int, sessions_per_day: int) -> None:
+        self.port = port
         self.base_url = f"http://127.0.0.1:{self.port}"
         command = [
             str(BIN / "rum-assets"),

@@ -12,6 +12,10 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rum_emulator.server import EmulatorServer
 
 try:
     from rum_assets.config.emulator_env import emulator_env
@@ -115,22 +119,25 @@ def _settings(args: argparse.Namespace) -> EmulatorSettings:
     )
 
 
-def _port_in_use(host: str, port: int, option: str) -> int:
+def _emulator_or_explain(args: argparse.Namespace, host: str, port: int, option: str, *, background: bool) -> EmulatorServer | None:
+    """The emulator on ``host:port``; None, once said on stderr, when another process holds that port."""
+    try:
+        return start_emulator(_settings(args), host=host, port=port, background=background)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
     print(
         f"rum-assets: {host}:{port} is already in use (another `rum-assets emulator` or `make ui`?); "
         f"stop it or choose another port with {option}",
         file=sys.stderr,
     )
-    return 2
+    return None
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    try:
-        server = start_emulator(_settings(args), host=args.host, port=args.port, background=False)
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        return _port_in_use(args.host, args.port, "--port")
+    server = _emulator_or_explain(args, args.host, args.port, "--port", background=False)
+    if server is None:
+        return 2
     print(f"Emulating Raygun and Revenera at {server.base_url} (Ctrl-C to stop). Point the project at it with:")
     if args.fault_rate > 0:
         print(f"  (injecting random faults into {args.fault_rate:.0%} of requests, seed {args.fault_seed}: {','.join(args.fault_kinds)})")
@@ -172,12 +179,9 @@ def cmd_clear_dead_runs(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     """Start the emulator and ``dagster dev`` on the demo's data, so the UI can launch runs too."""
     home = ensure_dagster_home()
-    try:
-        server = start_emulator(_settings(args), host="127.0.0.1", port=args.emulator_port, background=True)
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        return _port_in_use("127.0.0.1", args.emulator_port, "--emulator-port")
+    server = _emulator_or_explain(args, "127.0.0.1", args.emulator_port, "--emulator-port", background=True)
+    if server is None:
+        return 2
     env = {**os.environ, **emulator_env(server.base_url, _settings(args)), "DAGSTER_HOME": str(home)}
     print(f"Emulator at {server.base_url}; Dagster UI at http://127.0.0.1:{args.port}")
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]

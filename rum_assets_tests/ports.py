@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import random
 import socket
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _LOW, _HIGH = 20000, 32000
 """Below Linux's default ephemeral range (net.ipv4.ip_local_port_range) and above the well-known services."""
 _ATTEMPTS = 200
+
+START_ATTEMPTS = 3
+"""Starts of a server, each on a new port, when another process took the port first."""
 
 ADDRESS_IN_USE = ("address already in use", "errno 98", "could not bind")
 """How a server that lost its port says so in its log (Python's OSError, uvicorn, PostgreSQL)."""
@@ -38,3 +45,20 @@ def lost_its_port(log_text: str) -> bool:
     """Whether a server's log says another process took its port first."""
     lowered = log_text.lower()
     return any(marker in lowered for marker in ADDRESS_IN_USE)
+
+
+class PortTaken(RuntimeError):
+    """A server could not bind its port: another process took it after it was probed."""
+
+
+def on_a_free_port(start: Callable[[int], T], attempts: int = START_ATTEMPTS) -> T:
+    """``start(port)`` on a free port, again on another each time it raises :class:`PortTaken` (bounded)."""
+    for attempt in range(1, attempts + 1):
+        port = free_port()
+        try:
+            return start(port)
+        except PortTaken:
+            if attempt == attempts:
+                raise
+            print(f"port {port} was taken before the server bound it; starting again on another")
+    raise AssertionError("unreachable: the last attempt returns or raises")

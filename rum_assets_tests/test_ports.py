@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rum_assets_tests.ports import free_port, lost_its_port
-from rum_assets_tests.ui.conftest import Deployment, PortTaken, _stop, _wait_until_ready
+from rum_assets_tests.ports import PortTaken, free_port, lost_its_port
+from rum_assets_tests.ui.conftest import Deployment, _stop, _wait_until_ready
 
 UVICORN_BIND_FAILURE = "ERROR:    [Errno 98] error while attempting to bind on address ('127.0.0.1', 25123): address already in use"
 """What ``dagster dev`` logs when its webserver's port is taken (seen with dagster 1.13.27), and lives on."""

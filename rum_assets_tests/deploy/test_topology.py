@@ -26,7 +26,8 @@ import yaml
 
 from rum_assets.config import env_vars
 from rum_assets.config.emulator_env import emulator_env
-from rum_assets_tests.ui.conftest import EMULATOR_SETTINGS, Deployment, _free_port, _stop, _use_postgres, _wait_until_ready
+from rum_assets_tests.ports import free_port
+from rum_assets_tests.ui.conftest import EMULATOR_SETTINGS, Deployment, _stop, _use_postgres, _wait_until_ready
 from rum_assets_tests.ui.test_dead_runs import (
     LAUNCH_RUN,
     REPOSITORY,
@@ -145,7 +146,7 @@ def topology(_isolated_environment: None, tmp_path: Path, monkeypatch: pytest.Mo
         _write_instance_config(home)
         emulator = start_emulator(EMULATOR_SETTINGS, port=0)
         stack.callback(emulator.stop)
-        code_port, web_port = _free_port(), _free_port()
+        code_port, web_port = free_port(), free_port()
         # The code service: every variable the definitions read (here: the emulator's), automation stopped.
         code_env = {**os.environ, **emulator_env(emulator.base_url, EMULATOR_SETTINGS), "RUM_ASSETS_AUTOMATION_STOPPED": "1"}
         dagster_env = _dagster_only(os.environ)

@@ -27,7 +27,7 @@ import pytest
 from rum_assets.config import env_vars
 from rum_assets.config.emulator_env import emulator_env
 from rum_assets.warehouse.resource import WarehouseResource
-from rum_assets_tests.ports import free_port, lost_its_port
+from rum_assets_tests.ports import PortTaken, lost_its_port, on_a_free_port
 from rum_assets_tests.postgres.server import start_postgres_or_skip
 from rum_emulator.environment import EmulatorSettings, start_emulator
 from rum_emulator.server import EmulatorServer
@@ -42,8 +42,6 @@ several of the 10-per-second windows); no Raygun call limit, so a 429 can only m
 STARTUP_SECONDS = 120
 """``dagster dev`` answers /server_info after about 10 s; a loaded CI machine may take much longer."""
 SHUTDOWN_SECONDS = 30
-PORT_ATTEMPTS = 3
-"""Starts of ``dagster dev``, each on a new port, when another process took the port first."""
 
 _LOCATION_STATUS = """
 query { workspaceOrError { __typename ... on Workspace { locationEntries {
@@ -76,14 +74,6 @@ class Deployment:
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-
-class PortTaken(RuntimeError):
-    """The webserver could not bind its port: another process took it after it was probed."""
-
-
-def _free_port() -> int:
-    return free_port()
 
 
 def _location_problem(deployment: Deployment, location: str = CODE_LOCATION) -> str | None:
@@ -205,7 +195,7 @@ def _deploy(tmp_path: Path, warehouse_url: str, *, v1_only: bool = False) -> Ite
     }
     if v1_only:
         env.pop(env_vars.RAYGUN_PAT.name, None)
-    deployment = Deployment(
+    unbound = Deployment(
         url="",
         dagster_home=Path(os.environ["DAGSTER_HOME"]),
         duckdb_path=Path(os.environ["RUM_ASSETS_DUCKDB"]),
@@ -214,28 +204,26 @@ def _deploy(tmp_path: Path, warehouse_url: str, *, v1_only: bool = False) -> Ite
         warehouse_url=warehouse_url,
     )
     try:
-        for attempt in range(1, PORT_ATTEMPTS + 1):
-            port = _free_port()
-            deployment = replace(deployment, url=f"http://127.0.0.1:{port}")
-            process = _start_dagster_dev(port, env, deployment.log_path)
-            try:
-                _wait_until_ready(deployment, process)
-            except PortTaken:
-                _stop(process)
-                if attempt == PORT_ATTEMPTS:
-                    raise
-                print(f"port {port} was taken before the webserver bound it; starting again on another")
-                continue
-            except BaseException:
-                _stop(process)
-                print(f"--- last lines of {deployment.log_path}:\n{deployment.log_tail()}")
-                raise
-            try:
-                yield deployment
-            finally:
-                _stop(process)
-                # Shown by pytest only when the test failed.
-                print(f"--- last lines of {deployment.log_path}:\n{deployment.log_tail()}")
-            return
+        deployment, process = on_a_free_port(lambda port: _ready_on(port, unbound, env))
+        try:
+            yield deployment
+        finally:
+            _stop(process)
+            # Shown by pytest only when the test failed.
+            print(f"--- last lines of {deployment.log_path}:\n{deployment.log_tail()}")
     finally:
         emulator.stop()
+
+
+def _ready_on(port: int, deployment: Deployment, env: dict[str, str]) -> tuple[Deployment, subprocess.Popen[bytes]]:
+    """``dagster dev`` on ``port``, once it has loaded the code location; stopped again if it never does."""
+    deployment = replace(deployment, url=f"http://127.0.0.1:{port}")
+    process = _start_dagster_dev(port, env, deployment.log_path)
+    try:
+        _wait_until_ready(deployment, process)
+    except BaseException as exc:
+        _stop(process)
+        if not isinstance(exc, PortTaken):
+            print(f"--- last lines of {deployment.log_path}:\n{deployment.log_tail()}")
+        raise
+    return deployment, process

@@ -29,7 +29,7 @@ def test_a_taken_port_gets_dagster_dev_started_again_on_another(
             handed_out.append(next(ports, 0) or free_port())
             return handed_out[-1]
 
-        monkeypatch.setattr(conftest, "_free_port", first_taken_then_free)
+        monkeypatch.setattr("rum_assets_tests.ports.free_port", first_taken_then_free)
         deploying = conftest._deploy(tmp_path, "")
         deployment = next(deploying)
         try:
